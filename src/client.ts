@@ -1,0 +1,394 @@
+/**
+ * RtmsClient: holds the app's credentials and options, turns webhooks into sessions, and owns every session it
+ * created until the session ends.
+ */
+import { EventEmitter } from 'eventemitter3';
+import type { ChannelLimits } from './channel.js';
+import { systemClock, type Clock } from './clock.js';
+import { RtmsError, describeError } from './errors.js';
+import type { ConcurrencyLimited, ConcurrencyNearLimit, StreamIdentity, WebhookEvent } from './events.js';
+import { safeLogger, type RtmsLogger, type SafeLogger } from './logger.js';
+import { resolveMedia, type MediaParams, type ResolvedMedia } from './media-params.js';
+import { jsonCodec } from './protocol/codec.js';
+import { CLIENT_IDLE_TIMEOUT_MS } from './protocol/constants.js';
+import type { MediaKind } from './protocol/messages.js';
+import { generateSignature } from './protocol/signature.js';
+import { RtmsSession, type MediaSocketMode, type SessionContext, type StopOptions } from './session.js';
+import { wsSocketFactory, type SocketFactory } from './transport.js';
+import { pickServerUrl, type UrlPolicyOptions } from './url-policy.js';
+import {
+  DEFAULT_WEBHOOK_TOLERANCE_SECONDS,
+  SIGNATURE_HEADER,
+  TIMESTAMP_HEADER,
+  URL_VALIDATION_EVENT,
+  bodyByteLength,
+  bodyText,
+  computeUrlValidationToken,
+  getHeader,
+  parseWebhookBody,
+  payloadField,
+  readStreamWebhook,
+  verifyWebhookSignature,
+  type StreamWebhook,
+  type WebhookBody,
+  type WebhookHeaders,
+} from './webhook.js';
+
+/** Options of {@link RtmsClient}. Only `clientId` and `clientSecret` are required. */
+export interface RtmsClientOptions extends UrlPolicyOptions {
+  /** The Marketplace app's client id (for Video SDK apps, the SDK key). */
+  clientId: string;
+  /** The app's client secret (for Video SDK apps, the SDK secret). Used only to sign handshakes; never logged. */
+  clientSecret: string;
+  /** The app's webhook secret token. When set, every webhook must carry a valid `x-zm-signature`. */
+  webhookSecretToken?: string;
+  /** Media kinds to receive. Default `['audio', 'transcript']`. */
+  media?: readonly MediaKind[];
+  /** Media parameters; validated at construction. */
+  mediaParams?: MediaParams;
+  /** `single` (default): one media socket; `per-kind`: one socket per media kind where the server offers URLs. */
+  mediaSockets?: MediaSocketMode;
+  /** `buffer_data` in the signaling handshake: `false` drops audio buffered before the app connected. Server default true. */
+  bufferData?: boolean;
+  /** Where the SDK logs. Default: nowhere. */
+  logger?: RtmsLogger;
+  /** Webhook replay window in seconds. Default 300. */
+  webhookToleranceSeconds?: number;
+  /** Largest webhook body accepted, in bytes (413 above). Default 1 MiB. */
+  maxWebhookBodyBytes?: number;
+  /** Socket connect (TCP + TLS + upgrade) timeout. Default 10 000 ms. */
+  connectTimeoutMs?: number;
+  /** Time allowed for a handshake response. Default 10 000 ms. */
+  handshakeTimeoutMs?: number;
+  /** A socket that receives nothing (no keep-alive, no data) for this long is treated as dropped. Default 65 000 ms; 0 disables. */
+  idleTimeoutMs?: number;
+  /** Time allowed for a socket's closing handshake before it is cut. Default 2 000 ms. */
+  closeTimeoutMs?: number;
+  /** Time `stop()` waits for the server to confirm STREAM_CLOSE_REQ. Default 2 000 ms. */
+  stopTimeoutMs?: number;
+  /** Largest frame accepted on a socket, in bytes. Default 16 MiB. */
+  maxPayloadBytes?: number;
+  /** Socket factory (transport seam). Default: `ws`. */
+  socketFactory?: SocketFactory;
+  /** Clock (for fake timers in tests). Default: the system clock. */
+  clock?: Clock;
+}
+
+/** A webhook request, framework-free: the raw body and the headers. */
+export interface WebhookRequest {
+  headers?: WebhookHeaders;
+  /** The raw request body, exactly as received (signatures cover these bytes). */
+  body: WebhookBody;
+}
+
+/** What to answer Zoom. Send `status`, `headers` and `body` back as they are. */
+export interface WebhookResponse {
+  status: number;
+  headers?: Record<string, string>;
+  body: string;
+  /** The session the webhook created or addressed, if any. */
+  session?: RtmsSession;
+}
+
+/** A webhook the client refused, for monitoring. Never contains secrets. */
+export interface WebhookRejection {
+  readonly status: number;
+  readonly code: string;
+  readonly message: string;
+  readonly event: string | undefined;
+}
+
+/** Events of an {@link RtmsClient}. */
+export interface RtmsClientEvents {
+  /** A new session, emitted synchronously inside `handleWebhook`: attach listeners here. */
+  session: [session: RtmsSession];
+  /** Any verified webhook (after the session, if one was created). */
+  webhook: [event: WebhookEvent];
+  /** A webhook answered with 4xx/5xx. */
+  webhookRejected: [rejection: WebhookRejection];
+  /** `rtms.concurrency_near_limit`. */
+  concurrencyNearLimit: [info: ConcurrencyNearLimit];
+  /** `rtms.concurrency_limited`: new streams are being refused. */
+  concurrencyLimited: [info: ConcurrencyLimited];
+  /** A client-level problem (a `session` listener threw, ...). */
+  error: [error: RtmsError];
+}
+
+/** Options of {@link RtmsClient.close}. */
+export type CloseOptions = StopOptions;
+
+const JSON_HEADERS: Readonly<Record<string, string>> = { 'content-type': 'application/json' };
+
+function positive(name: string, v: number | undefined, dflt: number, allowZero = false): number {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (!allowZero && v === 0)) {
+    throw new RtmsError('RTMS_INVALID_OPTIONS', `${name} must be a ${allowZero ? 'non-negative' : 'positive'} number`);
+  }
+  return v;
+}
+
+function json(status: number, body: Record<string, unknown>, session?: RtmsSession): WebhookResponse {
+  const res: WebhookResponse = { status, headers: { ...JSON_HEADERS }, body: JSON.stringify(body) };
+  if (session) res.session = session;
+  return res;
+}
+
+function num(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+/**
+ * The RTMS client. One per app (credentials); it serves any number of concurrent streams.
+ *
+ * ```ts
+ * const client = new RtmsClient({ clientId, clientSecret, webhookSecretToken });
+ * client.on('session', (session) => session.on('transcript', (t) => console.log(t.userName, t.text)));
+ * const res = await client.handleWebhook({ headers: req.headers, body: rawBody });
+ * ```
+ *
+ * @throws {@link RtmsError} `RTMS_INVALID_OPTIONS` from the constructor for missing credentials or bad options.
+ */
+export class RtmsClient extends EventEmitter<RtmsClientEvents> {
+  readonly #clientId: string;
+  readonly #clientSecret: string;
+  readonly #webhookSecretToken: string | undefined;
+  readonly #sessions = new Map<string, RtmsSession>();
+  readonly #ctx: SessionContext;
+  readonly #logger: SafeLogger;
+  readonly #toleranceSeconds: number;
+  readonly #maxBodyBytes: number;
+  #closing: Promise<void> | undefined;
+
+  constructor(options: RtmsClientOptions) {
+    super();
+    if (typeof options !== 'object' || options === null) throw new RtmsError('RTMS_INVALID_OPTIONS', 'options are required');
+    if (typeof options.clientId !== 'string' || options.clientId.length === 0) {
+      throw new RtmsError('RTMS_INVALID_OPTIONS', 'clientId is required (the app\'s client id)');
+    }
+    if (typeof options.clientSecret !== 'string' || options.clientSecret.length === 0) {
+      throw new RtmsError('RTMS_INVALID_OPTIONS', 'clientSecret is required (the app\'s client secret)');
+    }
+    if (options.webhookSecretToken !== undefined && (typeof options.webhookSecretToken !== 'string' || options.webhookSecretToken.length === 0)) {
+      throw new RtmsError('RTMS_INVALID_OPTIONS', 'webhookSecretToken must be a non-empty string when given');
+    }
+    const mediaSockets = options.mediaSockets ?? 'single';
+    if (mediaSockets !== 'single' && mediaSockets !== 'per-kind') throw new RtmsError('RTMS_INVALID_OPTIONS', "mediaSockets must be 'single' or 'per-kind'");
+    this.#clientId = options.clientId;
+    this.#clientSecret = options.clientSecret;
+    this.#webhookSecretToken = options.webhookSecretToken;
+    this.#logger = safeLogger(options.logger);
+    this.#toleranceSeconds = positive('webhookToleranceSeconds', options.webhookToleranceSeconds, DEFAULT_WEBHOOK_TOLERANCE_SECONDS);
+    this.#maxBodyBytes = positive('maxWebhookBodyBytes', options.maxWebhookBodyBytes, 1024 * 1024);
+    const media: ResolvedMedia = resolveMedia(options.media, options.mediaParams);
+    const limits: ChannelLimits = {
+      connectTimeoutMs: positive('connectTimeoutMs', options.connectTimeoutMs, 10_000),
+      handshakeTimeoutMs: positive('handshakeTimeoutMs', options.handshakeTimeoutMs, 10_000),
+      idleTimeoutMs: positive('idleTimeoutMs', options.idleTimeoutMs, CLIENT_IDLE_TIMEOUT_MS, true),
+      closeTimeoutMs: positive('closeTimeoutMs', options.closeTimeoutMs, 2_000),
+      maxPayloadBytes: positive('maxPayloadBytes', options.maxPayloadBytes, 16 * 1024 * 1024),
+    };
+    if (options.bufferData !== undefined && typeof options.bufferData !== 'boolean') throw new RtmsError('RTMS_INVALID_OPTIONS', 'bufferData must be a boolean');
+    this.#ctx = {
+      clientId: options.clientId,
+      media,
+      mediaSockets,
+      bufferData: options.bufferData,
+      limits,
+      stopTimeoutMs: positive('stopTimeoutMs', options.stopTimeoutMs, 2_000),
+      urlPolicy: { allowedHosts: options.allowedHosts, allowLoopback: options.allowLoopback, allowInsecureUrls: options.allowInsecureUrls },
+      socketFactory: options.socketFactory ?? wsSocketFactory,
+      codec: jsonCodec,
+      clock: options.clock ?? systemClock,
+      logger: this.#logger,
+    };
+    if (this.#webhookSecretToken === undefined) {
+      this.#logger.warn('webhookSecretToken is not set: webhooks are NOT verified');
+    }
+  }
+
+  /** Live sessions by stream id. A session leaves this map when it ends. */
+  get sessions(): ReadonlyMap<string, RtmsSession> {
+    return this.#sessions;
+  }
+
+  /** True once `close()` was called. */
+  get isClosed(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  /**
+   * Handles one webhook request. Never throws or rejects: bad input is an answer (400/401/413), and an internal
+   * fault is a 500. Answer Zoom with the returned status, headers and body.
+   */
+  async handleWebhook(request: WebhookRequest): Promise<WebhookResponse> {
+    try {
+      return this.#handle(request);
+    } catch (err) {
+      this.#logger.error(`webhook handling failed: ${describeError(err)}`);
+      return this.#reject(500, 'RTMS_INTERNAL', 'internal error', undefined);
+    }
+  }
+
+  /**
+   * Stops every session (by default each asks the server to end its stream) and resolves once every socket and
+   * timer the client opened is released. Later webhooks get 503. Idempotent; always resolves.
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    if (this.#closing) return this.#closing;
+    this.#closing = Promise.all([...this.#sessions.values()].map((s) => s.stopForClient(options))).then(() => undefined);
+    return this.#closing;
+  }
+
+  /** Secret-free description for `util.inspect`. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `RtmsClient { clientId: '${this.#clientId}', sessions: ${this.#sessions.size}, verifiesWebhooks: ${this.#webhookSecretToken !== undefined} }`;
+  }
+
+  /** Secret-free JSON form. */
+  toJSON(): Record<string, unknown> {
+    return { clientId: this.#clientId, sessions: [...this.#sessions.keys()], verifiesWebhooks: this.#webhookSecretToken !== undefined };
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+
+  #reject(status: number, code: string, message: string, event: string | undefined): WebhookResponse {
+    this.#logger.warn(`webhook refused (${status} ${code}): ${message}`, { event });
+    this.#safeEmit('webhookRejected', { status, code, message, event });
+    return json(status, { error: code, message });
+  }
+
+  #safeEmit<K extends keyof RtmsClientEvents>(event: K, ...args: RtmsClientEvents[K]): void {
+    try {
+      (this.emit as (e: K, ...a: RtmsClientEvents[K]) => boolean)(event, ...args);
+    } catch (err) {
+      this.#logger.error(`a '${event}' listener threw: ${describeError(err)}`);
+      if (event === 'error') return;
+      try {
+        this.emit('error', new RtmsError('RTMS_LISTENER_ERROR', `a '${event}' listener threw: ${describeError(err)}`, { cause: err }));
+      } catch {
+        // an 'error' listener that throws is logged above and otherwise ignored
+      }
+    }
+  }
+
+  #handle(request: WebhookRequest): WebhookResponse {
+    if (this.#closing) return this.#reject(503, 'RTMS_CLIENT_CLOSED', 'client is closed', undefined);
+    if (typeof request !== 'object' || request === null) return this.#reject(400, 'RTMS_WEBHOOK_BODY_INVALID', 'no request', undefined);
+    const body = request.body as unknown;
+    if (typeof body !== 'string' && !(body instanceof Uint8Array)) {
+      return this.#reject(400, 'RTMS_WEBHOOK_BODY_INVALID', 'body must be the raw request body (string or Buffer)', undefined);
+    }
+    if (bodyByteLength(body) > this.#maxBodyBytes) {
+      return this.#reject(413, 'RTMS_WEBHOOK_BODY_TOO_LARGE', `body is larger than ${this.#maxBodyBytes} bytes`, undefined);
+    }
+    const token = this.#webhookSecretToken;
+    const headers = request.headers;
+    const signed = getHeader(headers, SIGNATURE_HEADER) !== undefined || getHeader(headers, TIMESTAMP_HEADER) !== undefined;
+    // Verify before parsing. An unsigned request may only be a URL validation (§6.3: Zoom's own samples
+    // disagree on whether those are signed; answering proves we hold the token and reveals nothing).
+    if (token !== undefined && signed) {
+      const v = verifyWebhookSignature({ secretToken: token, headers, body, toleranceSeconds: this.#toleranceSeconds });
+      if (!v.ok) return this.#reject(401, v.code, v.message, undefined);
+    }
+    const parsed = parseWebhookBody(bodyText(body));
+    if (!parsed.ok) {
+      if (token !== undefined && !signed) return this.#reject(401, 'RTMS_WEBHOOK_SIGNATURE_MISSING', `missing ${SIGNATURE_HEADER} header`, undefined);
+      return this.#reject(400, 'RTMS_WEBHOOK_BODY_INVALID', parsed.message, undefined);
+    }
+    const webhook = parsed.webhook;
+    if (webhook.event === URL_VALIDATION_EVENT) return this.#urlValidation(webhook);
+    if (token !== undefined && !signed) return this.#reject(401, 'RTMS_WEBHOOK_SIGNATURE_MISSING', `missing ${SIGNATURE_HEADER} header`, webhook.event);
+
+    const stream = readStreamWebhook(webhook);
+    if (stream !== undefined && !stream.ok) return this.#reject(400, 'RTMS_WEBHOOK_BODY_INVALID', stream.message, webhook.event);
+    let response: WebhookResponse;
+    if (stream === undefined) response = this.#accountWebhook(webhook);
+    else if (stream.value.step === 'rtms_started') response = this.#started(stream.value);
+    else response = this.#stoppedOrInterrupted(stream.value, webhook);
+    this.#safeEmit('webhook', webhook);
+    return response;
+  }
+
+  #urlValidation(webhook: WebhookEvent): WebhookResponse {
+    const plainToken = payloadField(webhook.payload, 'plainToken');
+    if (typeof plainToken !== 'string' || plainToken.length === 0) {
+      return this.#reject(400, 'RTMS_WEBHOOK_BODY_INVALID', 'payload.plainToken is missing', webhook.event);
+    }
+    if (this.#webhookSecretToken === undefined) {
+      return this.#reject(500, 'RTMS_WEBHOOK_NOT_CONFIGURED', 'URL validation needs webhookSecretToken', webhook.event);
+    }
+    const encryptedToken = computeUrlValidationToken(this.#webhookSecretToken, plainToken);
+    return json(200, { plainToken, encryptedToken });
+  }
+
+  #accountWebhook(webhook: WebhookEvent): WebhookResponse {
+    const p = webhook.payload;
+    if (webhook.event === 'rtms.concurrency_near_limit') {
+      this.#safeEmit('concurrencyNearLimit', {
+        concurrencyLimit: num(payloadField(p, 'concurrency_limit')),
+        concurrencyNumber: num(payloadField(p, 'concurrency_number')),
+        percentage: num(payloadField(p, 'percentage')),
+      });
+      return json(200, { status: 'ok' });
+    }
+    if (webhook.event === 'rtms.concurrency_limited') {
+      const op = payloadField(p, 'operator_id');
+      this.#safeEmit('concurrencyLimited', {
+        concurrencyNumber: num(payloadField(p, 'concurrency_number')),
+        operatorId: typeof op === 'string' ? op : undefined,
+        payload: p,
+      });
+      return json(200, { status: 'ok' });
+    }
+    return json(200, { status: 'ignored' });
+  }
+
+  #started(w: StreamWebhook): WebhookResponse {
+    const serverUrls = w.serverUrls ?? '';
+    const productId = w.productId ?? '';
+    const existing = this.#sessions.get(w.streamId);
+    if (existing !== undefined) {
+      if (existing.identity.serverUrls === serverUrls) {
+        // Zoom retried a webhook it thinks went unanswered: one connection per stream, so reuse the session.
+        this.#logger.info('duplicate rtms_started ignored', { streamId: w.streamId });
+        return json(200, { status: 'duplicate' }, existing);
+      }
+      // Server failover (new server_urls for a live stream): handled by the reliability layer when it lands.
+      this.#logger.warn('rtms_started with new server_urls for a live stream (failover) is not handled yet', { streamId: w.streamId });
+      return json(200, { status: 'failover_unsupported' }, existing);
+    }
+    const serverUrl = pickServerUrl(serverUrls) ?? serverUrls;
+    const identity: StreamIdentity = Object.freeze({ product: w.product, streamId: w.streamId, productId, serverUrl, serverUrls });
+    const signature = generateSignature({ clientId: this.#clientId, clientSecret: this.#clientSecret, id: productId, streamId: w.streamId });
+    const session = new RtmsSession(identity, signature, this.#ctx);
+    this.#sessions.set(w.streamId, session);
+    void session.closed().then(() => {
+      if (this.#sessions.get(w.streamId) === session) this.#sessions.delete(w.streamId);
+    });
+    this.#safeEmit('session', session);
+    session.start();
+    return json(200, { status: 'ok' }, session);
+  }
+
+  #stoppedOrInterrupted(w: StreamWebhook, webhook: WebhookEvent): WebhookResponse {
+    const session = this.#sessions.get(w.streamId);
+    if (session === undefined) {
+      this.#logger.info(`${w.step} for an unknown stream`, { streamId: w.streamId });
+      return json(200, { status: 'unknown_stream' });
+    }
+    if (w.step === 'rtms_stopped') {
+      void session.stopFromWebhook(w.stopReason);
+      return json(200, { status: 'ok' }, session);
+    }
+    // rtms_interrupted: signaling dropped on Zoom's side; the reliability layer reconnects.
+    this.#logger.warn('rtms_interrupted received', { streamId: w.streamId, event: webhook.event });
+    return json(200, { status: 'ok' }, session);
+  }
+}
+
+/**
+ * Function form of {@link RtmsClient.handleWebhook}, for users who prefer functions.
+ */
+export function handleWebhook(client: RtmsClient, request: WebhookRequest): Promise<WebhookResponse> {
+  return client.handleWebhook(request);
+}

@@ -1,0 +1,103 @@
+import { StatusCode, nameOf } from './protocol/constants.js';
+
+/**
+ * Stable error codes. Each is listed with its meaning in `docs/errors.md`.
+ *
+ * Session-ending codes: `RTMS_URL_REJECTED`, `RTMS_CONNECT_FAILED`, `RTMS_CONNECT_TIMEOUT`,
+ * `RTMS_HANDSHAKE_TIMEOUT`, `RTMS_HANDSHAKE_REJECTED`, `RTMS_CONNECTION_LOST`, `RTMS_IDLE_TIMEOUT`,
+ * `RTMS_PROTOCOL_ERROR`. Reported-and-continue codes: `RTMS_FRAME_INVALID`, `RTMS_LISTENER_ERROR`,
+ * `RTMS_REQUEST_FAILED`. Construction and webhook codes: `RTMS_INVALID_OPTIONS`, `RTMS_WEBHOOK_*`,
+ * `RTMS_CLIENT_CLOSED`.
+ */
+export type RtmsErrorCode =
+  | 'RTMS_INVALID_OPTIONS'
+  | 'RTMS_URL_REJECTED'
+  | 'RTMS_CONNECT_FAILED'
+  | 'RTMS_CONNECT_TIMEOUT'
+  | 'RTMS_HANDSHAKE_TIMEOUT'
+  | 'RTMS_HANDSHAKE_REJECTED'
+  | 'RTMS_CONNECTION_LOST'
+  | 'RTMS_IDLE_TIMEOUT'
+  | 'RTMS_PROTOCOL_ERROR'
+  | 'RTMS_FRAME_INVALID'
+  | 'RTMS_LISTENER_ERROR'
+  | 'RTMS_REQUEST_FAILED'
+  | 'RTMS_CLIENT_CLOSED'
+  | 'RTMS_WEBHOOK_SIGNATURE_MISSING'
+  | 'RTMS_WEBHOOK_SIGNATURE_INVALID'
+  | 'RTMS_WEBHOOK_TIMESTAMP_INVALID'
+  | 'RTMS_WEBHOOK_BODY_INVALID'
+  | 'RTMS_WEBHOOK_BODY_TOO_LARGE'
+  | 'RTMS_WEBHOOK_NOT_CONFIGURED';
+
+/** Which socket an error came from, when it came from one. */
+export type RtmsChannelKind = 'signaling' | 'media';
+
+/** Extra, secret-free facts an {@link RtmsError} may carry. */
+export interface RtmsErrorDetails {
+  /** The underlying error, if any (socket error, JSON syntax error, a listener's throw). */
+  cause?: unknown;
+  /** RTMS `status_code` of a refused request. */
+  statusCode?: number;
+  /** The server's `reason` text, verbatim. */
+  reason?: string;
+  /** Channel the error came from. */
+  channel?: RtmsChannelKind;
+  /** RTMS stream id the error belongs to (not a secret). */
+  streamId?: string;
+  /** WebSocket close code, for a closed socket. */
+  closeCode?: number;
+}
+
+const BRAND = Symbol.for('rtms-client.RtmsError');
+
+/**
+ * The one error type the SDK produces. `code` is stable; `message` is for humans and never contains a
+ * secret, a signature or a full URL query. `instanceof RtmsError` works across the ESM and CJS builds
+ * (a `Symbol.for` brand), so two loaded copies of the library agree.
+ */
+export class RtmsError extends Error {
+  /** Stable machine-readable code. */
+  readonly code: RtmsErrorCode;
+  /** RTMS `status_code`, when the server refused something. */
+  readonly statusCode: number | undefined;
+  /** Name of {@link statusCode} in the current status table (`STATUS_INVALID_SIGNATURE`, ...), or `UNKNOWN_STATUS_<n>`. */
+  readonly statusName: string | undefined;
+  /** The server's `reason` text, verbatim. */
+  readonly reason: string | undefined;
+  /** Channel the error came from. */
+  readonly channel: RtmsChannelKind | undefined;
+  /** Stream the error belongs to. */
+  readonly streamId: string | undefined;
+  /** WebSocket close code, for a closed socket. */
+  readonly closeCode: number | undefined;
+
+  constructor(code: RtmsErrorCode, message: string, details: RtmsErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = 'RtmsError';
+    this.code = code;
+    this.statusCode = details.statusCode;
+    this.statusName = details.statusCode === undefined ? undefined : statusName(details.statusCode);
+    this.reason = details.reason;
+    this.channel = details.channel;
+    this.streamId = details.streamId;
+    this.closeCode = details.closeCode;
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+
+  /** Works across copies of the library (ESM and CJS builds loaded side by side). */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  }
+}
+
+/** Name of an RTMS status code in the current table, or `UNKNOWN_STATUS_<n>` for a code it does not list. */
+export function statusName(code: number): string {
+  return nameOf(StatusCode, code) ?? `UNKNOWN_STATUS_${code}`;
+}
+
+/** Turns anything thrown into a short, secret-free description for a log line. */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`;
+  return String(err);
+}

@@ -1,0 +1,211 @@
+/**
+ * The typed payloads a session emits, and the event maps that type `session.on(...)` and `client.on(...)`.
+ */
+import type { RtmsError } from './errors.js';
+import type { RtmsProduct } from './protocol/products.js';
+
+/**
+ * Session states. `connecting` (signaling socket opening) → `handshaking` (handshakes on signaling and media)
+ * → `streaming` → `stopping` → `stopped`; or `failed` from any state before `stopped`. `reconnecting` is
+ * reserved for automatic reconnection.
+ */
+export type SessionState = 'connecting' | 'handshaking' | 'streaming' | 'reconnecting' | 'stopping' | 'stopped' | 'failed';
+
+/** A user id as received: a number in meetings (0 for mixed audio), a string in some Contact Center payloads. */
+export type UserId = number | string;
+
+/** The audio format frames arrive in: the parameters the media server accepted. */
+export interface AudioFormat {
+  readonly contentType: 'raw' | 'rtp';
+  readonly codec: 'L16' | 'G711' | 'G722' | 'OPUS' | 'unknown';
+  /** Hz. */
+  readonly sampleRate: number;
+  readonly channels: number;
+  /** Milliseconds of audio per frame. */
+  readonly sendRate: number;
+  /** `mixed`: one stream, `userId` 0; `multi`: one stream per participant. */
+  readonly dataOption: 'mixed' | 'multi';
+}
+
+/** The video or screen-share format frames arrive in. */
+export interface VideoFormat {
+  readonly codec: 'JPG' | 'PNG' | 'H264' | 'unknown';
+  readonly resolution: 'SD' | 'HD' | 'FHD' | 'QHD' | 'unknown';
+  readonly fps: number;
+}
+
+/** One audio packet (MEDIA_DATA_AUDIO). */
+export interface AudioFrame {
+  /** The raw bytes (for L16: 16-bit little-endian PCM). */
+  readonly data: Buffer;
+  /** Speaker; 0 for mixed audio; undefined for Contact Center (see {@link channelId}). */
+  readonly userId: UserId | undefined;
+  readonly userName: string | undefined;
+  /** Contact Center: the SIP channel of one party (caller or agent). */
+  readonly channelId: string | undefined;
+  /** Server creation time, Unix ms. */
+  readonly timestamp: number | undefined;
+  readonly format: AudioFormat;
+}
+
+/** One video or screen-share frame (MEDIA_DATA_VIDEO / MEDIA_DATA_SHARE). */
+export interface VideoFrame {
+  /** The frame bytes: a JPG or PNG image, or an H.264 access unit. */
+  readonly data: Buffer;
+  readonly userId: UserId | undefined;
+  readonly userName: string | undefined;
+  readonly timestamp: number | undefined;
+  readonly format: VideoFormat;
+}
+
+/** One transcript utterance (MEDIA_DATA_TRANSCRIPT). */
+export interface TranscriptEvent {
+  readonly text: string;
+  readonly userId: UserId | undefined;
+  readonly userName: string | undefined;
+  /** Contact Center: the SIP channel of the speaker. */
+  readonly channelId: string | undefined;
+  /** Utterance start, Unix ms. */
+  readonly timestamp: number | undefined;
+  readonly startTime: number | undefined;
+  readonly endTime: number | undefined;
+  /** Language id ({@link TranscriptLanguage}). */
+  readonly language: number | undefined;
+  /** RTMS_DATA_MESSAGE_ATTRIBUTE when present (meaning not documented, §4.10). */
+  readonly attribute: number | undefined;
+}
+
+/** One chat message (MEDIA_DATA_CHAT). */
+export interface ChatMessage {
+  /** The message text (from the 2026 JSON payload when present, else the raw text). */
+  readonly text: string;
+  readonly timestamp: number | undefined;
+  readonly userId: UserId | undefined;
+  readonly userName: string | undefined;
+  /** The parsed 2026 chat payload (sender, receiver, chat_session, operation_type, ...), when `data` was JSON. */
+  readonly payload: Readonly<Record<string, unknown>> | undefined;
+  /** `content.data` exactly as received. */
+  readonly raw: string;
+}
+
+/** An EVENT_UPDATE from the signaling channel. */
+export interface RtmsEventUpdate {
+  readonly eventType: number;
+  /** Constant name for this product (`ACTIVE_SPEAKER_CHANGE`, `CONSUMER_ANSWERED`, ...), if known. */
+  readonly name: string | undefined;
+  readonly timestamp: number | undefined;
+  /** The `event` object as received. */
+  readonly body: Readonly<Record<string, unknown>>;
+}
+
+/** A STREAM_STATE_UPDATE. */
+export interface StreamStateUpdate {
+  readonly state: number;
+  readonly stateName: string | undefined;
+  readonly reason: number | undefined;
+  readonly reasonName: string | undefined;
+  readonly timestamp: number | undefined;
+}
+
+/** A SESSION_STATE_UPDATE. */
+export interface SessionStateUpdate {
+  readonly state: number;
+  readonly stateName: string | undefined;
+  readonly rtmsSessionId: string | undefined;
+  readonly stopReason: number | undefined;
+  readonly stopReasonName: string | undefined;
+  readonly timestamp: number | undefined;
+}
+
+/** A META_DATA_* message (23–27); shapes are undocumented, so the body is passed on as received. */
+export interface MetadataMessage {
+  readonly msgType: number;
+  readonly kind: 'audio' | 'video' | 'share' | 'transcript' | 'chat';
+  readonly body: Readonly<Record<string, unknown>>;
+}
+
+/** Why a session ended. */
+export type EndCause =
+  /** `session.stop()` was called. */
+  | 'stop_called'
+  /** An `*.rtms_stopped` webhook arrived. */
+  | 'webhook_stopped'
+  /** The server terminated the stream (STREAM_STATE_UPDATE TERMINATING/TERMINATED). */
+  | 'stream_terminated'
+  /** `client.close()` was called. */
+  | 'client_closed'
+  /** An error ended it (see `error`). */
+  | 'error';
+
+/** How a session ended; what `closed()` resolves to. */
+export interface SessionEnd {
+  readonly state: 'stopped' | 'failed';
+  readonly cause: EndCause;
+  /** RTMS stop reason, when the server gave one (webhook `stop_reason`, STREAM_STATE_UPDATE `reason`). */
+  readonly stopReason: number | undefined;
+  readonly stopReasonName: string | undefined;
+  /** The error, for `failed`. */
+  readonly error: RtmsError | undefined;
+}
+
+/** Events of an {@link RtmsSession}. Each entry is the listener's argument list. */
+export interface RtmsSessionEvents {
+  /** The session moved from `previous` to `state`. */
+  state: [state: SessionState, previous: SessionState];
+  /** Both handshakes done and CLIENT_READY_ACK sent: media flows from now on. */
+  ready: [];
+  audio: [frame: AudioFrame];
+  video: [frame: VideoFrame];
+  share: [frame: VideoFrame];
+  transcript: [transcript: TranscriptEvent];
+  chat: [message: ChatMessage];
+  /** Any EVENT_UPDATE (participants, active speaker, sharing, Contact Center events, ...). */
+  event: [event: RtmsEventUpdate];
+  streamState: [update: StreamStateUpdate];
+  sessionState: [update: SessionStateUpdate];
+  metadata: [message: MetadataMessage];
+  /**
+   * A problem. Non-fatal ones (`RTMS_FRAME_INVALID`, `RTMS_LISTENER_ERROR`) leave the session streaming; a fatal
+   * one is followed by `state` → `failed`. With no listener, errors are dropped (never thrown): the terminal
+   * reason is always on `closed()`.
+   */
+  error: [error: RtmsError];
+  /** The session ended in `stopped`. */
+  stopped: [end: SessionEnd];
+  /** The session ended, in `stopped` or `failed`; every socket and timer is released. */
+  closed: [end: SessionEnd];
+}
+
+/** Account-level `rtms.concurrency_near_limit` webhook. */
+export interface ConcurrencyNearLimit {
+  readonly concurrencyLimit: number | undefined;
+  readonly concurrencyNumber: number | undefined;
+  readonly percentage: number | undefined;
+}
+
+/** Account-level `rtms.concurrency_limited` webhook. */
+export interface ConcurrencyLimited {
+  readonly concurrencyNumber: number | undefined;
+  readonly operatorId: string | undefined;
+  readonly payload: Readonly<Record<string, unknown>>;
+}
+
+/** A verified, parsed webhook. */
+export interface WebhookEvent {
+  readonly event: string;
+  readonly eventTs: number | undefined;
+  readonly payload: Readonly<Record<string, unknown>>;
+}
+
+/** The product-specific identity of a stream. */
+export interface StreamIdentity {
+  readonly product: RtmsProduct;
+  /** RTMS stream id. */
+  readonly streamId: string;
+  /** The product's id: meeting UUID, webinar UUID, Video SDK session id or engagement id. */
+  readonly productId: string;
+  /** The signaling URL (the chosen entry of the webhook's `server_urls`). */
+  readonly serverUrl: string;
+  /** `server_urls` exactly as the webhook gave it. */
+  readonly serverUrls: string;
+}

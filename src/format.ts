@@ -1,0 +1,52 @@
+/**
+ * Wire media parameters → the {@link AudioFormat} / {@link VideoFormat} objects frames carry. Computed once per
+ * media socket from what the server accepted (falling back to what was requested), then shared by every frame.
+ */
+import type { AudioFormat, VideoFormat } from './events.js';
+import { MediaCodec, MediaContentType, MediaDataOption, MediaResolution, SAMPLE_RATE_HZ, nameOf } from './protocol/constants.js';
+
+type Obj = Readonly<Record<string, unknown>>;
+
+function num(o: Obj | undefined, key: string): number | undefined {
+  const v = o?.[key];
+  return typeof v === 'number' ? v : undefined;
+}
+
+function pick(server: Obj | undefined, requested: Obj | undefined, key: string): number | undefined {
+  return num(server, key) ?? num(requested, key);
+}
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The server's echo of one kind's params, if it sent any. */
+export function serverParams(mediaParams: Obj | undefined, key: string): Obj | undefined {
+  const v = mediaParams?.[key];
+  return isObj(v) ? v : undefined;
+}
+
+/** Audio format from server-applied and requested `media_params.audio`. */
+export function audioFormat(server: Obj | undefined, requested: Obj | undefined): AudioFormat {
+  const codecName = nameOf(MediaCodec, pick(server, requested, 'codec') ?? MediaCodec.L16);
+  const codec = codecName === 'L16' || codecName === 'G711' || codecName === 'G722' || codecName === 'OPUS' ? codecName : 'unknown';
+  return Object.freeze({
+    contentType: pick(server, requested, 'content_type') === MediaContentType.RTP ? 'rtp' : 'raw',
+    codec,
+    sampleRate: SAMPLE_RATE_HZ[pick(server, requested, 'sample_rate') ?? 1] ?? 16000,
+    channels: pick(server, requested, 'channel') ?? 1,
+    sendRate: pick(server, requested, 'send_rate') ?? 20,
+    dataOption: pick(server, requested, 'data_opt') === MediaDataOption.AUDIO_MULTI_STREAMS ? 'multi' : 'mixed',
+  } satisfies AudioFormat);
+}
+
+/** Video or share format from server-applied and requested params. */
+export function videoFormat(server: Obj | undefined, requested: Obj | undefined, defaults: { fps: number; resolution: number }): VideoFormat {
+  const codecName = nameOf(MediaCodec, pick(server, requested, 'codec') ?? MediaCodec.JPG);
+  const resName = nameOf(MediaResolution, pick(server, requested, 'resolution') ?? defaults.resolution);
+  return Object.freeze({
+    codec: codecName === 'JPG' || codecName === 'PNG' || codecName === 'H264' ? codecName : 'unknown',
+    resolution: resName === 'SD' || resName === 'HD' || resName === 'FHD' || resName === 'QHD' ? resName : 'unknown',
+    fps: pick(server, requested, 'fps') ?? defaults.fps,
+  } satisfies VideoFormat);
+}

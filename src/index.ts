@@ -1,0 +1,77 @@
+/**
+ * rtms-client: a pure-TypeScript client for Zoom Realtime Media Streams (RTMS).
+ *
+ * @packageDocumentation
+ */
+export { RtmsClient, handleWebhook } from './client.js';
+export type {
+  CloseOptions,
+  RtmsClientEvents,
+  RtmsClientOptions,
+  WebhookRejection,
+  WebhookRequest,
+  WebhookResponse,
+} from './client.js';
+export { RtmsSession, SESSION_TRANSITIONS } from './session.js';
+export type { MediaSocketMode, StopOptions } from './session.js';
+export { RtmsError, statusName } from './errors.js';
+export type { RtmsChannelKind, RtmsErrorCode, RtmsErrorDetails } from './errors.js';
+export type {
+  AudioFormat,
+  AudioFrame,
+  ChatMessage,
+  ConcurrencyLimited,
+  ConcurrencyNearLimit,
+  EndCause,
+  MetadataMessage,
+  RtmsEventUpdate,
+  RtmsSessionEvents,
+  SessionEnd,
+  SessionState,
+  SessionStateUpdate,
+  StreamIdentity,
+  StreamStateUpdate,
+  TranscriptEvent,
+  UserId,
+  VideoFormat,
+  VideoFrame,
+  WebhookEvent,
+} from './events.js';
+export type { AudioParams, CameraVideoParams, MediaParams, TranscriptParams, VideoParams } from './media-params.js';
+export type { MediaKind } from './protocol/messages.js';
+export type { RtmsProduct } from './protocol/products.js';
+export { loggerFromDebug } from './logger.js';
+export type { LogContext, RtmsLogger } from './logger.js';
+export type { Clock, TimerHandle } from './clock.js';
+export { wsSocketFactory } from './transport.js';
+export type { RtmsSocket, RtmsSocketHandlers, RtmsSocketOptions, SocketFactory } from './transport.js';
+export { DEFAULT_ALLOWED_HOSTS } from './url-policy.js';
+export type { UrlPolicyOptions } from './url-policy.js';
+export {
+  DEFAULT_WEBHOOK_TOLERANCE_SECONDS,
+  SIGNATURE_HEADER,
+  TIMESTAMP_HEADER,
+  computeUrlValidationToken,
+  computeWebhookSignature,
+  verifyWebhookSignature,
+} from './webhook.js';
+export type { VerifyWebhookInput, WebhookBody, WebhookHeaders, WebhookVerification } from './webhook.js';
+export { generateSignature } from './protocol/signature.js';
+export {
+  AudioChannel,
+  AudioSampleRate,
+  EventType,
+  MediaCodec,
+  MediaContentType,
+  MediaDataOption,
+  MediaResolution,
+  MediaTypeBit,
+  MsgType,
+  PROTOCOL_VERSION,
+  SessionStateCode,
+  StatusCode,
+  StopReason,
+  StreamState,
+  TranscriptLanguage,
+  ZccEventType,
+} from './protocol/constants.js';

@@ -1,0 +1,648 @@
+/**
+ * RtmsSession: one RTMS stream, as a state machine over one signaling channel and one or more media channels.
+ *
+ * Flow: signaling socket → SIGNALING_HAND_SHAKE → media socket(s) → DATA_HAND_SHAKE → CLIENT_READY_ACK (on
+ * signaling, one per media socket, as Zoom's sample clients do) → `streaming`. Keep-alives are answered by the
+ * channels. Every state change goes through {@link RtmsSession.transition}, which checks the move against
+ * {@link SESSION_TRANSITIONS} and emits `state`.
+ *
+ * The session owns every socket and timer it opens and releases them on every path to `stopped`/`failed`;
+ * `closed()` resolves (never rejects) once they are gone.
+ */
+import { EventEmitter } from 'eventemitter3';
+import { Channel, type ChannelHost, type ChannelLimits, type HandshakeResponse } from './channel.js';
+import type { Clock, TimerHandle } from './clock.js';
+import { RtmsError, describeError } from './errors.js';
+import type {
+  AudioFormat,
+  EndCause,
+  RtmsSessionEvents,
+  SessionEnd,
+  SessionState,
+  StreamIdentity,
+  VideoFormat,
+} from './events.js';
+import { audioFormat, serverParams, videoFormat } from './format.js';
+import type { SafeLogger } from './logger.js';
+import { MEDIA_BIT, type ResolvedMedia } from './media-params.js';
+import {
+  encodeClientReadyAck,
+  encodeDataHandshake,
+  encodeSignalingHandshake,
+  encodeStreamCloseReq,
+  type FrameCodec,
+} from './protocol/codec.js';
+import {
+  EventType,
+  MediaResolution,
+  MsgType,
+  SessionStateCode,
+  StopReason,
+  StreamState,
+  WS_CLOSE_NORMAL,
+  ZccEventType,
+  nameOf,
+} from './protocol/constants.js';
+import type {
+  InboundMessage,
+  MediaKind,
+  WireEventUpdate,
+  WireMediaContent,
+  WireMetadata,
+  WireSessionStateUpdate,
+  WireSignalingHandshakeResp,
+  WireStreamStateUpdate,
+} from './protocol/messages.js';
+import { PRODUCTS } from './protocol/products.js';
+import type { SocketFactory } from './transport.js';
+import { checkUrl, type UrlPolicyOptions } from './url-policy.js';
+
+/**
+ * Allowed state moves. `failed` is reachable from every live state; `stopped` only through `stopping`.
+ */
+export const SESSION_TRANSITIONS: Readonly<Record<SessionState, readonly SessionState[]>> = {
+  connecting: ['handshaking', 'stopping', 'failed'],
+  handshaking: ['streaming', 'reconnecting', 'stopping', 'failed'],
+  streaming: ['reconnecting', 'stopping', 'failed'],
+  reconnecting: ['connecting', 'handshaking', 'streaming', 'stopping', 'failed'],
+  stopping: ['stopped', 'failed'],
+  stopped: [],
+  failed: [],
+};
+
+/** How media sockets are laid out. */
+export type MediaSocketMode =
+  /** One socket for every requested kind (the `all` URL), falling back to per-kind URLs when there is none. */
+  | 'single'
+  /** One socket per media kind, using each kind's URL (falling back to `all`). */
+  | 'per-kind';
+
+/** Options of {@link RtmsSession.stop}. */
+export interface StopOptions {
+  /**
+   * Ask the server to end the stream (STREAM_CLOSE_REQ) before closing the sockets. Default true: without it
+   * Zoom keeps the stream open for a reconnect (about a minute) before it gives up.
+   */
+  closeStream?: boolean;
+  /** Upper bound for the graceful part; after it the sockets are cut. Default: the client's `stopTimeoutMs`. */
+  timeoutMs?: number;
+  /** Aborting cuts the sockets at once; the promise still resolves. */
+  signal?: AbortSignal;
+}
+
+/** Everything a session gets from its client. Internal. */
+export interface SessionContext {
+  readonly clientId: string;
+  readonly media: ResolvedMedia;
+  readonly mediaSockets: MediaSocketMode;
+  readonly bufferData: boolean | undefined;
+  readonly limits: ChannelLimits;
+  readonly stopTimeoutMs: number;
+  readonly urlPolicy: UrlPolicyOptions;
+  readonly socketFactory: SocketFactory;
+  readonly codec: FrameCodec;
+  readonly clock: Clock;
+  readonly logger: SafeLogger;
+}
+
+/** Per-media-socket facts, kept in `Channel.tag`. */
+interface MediaTag {
+  readonly kinds: readonly MediaKind[];
+  ready: boolean;
+  audio: AudioFormat | undefined;
+  video: VideoFormat | undefined;
+  share: VideoFormat | undefined;
+}
+
+/** The `server_urls` keys that may hold each kind's URL (share/chat keys are undocumented, §3.2). */
+const URL_KEYS: Readonly<Record<MediaKind, readonly string[]>> = {
+  audio: ['audio'],
+  video: ['video'],
+  share: ['deskshare', 'sharescreen', 'share'],
+  transcript: ['transcript'],
+  chat: ['chat'],
+};
+
+const NO_LISTENER_DEFAULT_FORMAT_AUDIO = audioFormat(undefined, undefined);
+const VIDEO_DEFAULTS = { fps: 5, resolution: MediaResolution.HD };
+const SHARE_DEFAULTS = { fps: 1, resolution: MediaResolution.FHD };
+
+/** Decoded length implied by a base64 string (padding and unpadded forms). */
+function base64Length(s: string): number {
+  const n = s.length;
+  const pad = n > 0 && s.charCodeAt(n - 1) === 61 ? (n > 1 && s.charCodeAt(n - 2) === 61 ? 2 : 1) : 0;
+  return Math.floor((n * 3) / 4) - pad;
+}
+
+/**
+ * Decodes base64, or returns undefined when the string holds characters outside the alphabet (Node would skip
+ * them silently and hand out corrupt bytes).
+ */
+function decodeBase64(s: string): Buffer | undefined {
+  const buf = Buffer.from(s, 'base64');
+  return buf.length === base64Length(s) && s.length % 4 !== 1 ? buf : undefined;
+}
+
+/**
+ * One RTMS stream. Created by {@link RtmsClient} from an `*.rtms_started` webhook; subscribe to its events in
+ * the client's `session` event or right after `handleWebhook` resolves.
+ *
+ * ```ts
+ * session.on('transcript', (t) => console.log(t.userName, t.text));
+ * session.on('state', (state, previous) => console.log(previous, '->', state));
+ * const end = await session.closed(); // { state: 'stopped' | 'failed', cause, error? }
+ * ```
+ */
+export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
+  /** RTMS stream id. */
+  readonly id: string;
+  /** Product and ids of the stream. */
+  readonly identity: StreamIdentity;
+
+  readonly #signature: string;
+  readonly #ctx: SessionContext;
+  #state: SessionState = 'connecting';
+  #signaling: Channel | undefined;
+  #media: Channel[] = [];
+  #startTimer: TimerHandle | undefined;
+  #ending = false;
+  #end: SessionEnd | undefined;
+  #resolveClosed!: (end: SessionEnd) => void;
+  readonly #closedPromise: Promise<SessionEnd>;
+  #closeStreamWaiter: (() => void) | undefined;
+  readonly #host: ChannelHost;
+
+  /** @internal Created by the client. */
+  constructor(identity: StreamIdentity, signature: string, ctx: SessionContext) {
+    super();
+    this.id = identity.streamId;
+    this.identity = identity;
+    this.#signature = signature;
+    this.#ctx = ctx;
+    this.#closedPromise = new Promise<SessionEnd>((resolve) => {
+      this.#resolveClosed = resolve;
+    });
+    this.#host = {
+      onReady: (ch, resp) => this.#onReady(ch, resp),
+      onMessage: (ch, msg) => this.#onMessage(ch, msg),
+      onFrameError: (_ch, err) => this.#fire('error', err),
+      onUnhandled: (ch, msgType, known) =>
+        ctx.logger.debug(`${ch.label}: skipped ${known ? 'unexpected' : 'unknown'} msg_type ${msgType}`, { streamId: this.id }),
+      onDown: (ch, err) => this.#onDown(ch, err),
+    };
+  }
+
+  /** The product: `meeting`, `webinar`, `session` (Video SDK) or `contact_center`. */
+  get product(): StreamIdentity['product'] {
+    return this.identity.product;
+  }
+  /** Meeting UUID (meetings only). */
+  get meetingUuid(): string | undefined {
+    return this.identity.product === 'meeting' ? this.identity.productId : undefined;
+  }
+  /** Webinar UUID (webinars only). */
+  get webinarUuid(): string | undefined {
+    return this.identity.product === 'webinar' ? this.identity.productId : undefined;
+  }
+  /** Video SDK session id (Video SDK sessions only). */
+  get sessionId(): string | undefined {
+    return this.identity.product === 'session' ? this.identity.productId : undefined;
+  }
+  /** Contact Center engagement id (Contact Center only). */
+  get engagementId(): string | undefined {
+    return this.identity.product === 'contact_center' ? this.identity.productId : undefined;
+  }
+  /** Current state. */
+  get state(): SessionState {
+    return this.#state;
+  }
+  /** How the session ended, once it has. */
+  get end(): SessionEnd | undefined {
+    return this.#end;
+  }
+  /** Media kinds this session requested. */
+  get mediaKinds(): readonly MediaKind[] {
+    return this.#ctx.media.kinds;
+  }
+
+  /** Resolves (never rejects) when the session has ended and released every socket and timer. */
+  closed(): Promise<SessionEnd> {
+    return this.#closedPromise;
+  }
+
+  /**
+   * Stops the session: by default asks the server to end the stream (STREAM_CLOSE_REQ, bounded wait), then closes
+   * both sockets with code 1000. Idempotent; always resolves, with how the session ended.
+   */
+  stop(options: StopOptions = {}): Promise<SessionEnd> {
+    return this.#finish('stopped', 'stop_called', { closeStream: options.closeStream ?? true, timeoutMs: options.timeoutMs, signal: options.signal });
+  }
+
+  /** @internal The client starts the session on the next turn of the event loop, after listeners are attached. */
+  start(): void {
+    if (this.#startTimer !== undefined || this.#signaling !== undefined || this.#ending) return;
+    this.#startTimer = this.#ctx.clock.setTimeout(() => {
+      this.#startTimer = undefined;
+      this.#connect();
+    }, 0);
+  }
+
+  /** @internal An `*.rtms_stopped` webhook for this stream. */
+  stopFromWebhook(stopReason: number | undefined): Promise<SessionEnd> {
+    return this.#finish('stopped', 'webhook_stopped', { closeStream: false, stopReason });
+  }
+
+  /** @internal `client.close()`. */
+  stopForClient(options: StopOptions): Promise<SessionEnd> {
+    return this.#finish('stopped', 'client_closed', { closeStream: options.closeStream ?? true, timeoutMs: options.timeoutMs, signal: options.signal });
+  }
+
+  /** Secret-free description for `util.inspect` and `console.log`. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `RtmsSession { id: '${this.id}', product: '${this.product}', state: '${this.#state}' }`;
+  }
+
+  /** Secret-free JSON form. */
+  toJSON(): Record<string, unknown> {
+    return { id: this.id, product: this.product, productId: this.identity.productId, state: this.#state };
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // State machine
+  // ---------------------------------------------------------------------------------------------------------
+
+  /** Moves to `to` if the table allows it; emits `state`. Returns false (and logs) for a disallowed move. */
+  private transition(to: SessionState): boolean {
+    const from = this.#state;
+    if (from === to) return true;
+    if (!SESSION_TRANSITIONS[from].includes(to)) {
+      this.#ctx.logger.warn(`ignored state move ${from} -> ${to}`, { streamId: this.id });
+      return false;
+    }
+    this.#state = to;
+    this.#ctx.logger.debug(`state ${from} -> ${to}`, { streamId: this.id });
+    this.#fire('state', to, from);
+    return true;
+  }
+
+  /** Emits with listener isolation: a listener that throws is reported and streaming goes on. */
+  #fire<K extends keyof RtmsSessionEvents>(event: K, ...args: RtmsSessionEvents[K]): void {
+    try {
+      (this.emit as (e: K, ...a: RtmsSessionEvents[K]) => boolean)(event, ...args);
+    } catch (err) {
+      this.#listenerError(event, err);
+    }
+  }
+
+  #listenerError(event: string, err: unknown): void {
+    this.#ctx.logger.error(`a '${event}' listener threw: ${describeError(err)}`, { streamId: this.id });
+    if (event === 'error') return; // never loop
+    const wrapped = new RtmsError('RTMS_LISTENER_ERROR', `a '${event}' listener threw: ${describeError(err)}`, { cause: err, streamId: this.id });
+    try {
+      this.emit('error', wrapped);
+    } catch (again) {
+      this.#ctx.logger.error(`an 'error' listener threw: ${describeError(again)}`, { streamId: this.id });
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Connecting
+  // ---------------------------------------------------------------------------------------------------------
+
+  #connect(): void {
+    if (this.#ending) return;
+    const url = this.identity.serverUrl;
+    const refused = checkUrl(url, this.#ctx.urlPolicy);
+    if (refused !== undefined) {
+      void this.#fail(new RtmsError('RTMS_URL_REJECTED', `signaling URL refused: ${refused}`, { streamId: this.id, channel: 'signaling' }));
+      return;
+    }
+    const spec = PRODUCTS[this.identity.product];
+    const fields = { idKeys: spec.handshakeKeys, idValue: this.identity.productId, streamId: this.id, signature: this.#signature };
+    const bufferData = this.#ctx.bufferData;
+    this.#signaling = this.#channel('signaling', 'signaling', url, (sequence) =>
+      encodeSignalingHandshake({ ...fields, sequence, ...(bufferData === undefined ? {} : { bufferData }) }),
+    );
+    this.#signaling.open();
+  }
+
+  #channel(kind: 'signaling' | 'media', label: string, url: string, handshake: (sequence: number) => string): Channel {
+    const ctx = this.#ctx;
+    return new Channel(
+      { kind, label, url, streamId: this.id, handshake, socketFactory: ctx.socketFactory, codec: ctx.codec, clock: ctx.clock, logger: ctx.logger, limits: ctx.limits },
+      this.#host,
+    );
+  }
+
+  #onReady(channel: Channel, resp: HandshakeResponse): void {
+    if (this.#ending) return;
+    if (channel.kind === 'signaling') {
+      this.transition('handshaking');
+      this.#openMedia((resp as WireSignalingHandshakeResp).media_server?.server_urls ?? {});
+      return;
+    }
+    const tag = channel.tag as MediaTag;
+    tag.ready = true;
+    const applied = resp.msg_type === MsgType.DATA_HAND_SHAKE_RESP ? resp.media_params : undefined;
+    const requested = this.#ctx.media.wireParams;
+    if (tag.kinds.includes('audio')) tag.audio = audioFormat(serverParams(applied, 'audio'), requested['audio']);
+    if (tag.kinds.includes('video')) tag.video = videoFormat(serverParams(applied, 'video'), requested['video'], VIDEO_DEFAULTS);
+    if (tag.kinds.includes('share')) tag.share = videoFormat(serverParams(applied, 'deskshare'), requested['deskshare'], SHARE_DEFAULTS);
+    this.#signaling?.send(encodeClientReadyAck(this.id));
+    if (this.#media.every((m) => (m.tag as MediaTag).ready)) {
+      if (this.transition('streaming')) this.#fire('ready');
+    }
+  }
+
+  /** Lays out the media sockets from the signaling response's URLs and opens them. */
+  #openMedia(urls: Readonly<Record<string, string>>): void {
+    const kinds = this.#ctx.media.kinds;
+    const urlFor = (k: MediaKind): string | undefined => {
+      for (const key of URL_KEYS[k]) if (urls[key] !== undefined) return urls[key];
+      return undefined;
+    };
+    const groups = new Map<string, MediaKind[]>();
+    const add = (url: string, k: MediaKind) => {
+      const g = groups.get(url);
+      if (g) g.push(k);
+      else groups.set(url, [k]);
+    };
+    const all = urls['all'];
+    for (const k of kinds) {
+      const own = urlFor(k);
+      const url = this.#ctx.mediaSockets === 'single' ? (all ?? own) : (own ?? all);
+      if (url === undefined) {
+        void this.#fail(new RtmsError('RTMS_PROTOCOL_ERROR', `signaling response offers no media URL for ${k} (the app may lack the scope)`, { streamId: this.id, channel: 'signaling' }));
+        return;
+      }
+      add(url, k);
+    }
+    for (const url of groups.keys()) {
+      const refused = checkUrl(url, this.#ctx.urlPolicy);
+      if (refused !== undefined) {
+        void this.#fail(new RtmsError('RTMS_URL_REJECTED', `media URL refused: ${refused}`, { streamId: this.id, channel: 'media' }));
+        return;
+      }
+    }
+    const spec = PRODUCTS[this.identity.product];
+    const base = { idKeys: spec.handshakeKeys, idValue: this.identity.productId, streamId: this.id, signature: this.#signature };
+    const wire = this.#ctx.media.wireParams;
+    for (const [url, group] of groups) {
+      let mediaType = 0;
+      const mediaParams: Record<string, unknown> = {};
+      for (const k of group) {
+        mediaType |= MEDIA_BIT[k];
+        const key = k === 'share' ? 'deskshare' : k;
+        if (wire[key] !== undefined) mediaParams[key] = wire[key];
+      }
+      const ch = this.#channel('media', `media[${group.join(',')}]`, url, (sequence) =>
+        encodeDataHandshake({ ...base, sequence, mediaType, mediaParams, payloadEncryption: false }),
+      );
+      ch.tag = { kinds: group, ready: false, audio: undefined, video: undefined, share: undefined } satisfies MediaTag;
+      this.#media.push(ch);
+    }
+    for (const ch of this.#media) ch.open();
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Incoming messages
+  // ---------------------------------------------------------------------------------------------------------
+
+  #onMessage(channel: Channel, msg: InboundMessage): void {
+    switch (msg.msg_type) {
+      case MsgType.MEDIA_DATA_AUDIO:
+        this.#onAudio(channel, msg.content);
+        return;
+      case MsgType.MEDIA_DATA_TRANSCRIPT:
+        this.#onTranscript(msg.content);
+        return;
+      case MsgType.MEDIA_DATA_VIDEO:
+        this.#onVideo(channel, msg.content, 'video');
+        return;
+      case MsgType.MEDIA_DATA_SHARE:
+        this.#onVideo(channel, msg.content, 'share');
+        return;
+      case MsgType.MEDIA_DATA_CHAT:
+        this.#onChat(msg.content);
+        return;
+      case MsgType.EVENT_UPDATE:
+        this.#onEvent(msg);
+        return;
+      case MsgType.STREAM_STATE_UPDATE:
+        this.#onStreamState(msg);
+        return;
+      case MsgType.SESSION_STATE_UPDATE:
+        this.#onSessionState(msg);
+        return;
+      case MsgType.STREAM_CLOSE_RESP:
+        this.#closeStreamWaiter?.();
+        return;
+      case MsgType.META_DATA_AUDIO:
+      case MsgType.META_DATA_VIDEO:
+      case MsgType.META_DATA_SHARE:
+      case MsgType.META_DATA_TRANSCRIPT:
+      case MsgType.META_DATA_CHAT:
+        this.#onMetadata(msg);
+        return;
+      default:
+        this.#ctx.logger.debug(`${channel.label}: msg_type ${msg.msg_type} not handled yet`, { streamId: this.id });
+    }
+  }
+
+  #badBase64(kind: string): void {
+    this.#fire('error', new RtmsError('RTMS_FRAME_INVALID', `${kind} frame: content.data is not valid base64`, { streamId: this.id, channel: 'media' }));
+  }
+
+  #onAudio(channel: Channel, c: WireMediaContent): void {
+    if (this.listenerCount('audio') === 0) return; // nobody reads audio: do not decode it
+    const data = decodeBase64(c.data);
+    if (data === undefined) return this.#badBase64('audio');
+    const format = (channel.tag as MediaTag | undefined)?.audio ?? NO_LISTENER_DEFAULT_FORMAT_AUDIO;
+    try {
+      this.emit('audio', {
+        data,
+        userId: c.user_id ?? undefined,
+        userName: c.user_name ?? undefined,
+        channelId: c.channel_id ?? undefined,
+        timestamp: c.timestamp ?? undefined,
+        format,
+      });
+    } catch (err) {
+      this.#listenerError('audio', err);
+    }
+  }
+
+  #onVideo(channel: Channel, c: WireMediaContent, kind: 'video' | 'share'): void {
+    if (this.listenerCount(kind) === 0) return;
+    const data = decodeBase64(c.data);
+    if (data === undefined) return this.#badBase64(kind);
+    const tag = channel.tag as MediaTag | undefined;
+    const format = (kind === 'video' ? tag?.video : tag?.share) ?? videoFormat(undefined, undefined, kind === 'video' ? VIDEO_DEFAULTS : SHARE_DEFAULTS);
+    this.#fire(kind, { data, userId: c.user_id ?? undefined, userName: c.user_name ?? undefined, timestamp: c.timestamp ?? undefined, format });
+  }
+
+  #onTranscript(c: WireMediaContent): void {
+    if (this.listenerCount('transcript') === 0) return;
+    try {
+      this.emit('transcript', {
+        text: c.data,
+        userId: c.user_id ?? undefined,
+        userName: c.user_name ?? undefined,
+        channelId: c.channel_id ?? undefined,
+        timestamp: c.timestamp ?? undefined,
+        startTime: c.start_time ?? undefined,
+        endTime: c.end_time ?? undefined,
+        language: c.language ?? undefined,
+        attribute: c.attribute ?? undefined,
+      });
+    } catch (err) {
+      this.#listenerError('transcript', err);
+    }
+  }
+
+  #onChat(c: WireMediaContent): void {
+    if (this.listenerCount('chat') === 0) return;
+    // Since July 2026 `data` may be a JSON string with sender/receiver/...; older servers send plain text (§3.14).
+    let payload: Record<string, unknown> | undefined;
+    const raw = c.data;
+    if (raw.startsWith('{')) {
+      try {
+        const parsed: unknown = JSON.parse(raw);
+        if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) payload = parsed as Record<string, unknown>;
+      } catch {
+        payload = undefined;
+      }
+    }
+    const sender = payload?.['sender'];
+    const s = typeof sender === 'object' && sender !== null ? (sender as Record<string, unknown>) : undefined;
+    const textField = payload && ['text', 'content', 'message', 'msg'].map((k) => payload[k]).find((v) => typeof v === 'string');
+    const senderId = s?.['user_id'];
+    const senderName = s?.['user_name'];
+    this.#fire('chat', {
+      text: typeof textField === 'string' ? textField : raw,
+      timestamp: c.timestamp ?? undefined,
+      userId: typeof senderId === 'number' || typeof senderId === 'string' ? senderId : (c.user_id ?? undefined),
+      userName: typeof senderName === 'string' ? senderName : (c.user_name ?? undefined),
+      payload,
+      raw,
+    });
+  }
+
+  #onEvent(msg: WireEventUpdate): void {
+    const ev = msg.event;
+    const table = this.identity.product === 'contact_center' ? ZccEventType : EventType;
+    const ts = typeof ev.timestamp === 'number' ? ev.timestamp : typeof ev.event_ts === 'number' ? ev.event_ts : undefined;
+    this.#fire('event', { eventType: ev.event_type, name: nameOf(table, ev.event_type), timestamp: ts, body: ev });
+  }
+
+  #onStreamState(msg: WireStreamStateUpdate): void {
+    this.#fire('streamState', {
+      state: msg.state,
+      stateName: nameOf(StreamState, msg.state),
+      reason: msg.reason,
+      reasonName: msg.reason === undefined ? undefined : nameOf(StopReason, msg.reason),
+      timestamp: msg.timestamp,
+    });
+    if (msg.state === StreamState.TERMINATED || msg.state === StreamState.TERMINATING) {
+      if (this.#closeStreamWaiter) this.#closeStreamWaiter();
+      else void this.#finish('stopped', 'stream_terminated', { closeStream: false, stopReason: msg.reason });
+    }
+  }
+
+  #onSessionState(msg: WireSessionStateUpdate): void {
+    // A stream can host several RTMS sessions; a STOPPED session does not end the stream (STREAM_STATE_UPDATE does).
+    this.#fire('sessionState', {
+      state: msg.state,
+      stateName: nameOf(SessionStateCode, msg.state),
+      rtmsSessionId: msg.rtms_session_id,
+      stopReason: msg.stop_reason,
+      stopReasonName: msg.stop_reason === undefined ? undefined : nameOf(StopReason, msg.stop_reason),
+      timestamp: msg.timestamp,
+    });
+  }
+
+  #onMetadata(msg: WireMetadata): void {
+    const kinds = ['audio', 'video', 'share', 'transcript', 'chat'] as const;
+    const kind = kinds[msg.msg_type - MsgType.META_DATA_AUDIO] ?? 'audio';
+    this.#fire('metadata', { msgType: msg.msg_type, kind, body: msg });
+  }
+
+  #onDown(channel: Channel, err: RtmsError): void {
+    if (this.#ending) {
+      // While stopping, the server closing signaling is the answer we were waiting for.
+      if (channel.kind === 'signaling') this.#closeStreamWaiter?.();
+      return;
+    }
+    void this.#fail(err);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Ending
+  // ---------------------------------------------------------------------------------------------------------
+
+  #fail(error: RtmsError): Promise<SessionEnd> {
+    return this.#finish('failed', 'error', { closeStream: false, error });
+  }
+
+  async #finish(
+    kind: 'stopped' | 'failed',
+    cause: EndCause,
+    opts: { closeStream: boolean; stopReason?: number | undefined; error?: RtmsError; timeoutMs?: number | undefined; signal?: AbortSignal | undefined },
+  ): Promise<SessionEnd> {
+    if (this.#ending) return this.#closedPromise;
+    this.#ending = true;
+    const { clock, logger } = this.#ctx;
+    if (this.#startTimer !== undefined) {
+      clock.clearTimeout(this.#startTimer);
+      this.#startTimer = undefined;
+    }
+    if (opts.error) {
+      logger.warn(`session failing: ${opts.error.code}: ${opts.error.message}`, { streamId: this.id });
+      this.#fire('error', opts.error);
+    }
+    if (kind === 'stopped') this.transition('stopping');
+
+    const channels = [...this.#media, ...(this.#signaling ? [this.#signaling] : [])];
+    try {
+      if (opts.closeStream && this.#signaling?.state === 'ready' && !opts.signal?.aborted) {
+        await this.#requestStreamClose(opts.timeoutMs ?? this.#ctx.stopTimeoutMs, opts.signal);
+      }
+    } catch (err) {
+      logger.debug(`stream close request failed: ${describeError(err)}`, { streamId: this.id });
+    }
+    await Promise.all(channels.map((ch) => ch.close(WS_CLOSE_NORMAL, kind === 'stopped' ? 'client stop' : 'client error')));
+
+    this.transition(kind);
+    const end: SessionEnd = Object.freeze({
+      state: kind,
+      cause,
+      stopReason: opts.stopReason,
+      stopReasonName: opts.stopReason === undefined ? undefined : nameOf(StopReason, opts.stopReason),
+      error: opts.error,
+    });
+    this.#end = end;
+    if (kind === 'stopped') this.#fire('stopped', end);
+    this.#fire('closed', end);
+    this.#resolveClosed(end);
+    return end;
+  }
+
+  /** Sends STREAM_CLOSE_REQ and waits (bounded) for STREAM_CLOSE_RESP, a TERMINATED update or the socket closing. */
+  #requestStreamClose(timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
+    const { clock } = this.#ctx;
+    return new Promise<void>((resolve) => {
+      let timer: TimerHandle | undefined;
+      const done = (): void => {
+        if (timer !== undefined) clock.clearTimeout(timer);
+        timer = undefined;
+        signal?.removeEventListener('abort', done);
+        this.#closeStreamWaiter = undefined;
+        resolve();
+      };
+      this.#closeStreamWaiter = done;
+      signal?.addEventListener('abort', done, { once: true });
+      timer = clock.setTimeout(done, timeoutMs);
+      if (!this.#signaling?.send(encodeStreamCloseReq(this.id))) done();
+    });
+  }
+}

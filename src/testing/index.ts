@@ -1,0 +1,21 @@
+/**
+ * `rtms-client/testing`: a local RTMS simulator and webhook builders, for testing apps without Zoom.
+ *
+ * @packageDocumentation
+ */
+export { RtmsSimulator, SimulatedStream, DEFAULT_LINES, tonePcm } from './simulator.js';
+export type {
+  CreateStreamOptions,
+  MeetingScript,
+  ProtocolViolation,
+  ScriptLine,
+  SimAudio,
+  SimMediaKind,
+  SimTranscript,
+  SimVideo,
+  SimulatedStreamEvents,
+  SimulatorOptions,
+  StreamRecord,
+} from './simulator.js';
+export { buildUrlValidationWebhook, buildWebhook, postWebhook } from './webhooks.js';
+export type { BuildWebhookOptions, PostedWebhook, SignedWebhook } from './webhooks.js';
