@@ -56,11 +56,6 @@ export async function expectNoLeaks(baseline: Map<string, number>, timeoutMs = 3
   }
 }
 
-/** Resolves on the next `event` emitted by `emitter` (typed loosely for brevity). */
-export function once<T = unknown>(emitter: { once(event: string, fn: (...args: never[]) => void): unknown }, event: string): Promise<T> {
-  return new Promise<T>((resolve) => emitter.once(event, ((arg: T) => resolve(arg)) as (...args: never[]) => void));
-}
-
 /** Polls `predicate` until true. */
 export async function until(predicate: () => boolean, timeoutMs = 5_000, what = 'condition'): Promise<void> {
   const deadline = Date.now() + timeoutMs;

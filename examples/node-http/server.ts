@@ -1,0 +1,113 @@
+/**
+ * Zoom RTMS transcripts with nothing but node:http.
+ *
+ *   ZOOM_CLIENT_ID=... ZOOM_CLIENT_SECRET=... ZOOM_SECRET_TOKEN=... npx tsx examples/node-http/server.ts
+ *   npx tsx examples/node-http/server.ts --simulate     # no Zoom account: drives itself with the local simulator
+ *
+ * Point your Zoom app's event subscription at https://<your-host>/zoom/webhook (PORT and WEBHOOK_PATH change it).
+ */
+import { createServer, type IncomingMessage } from 'node:http';
+import { RtmsClient } from 'rtms-client';
+
+const simulate = process.argv.includes('--simulate');
+const port = Number(process.env.PORT ?? 3000);
+const path = process.env.WEBHOOK_PATH ?? '/zoom/webhook';
+const MAX_BODY_BYTES = 1024 * 1024;
+
+// In --simulate mode the simulator and the client share made-up credentials; nothing reaches Zoom.
+const credentials = simulate
+  ? { clientId: 'sim-client-id', clientSecret: 'sim-client-secret', webhookSecretToken: 'sim-secret-token' }
+  : {
+      clientId: requireEnv('ZOOM_CLIENT_ID'),
+      clientSecret: requireEnv('ZOOM_CLIENT_SECRET'),
+      webhookSecretToken: requireEnv('ZOOM_SECRET_TOKEN'),
+    };
+
+const client = new RtmsClient({
+  ...credentials,
+  media: ['transcript'], // ask only for what we use: no audio crosses the wire
+  logger: { info: console.info, warn: console.warn, error: console.error }, // no debug lines
+});
+
+client.on('session', (session) => {
+  console.log(`stream ${session.id} started (${session.product})`);
+  session.on('transcript', (t) => console.log(`[${session.id}] ${t.userName ?? t.channelId ?? 'unknown'}: ${t.text}`));
+  session.on('error', (err) => console.warn(`[${session.id}] ${err.code}: ${err.message}`));
+  void session.closed().then((end) => {
+    const reason = end.stopReasonName ? `, ${end.stopReasonName}` : '';
+    console.log(`stream ${session.id} ended: ${end.state} (${end.cause}${reason})`);
+  });
+});
+
+/** Reads the raw body: the signature covers these exact bytes, so never parse and re-serialise. */
+function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        resolve(undefined);
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+const server = createServer(async (req, res) => {
+  if (req.method !== 'POST' || req.url?.split('?')[0] !== path) {
+    res.writeHead(404).end();
+    return;
+  }
+  let body: Buffer | undefined;
+  try {
+    body = await readBody(req);
+  } catch {
+    return; // the connection failed mid-body; there is no one to answer
+  }
+  if (body === undefined) {
+    res.writeHead(413).end();
+    return;
+  }
+  const answer = await client.handleWebhook({ headers: req.headers, body }); // never throws
+  res.writeHead(answer.status, answer.headers).end(answer.body);
+});
+
+server.listen(port, () => {
+  console.log(`listening on http://localhost:${port}${path}`);
+  if (simulate) void runSimulation(`http://localhost:${port}${path}`);
+});
+
+async function shutdown(): Promise<void> {
+  server.close();
+  await client.close(); // ends every stream and releases every socket
+}
+process.once('SIGINT', () => void shutdown());
+process.once('SIGTERM', () => void shutdown());
+
+function requireEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) {
+    console.error(`${name} is not set (or run with --simulate)`);
+    process.exit(1);
+  }
+  return value;
+}
+
+/** --simulate: a local RTMS server plays a short meeting through this app's own webhook endpoint. */
+async function runSimulation(webhookUrl: string): Promise<void> {
+  const { RtmsSimulator, postWebhook } = await import('rtms-client/testing');
+  const sim = await RtmsSimulator.start(credentials);
+  const stream = sim.createStream({ product: 'meeting' });
+  console.log('webhook answered', (await postWebhook(webhookUrl, stream.webhook('started'))).status);
+  await stream.ready();
+  await stream.playMeeting({ durationMs: 4_000, audioFrameMs: 0 });
+  await postWebhook(webhookUrl, stream.webhook('stopped'));
+  await stream.socketsClosed();
+  await sim.close();
+  await shutdown();
+}

@@ -1,0 +1,30 @@
+import { expectTypeOf, test } from 'vitest';
+import { RtmsClient, RtmsError, type AudioFrame, type RtmsSession, type SessionEnd, type SessionState, type TranscriptEvent } from '../src/index.js';
+
+test('session events are typed', () => {
+  const client = new RtmsClient({ clientId: 'i', clientSecret: 's' });
+  client.on('session', (session) => {
+    expectTypeOf(session).toEqualTypeOf<RtmsSession>();
+    session.on('transcript', (t) => {
+      expectTypeOf(t).toEqualTypeOf<TranscriptEvent>();
+      expectTypeOf(t.text).toBeString();
+    });
+    session.on('audio', (a) => expectTypeOf(a.data).toEqualTypeOf<Buffer>());
+    session.on('state', (state, previous) => {
+      expectTypeOf(state).toEqualTypeOf<SessionState>();
+      expectTypeOf(previous).toEqualTypeOf<SessionState>();
+    });
+    session.on('error', (err) => expectTypeOf(err).toEqualTypeOf<RtmsError>());
+    session.on('closed', (end) => expectTypeOf(end).toEqualTypeOf<SessionEnd>());
+    // @ts-expect-error misspelt event names do not type-check
+    session.on('transcripts', () => undefined);
+    // @ts-expect-error listener argument types are checked
+    session.on('audio', (a: TranscriptEvent) => a);
+    expectTypeOf<Parameters<typeof session.stop>[0]>().toEqualTypeOf<{ closeStream?: boolean; timeoutMs?: number; signal?: AbortSignal } | undefined>();
+  });
+  // @ts-expect-error unknown client event
+  client.on('sesion', () => undefined);
+  expectTypeOf(client.handleWebhook).returns.resolves.toHaveProperty('status');
+  const frame = {} as AudioFrame;
+  expectTypeOf(frame.format.sampleRate).toBeNumber();
+});
