@@ -161,6 +161,15 @@ export class Channel {
     return this.closedPromise;
   }
 
+  /** Drops the socket at once (no closing handshake). Idempotent; resolves once the socket is gone. */
+  destroy(): Promise<void> {
+    if (this._state === 'closed') return this.closedPromise;
+    const socket = this.socket;
+    this.finalize();
+    socket?.terminate();
+    return this.closedPromise;
+  }
+
   /** Resolves when the channel has released its socket and timers. */
   closed(): Promise<void> {
     return this.closedPromise;
@@ -234,6 +243,7 @@ export class Channel {
   }
 
   private handleClose(code: number, reason: string): void {
+    if (this._state === 'closed') return; // already released (destroy, or a close that timed out)
     const wasClosing = this._state === 'closing';
     const neverOpened = this._state === 'connecting';
     this.finalize();

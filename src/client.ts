@@ -13,7 +13,7 @@ import { jsonCodec } from './protocol/codec.js';
 import { CLIENT_IDLE_TIMEOUT_MS } from './protocol/constants.js';
 import type { MediaKind } from './protocol/messages.js';
 import { generateSignature } from './protocol/signature.js';
-import { RtmsSession, type MediaSocketMode, type SessionContext, type StopOptions } from './session.js';
+import { DEFAULT_RECONNECT, RtmsSession, type MediaSocketMode, type ReconnectOptions, type ReconnectPolicy, type SessionContext, type StopOptions } from './session.js';
 import { wsSocketFactory, type SocketFactory } from './transport.js';
 import { pickServerUrl, type UrlPolicyOptions } from './url-policy.js';
 import {
@@ -50,6 +50,11 @@ export interface RtmsClientOptions extends UrlPolicyOptions {
   mediaSockets?: MediaSocketMode;
   /** `buffer_data` in the signaling handshake: `false` drops audio buffered before the app connected. Server default true. */
   bufferData?: boolean;
+  /**
+   * Automatic reconnection after a dropped socket, a silent server, an `*.rtms_interrupted` webhook, a
+   * media-interrupted event or a server failover. Default on, with Zoom's figures; `false` turns it off.
+   */
+  reconnect?: ReconnectOptions | false;
   /** Where the SDK logs. Default: nowhere. */
   logger?: RtmsLogger;
   /** Webhook replay window in seconds. Default 300. */
@@ -127,6 +132,25 @@ function positive(name: string, v: number | undefined, dflt: number, allowZero =
   return v;
 }
 
+function resolveReconnect(opt: ReconnectOptions | false | undefined): ReconnectPolicy | undefined {
+  if (opt === false) return undefined;
+  if (opt !== undefined && (typeof opt !== 'object' || opt === null)) throw new RtmsError('RTMS_INVALID_OPTIONS', 'reconnect must be an object or false');
+  const o = opt ?? {};
+  const d = DEFAULT_RECONNECT;
+  const maxAttempts = positive('reconnect.maxAttempts', o.maxAttempts, d.maxAttempts);
+  if (!Number.isInteger(maxAttempts)) throw new RtmsError('RTMS_INVALID_OPTIONS', 'reconnect.maxAttempts must be an integer');
+  const jitter = positive('reconnect.jitter', o.jitter, d.jitter, true);
+  if (jitter > 1) throw new RtmsError('RTMS_INVALID_OPTIONS', 'reconnect.jitter must be between 0 and 1');
+  return Object.freeze({
+    maxAttempts,
+    baseDelayMs: positive('reconnect.baseDelayMs', o.baseDelayMs, d.baseDelayMs, true),
+    maxDelayMs: positive('reconnect.maxDelayMs', o.maxDelayMs, d.maxDelayMs, true),
+    jitter,
+    signalingWindowMs: positive('reconnect.signalingWindowMs', o.signalingWindowMs, d.signalingWindowMs),
+    mediaWindowMs: positive('reconnect.mediaWindowMs', o.mediaWindowMs, d.mediaWindowMs),
+  });
+}
+
 function json(status: number, body: Record<string, unknown>, session?: RtmsSession): WebhookResponse {
   const res: WebhookResponse = { status, headers: { ...JSON_HEADERS }, body: JSON.stringify(body) };
   if (session) res.session = session;
@@ -189,6 +213,7 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
     };
     if (options.bufferData !== undefined && typeof options.bufferData !== 'boolean') throw new RtmsError('RTMS_INVALID_OPTIONS', 'bufferData must be a boolean');
     this.#ctx = {
+      reconnect: resolveReconnect(options.reconnect),
       clientId: options.clientId,
       media,
       mediaSockets,
@@ -353,9 +378,9 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
         this.#logger.info('duplicate rtms_started ignored', { streamId: w.streamId });
         return json(200, { status: 'duplicate' }, existing);
       }
-      // Server failover (new server_urls for a live stream): handled by the reliability layer when it lands.
-      this.#logger.warn('rtms_started with new server_urls for a live stream (failover) is not handled yet', { streamId: w.streamId });
-      return json(200, { status: 'failover_unsupported' }, existing);
+      // A new server_urls for a live stream: Zoom's server failed over. Reconnect both channels there (§7.3).
+      existing.failover(serverUrls, pickServerUrl(serverUrls) ?? serverUrls);
+      return json(200, { status: 'failover' }, existing);
     }
     const serverUrl = pickServerUrl(serverUrls) ?? serverUrls;
     const identity: StreamIdentity = Object.freeze({ product: w.product, streamId: w.streamId, productId, serverUrl, serverUrls });
@@ -380,8 +405,9 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
       void session.stopFromWebhook(w.stopReason);
       return json(200, { status: 'ok' }, session);
     }
-    // rtms_interrupted: signaling dropped on Zoom's side; the reliability layer reconnects.
+    // rtms_interrupted: Zoom lost our signaling connection; reconnect both channels within its 60 s window.
     this.#logger.warn('rtms_interrupted received', { streamId: w.streamId, event: webhook.event });
+    session.interrupted();
     return json(200, { status: 'ok' }, session);
   }
 }

@@ -124,6 +124,27 @@ export interface MetadataMessage {
   readonly body: Readonly<Record<string, unknown>>;
 }
 
+/** Payload of the `reconnecting` event. */
+export interface ReconnectingInfo {
+  /** `media`: only media sockets; `full`: signaling and media. */
+  readonly scope: 'full' | 'media';
+  /** 1 for the first attempt of this outage. */
+  readonly attempt: number;
+  /** Delay before the attempt starts. */
+  readonly delayMs: number;
+  /** What went wrong. */
+  readonly cause: RtmsError;
+}
+
+/** Payload of the `reconnected` event. */
+export interface ReconnectedInfo {
+  readonly scope: 'full' | 'media';
+  /** Attempts it took. */
+  readonly attempts: number;
+  /** From the outage to media flowing again. */
+  readonly downtimeMs: number;
+}
+
 /** Why a session ended. */
 export type EndCause =
   /** `session.stop()` was called. */
@@ -159,6 +180,10 @@ export interface RtmsSessionEvents {
   share: [frame: VideoFrame];
   transcript: [transcript: TranscriptEvent];
   chat: [message: ChatMessage];
+  /** A connection dropped and an attempt to restore it is scheduled (state is `reconnecting`). */
+  reconnecting: [info: ReconnectingInfo];
+  /** The connection is restored and media flows again. */
+  reconnected: [info: ReconnectedInfo];
   /** Any EVENT_UPDATE (participants, active speaker, sharing, Contact Center events, ...). */
   event: [event: RtmsEventUpdate];
   streamState: [update: StreamStateUpdate];

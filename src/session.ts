@@ -35,6 +35,7 @@ import {
 import {
   EventType,
   MediaResolution,
+  RETRYABLE_STATUS_CODES,
   MsgType,
   SessionStateCode,
   StopReason,
@@ -90,8 +91,49 @@ export interface StopOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * Automatic reconnection. Defaults follow Zoom's failover guide: backoff from 3 s doubling to 30 s (the first
+ * retry is immediate), a 60 s window to restore signaling and 30 s to restore media (§7.1, §7.3).
+ */
+export interface ReconnectOptions {
+  /** Attempts per outage before the session fails. Default 6. */
+  maxAttempts?: number;
+  /** Delay before the second attempt; doubles after each. Default 3 000 ms. */
+  baseDelayMs?: number;
+  /** Largest delay between attempts. Default 30 000 ms. */
+  maxDelayMs?: number;
+  /** Random spread applied to each delay, as a fraction (0.2 = ±20 %). Default 0.2. */
+  jitter?: number;
+  /** Time Zoom keeps a stream whose signaling dropped; no attempt starts after it. Default 60 000 ms. */
+  signalingWindowMs?: number;
+  /** Time Zoom keeps a media connection open for a reconnect; no media-only attempt starts after it. Default 30 000 ms. */
+  mediaWindowMs?: number;
+}
+
+/** Resolved reconnection policy. Internal. */
+export type ReconnectPolicy = Readonly<Required<ReconnectOptions>>;
+
+/** Default reconnection policy. */
+export const DEFAULT_RECONNECT: ReconnectPolicy = Object.freeze({
+  maxAttempts: 6,
+  baseDelayMs: 3_000,
+  maxDelayMs: 30_000,
+  jitter: 0.2,
+  signalingWindowMs: 60_000,
+  mediaWindowMs: 30_000,
+});
+
+/**
+ * Stop reasons after which Zoom's failover guide calls for a complete restart of the RTMS connection (D-FAIL,
+ * §4.7, §7.3): 10–19 and 24. Details of that restart are not documented; we try one full reconnect cycle to the
+ * stream's URLs and end the session if the server refuses.
+ */
+export const RESTART_STOP_REASONS: ReadonlySet<number> = new Set([10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 24]);
+
 /** Everything a session gets from its client. Internal. */
 export interface SessionContext {
+  /** Reconnection policy; undefined turns reconnection off. */
+  readonly reconnect: ReconnectPolicy | undefined;
   readonly clientId: string;
   readonly media: ResolvedMedia;
   readonly mediaSockets: MediaSocketMode;
@@ -112,6 +154,28 @@ interface MediaTag {
   audio: AudioFormat | undefined;
   video: VideoFormat | undefined;
   share: VideoFormat | undefined;
+}
+
+/** One media socket of the layout: its URL and what it carries. */
+interface MediaPlanEntry {
+  readonly url: string;
+  readonly kinds: readonly MediaKind[];
+  readonly handshake: (sequence: number) => string;
+}
+
+/** An outage being repaired. */
+interface ReconnectState {
+  /** `media`: only media sockets are reopened; `full`: signaling and media. */
+  scope: 'full' | 'media';
+  /** Attempts started for this outage. */
+  attempt: number;
+  /** No attempt starts after this time. */
+  deadline: number;
+  startedAt: number;
+  timer: TimerHandle | undefined;
+  lastError: RtmsError;
+  /** Set when the outage began with a restart-worthy stop webhook. */
+  stopReason: number | undefined;
 }
 
 /** The `server_urls` keys that may hold each kind's URL (share/chat keys are undocumented, §3.2). */
@@ -156,14 +220,15 @@ function decodeBase64(s: string): Buffer | undefined {
 export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
   /** RTMS stream id. */
   readonly id: string;
-  /** Product and ids of the stream. */
-  readonly identity: StreamIdentity;
 
+  #identity: StreamIdentity;
   readonly #signature: string;
   readonly #ctx: SessionContext;
   #state: SessionState = 'connecting';
   #signaling: Channel | undefined;
   #media: Channel[] = [];
+  #mediaPlan: MediaPlanEntry[] = [];
+  #reconnect: ReconnectState | undefined;
   #startTimer: TimerHandle | undefined;
   #ending = false;
   #end: SessionEnd | undefined;
@@ -176,7 +241,7 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
   constructor(identity: StreamIdentity, signature: string, ctx: SessionContext) {
     super();
     this.id = identity.streamId;
-    this.identity = identity;
+    this.#identity = identity;
     this.#signature = signature;
     this.#ctx = ctx;
     this.#closedPromise = new Promise<SessionEnd>((resolve) => {
@@ -192,6 +257,10 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
     };
   }
 
+  /** Product, ids and URLs of the stream (the URLs change on a server failover). */
+  get identity(): StreamIdentity {
+    return this.#identity;
+  }
   /** The product: `meeting`, `webinar`, `session` (Video SDK) or `contact_center`. */
   get product(): StreamIdentity['product'] {
     return this.identity.product;
@@ -247,8 +316,16 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
     }, 0);
   }
 
-  /** @internal An `*.rtms_stopped` webhook for this stream. */
+  /**
+   * @internal An `*.rtms_stopped` webhook for this stream. Stop reasons 10–19 and 24 mean Zoom's side broke, and
+   * its failover guide calls for a complete restart: with reconnection on, the session tries one.
+   */
   stopFromWebhook(stopReason: number | undefined): Promise<SessionEnd> {
+    if (stopReason !== undefined && RESTART_STOP_REASONS.has(stopReason) && this.#ctx.reconnect !== undefined && !this.#ending) {
+      const name = nameOf(StopReason, stopReason) ?? String(stopReason);
+      this.#reconnectOrFail('full', new RtmsError('RTMS_CONNECTION_LOST', `stream stopped by Zoom (${name}); restarting`, { streamId: this.id }), true, stopReason);
+      return this.#closedPromise;
+    }
     return this.#finish('stopped', 'webhook_stopped', { closeStream: false, stopReason });
   }
 
@@ -309,16 +386,17 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
   // Connecting
   // ---------------------------------------------------------------------------------------------------------
 
+  /** Opens the signaling socket to the stream's current server URL. */
   #connect(): void {
     if (this.#ending) return;
-    const url = this.identity.serverUrl;
+    const url = this.#identity.serverUrl;
     const refused = checkUrl(url, this.#ctx.urlPolicy);
     if (refused !== undefined) {
       void this.#fail(new RtmsError('RTMS_URL_REJECTED', `signaling URL refused: ${refused}`, { streamId: this.id, channel: 'signaling' }));
       return;
     }
-    const spec = PRODUCTS[this.identity.product];
-    const fields = { idKeys: spec.handshakeKeys, idValue: this.identity.productId, streamId: this.id, signature: this.#signature };
+    const spec = PRODUCTS[this.#identity.product];
+    const fields = { idKeys: spec.handshakeKeys, idValue: this.#identity.productId, streamId: this.id, signature: this.#signature };
     const bufferData = this.#ctx.bufferData;
     this.#signaling = this.#channel('signaling', 'signaling', url, (sequence) =>
       encodeSignalingHandshake({ ...fields, sequence, ...(bufferData === undefined ? {} : { bufferData }) }),
@@ -337,8 +415,11 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
   #onReady(channel: Channel, resp: HandshakeResponse): void {
     if (this.#ending) return;
     if (channel.kind === 'signaling') {
-      this.transition('handshaking');
-      this.#openMedia((resp as WireSignalingHandshakeResp).media_server?.server_urls ?? {});
+      if (this.#state === 'connecting') this.transition('handshaking');
+      const plan = this.#planMedia((resp as WireSignalingHandshakeResp).media_server?.server_urls ?? {});
+      if (plan === undefined) return;
+      this.#mediaPlan = plan;
+      this.#media = plan.map((entry) => this.#openMediaChannel(entry));
       return;
     }
     const tag = channel.tag as MediaTag;
@@ -348,46 +429,53 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
     if (tag.kinds.includes('audio')) tag.audio = audioFormat(serverParams(applied, 'audio'), requested['audio']);
     if (tag.kinds.includes('video')) tag.video = videoFormat(serverParams(applied, 'video'), requested['video'], VIDEO_DEFAULTS);
     if (tag.kinds.includes('share')) tag.share = videoFormat(serverParams(applied, 'deskshare'), requested['deskshare'], SHARE_DEFAULTS);
+    // One CLIENT_READY_ACK per successful media handshake, on signaling, as Zoom's sample clients do (§1 notes).
     this.#signaling?.send(encodeClientReadyAck(this.id));
-    if (this.#media.every((m) => (m.tag as MediaTag).ready)) {
-      if (this.transition('streaming')) this.#fire('ready');
+    if (this.#signaling?.state !== 'ready' || !this.#media.every((m) => m.state === 'ready')) return;
+    const r = this.#reconnect;
+    if (r !== undefined) {
+      if (r.timer !== undefined) this.#ctx.clock.clearTimeout(r.timer);
+      this.#reconnect = undefined;
+      this.transition('streaming');
+      const info = { scope: r.scope, attempts: r.attempt, downtimeMs: this.#ctx.clock.now() - r.startedAt };
+      this.#ctx.logger.info(`reconnected (${r.scope}) after ${info.attempts} attempt(s), ${info.downtimeMs} ms`, { streamId: this.id });
+      this.#fire('reconnected', info);
+    } else if (this.transition('streaming')) {
+      this.#fire('ready');
     }
   }
 
-  /** Lays out the media sockets from the signaling response's URLs and opens them. */
-  #openMedia(urls: Readonly<Record<string, string>>): void {
+  /** Lays out the media sockets from the signaling response's URLs; undefined (and the session fails) if impossible. */
+  #planMedia(urls: Readonly<Record<string, string>>): MediaPlanEntry[] | undefined {
     const kinds = this.#ctx.media.kinds;
     const urlFor = (k: MediaKind): string | undefined => {
       for (const key of URL_KEYS[k]) if (urls[key] !== undefined) return urls[key];
       return undefined;
     };
     const groups = new Map<string, MediaKind[]>();
-    const add = (url: string, k: MediaKind) => {
-      const g = groups.get(url);
-      if (g) g.push(k);
-      else groups.set(url, [k]);
-    };
     const all = urls['all'];
     for (const k of kinds) {
       const own = urlFor(k);
       const url = this.#ctx.mediaSockets === 'single' ? (all ?? own) : (own ?? all);
       if (url === undefined) {
         void this.#fail(new RtmsError('RTMS_PROTOCOL_ERROR', `signaling response offers no media URL for ${k} (the app may lack the scope)`, { streamId: this.id, channel: 'signaling' }));
-        return;
+        return undefined;
       }
-      add(url, k);
+      const g = groups.get(url);
+      if (g) g.push(k);
+      else groups.set(url, [k]);
     }
     for (const url of groups.keys()) {
       const refused = checkUrl(url, this.#ctx.urlPolicy);
       if (refused !== undefined) {
         void this.#fail(new RtmsError('RTMS_URL_REJECTED', `media URL refused: ${refused}`, { streamId: this.id, channel: 'media' }));
-        return;
+        return undefined;
       }
     }
-    const spec = PRODUCTS[this.identity.product];
-    const base = { idKeys: spec.handshakeKeys, idValue: this.identity.productId, streamId: this.id, signature: this.#signature };
+    const spec = PRODUCTS[this.#identity.product];
+    const base = { idKeys: spec.handshakeKeys, idValue: this.#identity.productId, streamId: this.id, signature: this.#signature };
     const wire = this.#ctx.media.wireParams;
-    for (const [url, group] of groups) {
+    return [...groups].map(([url, group]) => {
       let mediaType = 0;
       const mediaParams: Record<string, unknown> = {};
       for (const k of group) {
@@ -395,13 +483,136 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
         const key = k === 'share' ? 'deskshare' : k;
         if (wire[key] !== undefined) mediaParams[key] = wire[key];
       }
-      const ch = this.#channel('media', `media[${group.join(',')}]`, url, (sequence) =>
-        encodeDataHandshake({ ...base, sequence, mediaType, mediaParams, payloadEncryption: false }),
-      );
-      ch.tag = { kinds: group, ready: false, audio: undefined, video: undefined, share: undefined } satisfies MediaTag;
-      this.#media.push(ch);
+      return { url, kinds: group, handshake: (sequence: number) => encodeDataHandshake({ ...base, sequence, mediaType, mediaParams, payloadEncryption: false }) };
+    });
+  }
+
+  #openMediaChannel(entry: MediaPlanEntry): Channel {
+    const ch = this.#channel('media', `media[${entry.kinds.join(',')}]`, entry.url, entry.handshake);
+    ch.tag = { kinds: entry.kinds, ready: false, audio: undefined, video: undefined, share: undefined } satisfies MediaTag;
+    ch.open();
+    return ch;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Reconnection
+  // ---------------------------------------------------------------------------------------------------------
+
+  /** Errors worth another attempt: network trouble, timeouts, and the retryable status codes (§4.3). */
+  #retryable(err: RtmsError): boolean {
+    switch (err.code) {
+      case 'RTMS_CONNECT_FAILED':
+      case 'RTMS_CONNECT_TIMEOUT':
+      case 'RTMS_HANDSHAKE_TIMEOUT':
+      case 'RTMS_CONNECTION_LOST':
+      case 'RTMS_IDLE_TIMEOUT':
+        return true;
+      case 'RTMS_HANDSHAKE_REJECTED':
+        return err.statusCode !== undefined && RETRYABLE_STATUS_CODES.has(err.statusCode);
+      default:
+        return false;
     }
-    for (const ch of this.#media) ch.open();
+  }
+
+  #onDown(channel: Channel, err: RtmsError): void {
+    if (this.#ending) {
+      // While stopping, the server closing signaling is the answer we were waiting for.
+      if (channel.kind === 'signaling') this.#closeStreamWaiter?.();
+      return;
+    }
+    const stale = channel !== this.#signaling && !this.#media.includes(channel);
+    if (stale) return; // a socket we already replaced
+    const scope = channel.kind === 'media' && this.#signaling?.state === 'ready' ? 'media' : 'full';
+    this.#ctx.logger.warn(`${channel.label} down: ${err.code}: ${err.message}`, { streamId: this.id });
+    this.#reconnectOrFail(scope, err, false);
+  }
+
+  /**
+   * Starts (or continues) repairing an outage. `fresh` resets the budget (a failover to new URLs is a new outage).
+   * Never runs two signaling sockets for one stream: a full attempt closes every old socket before opening one.
+   */
+  #reconnectOrFail(scope: 'full' | 'media', err: RtmsError, fresh: boolean, stopReason?: number): void {
+    if (this.#ending) return;
+    const policy = this.#ctx.reconnect;
+    if (policy === undefined || !this.#retryable(err)) {
+      void this.#finish('failed', 'error', { closeStream: false, error: err, stopReason });
+      return;
+    }
+    const now = this.#ctx.clock.now();
+    const windowMs = (s: 'full' | 'media') => (s === 'full' ? policy.signalingWindowMs : policy.mediaWindowMs);
+    let r = this.#reconnect;
+    if (r === undefined || fresh) {
+      if (r?.timer !== undefined) this.#ctx.clock.clearTimeout(r.timer);
+      r = { scope, attempt: 0, deadline: now + windowMs(scope), startedAt: r?.startedAt ?? now, timer: undefined, lastError: err, stopReason: stopReason ?? r?.stopReason };
+      this.#reconnect = r;
+      this.transition('reconnecting');
+    } else {
+      r.lastError = err;
+      if (scope === 'full' && r.scope === 'media') {
+        r.scope = 'full';
+        r.deadline = Math.max(r.deadline, r.startedAt + windowMs('full'));
+      }
+    }
+    if (r.timer !== undefined) return; // an attempt is already scheduled; it will cover this
+    if (r.attempt >= policy.maxAttempts) {
+      this.#giveUp(r, `gave up after ${r.attempt} reconnect attempt(s)`);
+      return;
+    }
+    const exp = r.attempt === 0 ? 0 : Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (r.attempt - 1));
+    const delay = Math.max(0, Math.round(exp * (1 + policy.jitter * (2 * Math.random() - 1))));
+    if (now + delay > r.deadline) {
+      this.#giveUp(r, `reconnect window of ${windowMs(r.scope)} ms is spent`);
+      return;
+    }
+    this.#fire('reconnecting', { scope: r.scope, attempt: r.attempt + 1, delayMs: delay, cause: err });
+    const state = r;
+    state.timer = this.#ctx.clock.setTimeout(() => {
+      state.timer = undefined;
+      void this.#attempt(state);
+    }, delay);
+  }
+
+  #giveUp(r: ReconnectState, why: string): void {
+    this.#ctx.logger.warn(`${why}; last error ${r.lastError.code}`, { streamId: this.id });
+    void this.#finish('failed', 'error', { closeStream: false, error: r.lastError, stopReason: r.stopReason });
+  }
+
+  async #attempt(r: ReconnectState): Promise<void> {
+    if (this.#ending || this.#reconnect !== r) return;
+    r.attempt++;
+    this.#ctx.logger.info(`reconnect attempt ${r.attempt} (${r.scope})`, { streamId: this.id });
+    if (r.scope === 'full') {
+      const old = [...this.#media, ...(this.#signaling ? [this.#signaling] : [])];
+      this.#media = [];
+      this.#signaling = undefined;
+      await Promise.all(old.map((ch) => ch.close(WS_CLOSE_NORMAL, 'reconnecting')));
+      if (this.#ending || this.#reconnect !== r) return;
+      this.#connect();
+      return;
+    }
+    // Media only: reopen every media socket that is not streaming, to the same URL.
+    const reopen: Promise<void>[] = [];
+    this.#media = this.#media.map((ch, i) => {
+      const entry = this.#mediaPlan[i];
+      if (ch.state === 'ready' || entry === undefined) return ch;
+      reopen.push(ch.close(WS_CLOSE_NORMAL, 'reconnecting'));
+      return this.#openMediaChannel(entry);
+    });
+    await Promise.all(reopen);
+  }
+
+  /** @internal A second `*.rtms_started` with new `server_urls`: the server failed over; reconnect everything there. */
+  failover(serverUrls: string, serverUrl: string): void {
+    if (this.#ending) return;
+    this.#identity = Object.freeze({ ...this.#identity, serverUrls, serverUrl });
+    this.#ctx.logger.info('server failover: reconnecting to the new server_urls', { streamId: this.id });
+    this.#reconnectOrFail('full', new RtmsError('RTMS_CONNECTION_LOST', 'server failover (new server_urls)', { streamId: this.id, channel: 'signaling' }), true);
+  }
+
+  /** @internal `*.rtms_interrupted`: Zoom lost our signaling connection; reconnect both channels. */
+  interrupted(): void {
+    if (this.#ending) return;
+    this.#reconnectOrFail('full', new RtmsError('RTMS_CONNECTION_LOST', 'signaling interrupted (rtms_interrupted webhook)', { streamId: this.id, channel: 'signaling' }), false);
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -530,9 +741,21 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
 
   #onEvent(msg: WireEventUpdate): void {
     const ev = msg.event;
-    const table = this.identity.product === 'contact_center' ? ZccEventType : EventType;
+    const zcc = this.#identity.product === 'contact_center';
+    const table = zcc ? ZccEventType : EventType;
     const ts = typeof ev.timestamp === 'number' ? ev.timestamp : typeof ev.event_ts === 'number' ? ev.event_ts : undefined;
     this.#fire('event', { eventType: ev.event_type, name: nameOf(table, ev.event_type), timestamp: ts, body: ev });
+    // MEDIA_CONNECTION_INTERRUPTED (meeting numbering only): Zoom dropped our media socket(s); reconnect media (§7.3).
+    if (!zcc && ev.event_type === EventType.MEDIA_CONNECTION_INTERRUPTED) this.#interruptMedia('media', 'media connection interrupted (event 7)');
+  }
+
+  /** A server-side signal that our sockets are gone although they may look open (half-open): drop and repair. */
+  #interruptMedia(scope: 'full' | 'media', why: string): void {
+    if (this.#ending) return;
+    const channel = scope === 'media' ? 'media' : 'signaling';
+    const err = new RtmsError('RTMS_CONNECTION_LOST', why, { streamId: this.id, channel });
+    if (scope === 'media') for (const ch of this.#media) void ch.close(WS_CLOSE_NORMAL, 'reconnecting');
+    this.#reconnectOrFail(scope, err, false);
   }
 
   #onStreamState(msg: WireStreamStateUpdate): void {
@@ -546,6 +769,13 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
     if (msg.state === StreamState.TERMINATED || msg.state === StreamState.TERMINATING) {
       if (this.#closeStreamWaiter) this.#closeStreamWaiter();
       else void this.#finish('stopped', 'stream_terminated', { closeStream: false, stopReason: msg.reason });
+      return;
+    }
+    // INTERRUPTED with reason 14 (data connection) is an alternate trigger for a media-only reconnect, 13
+    // (signaling) for a full one (RS-RECON, §3.9).
+    if (msg.state === StreamState.INTERRUPTED && (msg.reason === StopReason.DATA_CONNECTION_INTERRUPTED || msg.reason === StopReason.SIGNAL_CONNECTION_INTERRUPTED)) {
+      const media = msg.reason === StopReason.DATA_CONNECTION_INTERRUPTED;
+      this.#interruptMedia(media ? 'media' : 'full', `stream interrupted (${media ? 'DATA' : 'SIGNAL'}_CONNECTION_INTERRUPTED)`);
     }
   }
 
@@ -565,15 +795,6 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
     const kinds = ['audio', 'video', 'share', 'transcript', 'chat'] as const;
     const kind = kinds[msg.msg_type - MsgType.META_DATA_AUDIO] ?? 'audio';
     this.#fire('metadata', { msgType: msg.msg_type, kind, body: msg });
-  }
-
-  #onDown(channel: Channel, err: RtmsError): void {
-    if (this.#ending) {
-      // While stopping, the server closing signaling is the answer we were waiting for.
-      if (channel.kind === 'signaling') this.#closeStreamWaiter?.();
-      return;
-    }
-    void this.#fail(err);
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -596,6 +817,8 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
       clock.clearTimeout(this.#startTimer);
       this.#startTimer = undefined;
     }
+    if (this.#reconnect?.timer !== undefined) clock.clearTimeout(this.#reconnect.timer);
+    this.#reconnect = undefined;
     if (opts.error) {
       logger.warn(`session failing: ${opts.error.code}: ${opts.error.message}`, { streamId: this.id });
       this.#fire('error', opts.error);

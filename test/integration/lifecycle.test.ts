@@ -93,8 +93,8 @@ describe('ending a session', () => {
     expect(stream.errors.map((v) => v.rule)).toContain('signature');
   });
 
-  it('a dropped socket while streaming ends the session failed with RTMS_CONNECTION_LOST', async () => {
-    const r = await rig();
+  it('with reconnect off, a dropped socket ends the session failed with RTMS_CONNECTION_LOST', async () => {
+    const r = await rig({ reconnect: false });
     const { stream, session } = await startSession(r);
     await stream.ready();
     stream.dropSocket('media');
@@ -142,7 +142,7 @@ describe('keep-alive', () => {
   });
 
   it('the idle watchdog fails a session whose server goes silent', async () => {
-    const r = await rig({ idleTimeoutMs: 150 }, { keepAliveIntervalMs: 0 });
+    const r = await rig({ idleTimeoutMs: 150, reconnect: false }, { keepAliveIntervalMs: 0 });
     const { stream, session } = await startSession(r);
     await stream.ready();
     const end = await session.closed();

@@ -1,0 +1,156 @@
+import { describe, expect, it } from 'vitest';
+import { StatusCode, StopReason, type ReconnectingInfo, type SessionState } from '../../src/index.js';
+import { rig, until } from '../helpers.js';
+
+const FAST = { reconnect: { baseDelayMs: 20, maxDelayMs: 80, jitter: 0, maxAttempts: 4 } } as const;
+
+async function streaming(r: Awaited<ReturnType<typeof rig>>) {
+  const stream = r.sim.createStream();
+  const res = await r.client.handleWebhook(stream.webhook('started'));
+  const session = res.session!;
+  const states: SessionState[] = [];
+  const texts: string[] = [];
+  session.on('state', (s) => states.push(s));
+  session.on('transcript', (t) => texts.push(t.text));
+  await stream.ready();
+  await until(() => session.state === 'streaming');
+  return { stream, session, states, texts };
+}
+
+describe('reconnection', () => {
+  it('a dropped media socket is reconnected alone; signaling stays up', async () => {
+    const r = await rig(FAST);
+    const { stream, session, states, texts } = await streaming(r);
+    const info: ReconnectingInfo[] = [];
+    session.on('reconnecting', (i) => info.push(i));
+    const reconnected = new Promise((resolve) => session.once('reconnected', resolve));
+    stream.dropSocket('media');
+    await reconnected;
+    expect(session.state).toBe('streaming');
+    expect(info).toMatchObject([{ scope: 'media', attempt: 1, delayMs: 0 }]);
+    expect(states).toEqual(['handshaking', 'streaming', 'reconnecting', 'streaming']);
+    expect(stream.record.signalingConnections).toBe(1);
+    expect(stream.record.mediaConnections).toBe(2);
+    await stream.ready();
+    stream.sendTranscript({ text: 'after' });
+    await until(() => texts.includes('after'));
+    expect(stream.errors).toEqual([]);
+  });
+
+  it('a dropped signaling socket triggers a full reconnect (signaling, media, ready ack)', async () => {
+    const r = await rig(FAST);
+    const { stream, session } = await streaming(r);
+    const reconnected = new Promise<{ scope: string }>((resolve) => session.once('reconnected', resolve));
+    stream.dropSocket('signaling');
+    expect((await reconnected).scope).toBe('full');
+    expect(stream.record.signalingConnections).toBe(2);
+    expect(stream.record.mediaConnections).toBe(2);
+    await until(() => stream.record.readyAcks === 2, 2_000, 'second ready ack');
+    // never two signaling sockets at once: the simulator refuses a duplicate with status 8 and records it
+    expect(stream.errors).toEqual([]);
+  });
+
+  it('an rtms_interrupted webhook reconnects both channels even if the sockets look open', async () => {
+    const r = await rig(FAST);
+    const { stream, session } = await streaming(r);
+    const reconnected = new Promise<{ scope: string }>((resolve) => session.once('reconnected', resolve));
+    const res = await r.client.handleWebhook(stream.webhook('interrupted'));
+    expect(res.status).toBe(200);
+    expect((await reconnected).scope).toBe('full');
+    expect(stream.record.signalingConnections).toBe(2);
+    expect(stream.errors).toEqual([]);
+  });
+
+  it('a MEDIA_CONNECTION_INTERRUPTED event reconnects media only', async () => {
+    const r = await rig(FAST);
+    const { stream, session } = await streaming(r);
+    const reconnected = new Promise<{ scope: string }>((resolve) => session.once('reconnected', resolve));
+    stream.sendEvent({ event_type: 7 });
+    expect((await reconnected).scope).toBe('media');
+    expect(stream.record.signalingConnections).toBe(1);
+    expect(stream.record.mediaConnections).toBe(2);
+  });
+
+  it('a second rtms_started with new server_urls fails over to the new URL on the same session', async () => {
+    const r = await rig(FAST);
+    const { stream, session } = await streaming(r);
+    const sessions: unknown[] = [];
+    r.client.on('session', (s) => sessions.push(s));
+    const newUrl = stream.serverUrls.replace('127.0.0.1', 'localhost');
+    const reconnected = new Promise((resolve) => session.once('reconnected', resolve));
+    const res = await r.client.handleWebhook(stream.webhook('started', { serverUrls: newUrl }));
+    expect(res.session).toBe(session);
+    await reconnected;
+    expect(sessions).toEqual([]);
+    expect(session.identity.serverUrl).toBe(newUrl);
+    expect(stream.record.signalingConnections).toBe(2);
+  });
+
+  it('spends a bounded budget with growing delays, then fails with the last cause', async () => {
+    const r = await rig(FAST);
+    const { stream, session } = await streaming(r);
+    const info: ReconnectingInfo[] = [];
+    session.on('reconnecting', (i) => info.push(i));
+    stream.refuseNextHandshake('signaling', StatusCode.STATUS_DUPLICATE_SIGNAL_REQUEST); // retryable
+    await r.sim.close(); // the server is gone: every attempt fails to connect
+    const end = await session.closed();
+    expect(end.state).toBe('failed');
+    expect(end.error?.code).toBe('RTMS_CONNECT_FAILED');
+    expect(info.map((i) => i.attempt)).toEqual([1, 2, 3, 4]);
+    expect(info.map((i) => i.delayMs)).toEqual([0, 20, 40, 80]);
+  });
+
+  it('a non-retryable refusal while reconnecting ends the session at once', async () => {
+    const r = await rig(FAST);
+    const { stream, session } = await streaming(r);
+    stream.refuseNextHandshake('signaling', StatusCode.STATUS_INVALID_SIGNATURE);
+    stream.dropSocket('signaling');
+    const end = await session.closed();
+    expect(end.error).toMatchObject({ code: 'RTMS_HANDSHAKE_REJECTED', statusCode: 3 });
+  });
+
+  it('a retryable refusal (duplicate signal request) is retried', async () => {
+    const r = await rig(FAST);
+    const { stream, session } = await streaming(r);
+    stream.refuseNextHandshake('signaling', StatusCode.STATUS_DUPLICATE_SIGNAL_REQUEST);
+    const reconnected = new Promise((resolve) => session.once('reconnected', resolve));
+    stream.dropSocket('signaling');
+    expect(await reconnected).toMatchObject({ scope: 'full', attempts: 2 });
+  });
+
+  it('does not reconnect after a stop webhook, stop() or a terminated stream', async () => {
+    const r = await rig(FAST);
+    for (const how of ['webhook', 'stop', 'terminate'] as const) {
+      const { stream, session } = await streaming(r);
+      let reconnects = 0;
+      session.on('reconnecting', () => reconnects++);
+      if (how === 'webhook') await r.client.handleWebhook(stream.webhook('stopped'));
+      if (how === 'stop') void session.stop({ closeStream: false });
+      if (how === 'terminate') stream.terminate();
+      const end = await session.closed();
+      expect(end.state, how).toBe('stopped');
+      stream.dropSocket('signaling');
+      await new Promise((res) => setTimeout(res, 50));
+      expect(reconnects, how).toBe(0);
+    }
+  });
+
+  it('an rtms_stopped with a restart-worthy reason (10-19, 24) triggers one full restart', async () => {
+    const r = await rig(FAST);
+    const { stream, session } = await streaming(r);
+    const reconnected = new Promise((resolve) => session.once('reconnected', resolve));
+    await r.client.handleWebhook(stream.webhook('stopped', { stopReason: StopReason.SIGNAL_CONNECTION_INTERRUPTED }));
+    await reconnected;
+    expect(session.state).toBe('streaming');
+    expect(stream.record.signalingConnections).toBe(2);
+  });
+
+  it('the idle watchdog treats a silent server as a dropped socket and reconnects', async () => {
+    const r = await rig({ ...FAST, idleTimeoutMs: 100 }, { keepAliveIntervalMs: 0 });
+    const { stream, session } = await streaming(r);
+    const info = await new Promise<ReconnectingInfo>((resolve) => session.once('reconnecting', resolve));
+    expect(info.cause.code).toBe('RTMS_IDLE_TIMEOUT');
+    await stream.ready();
+    await session.stop({ closeStream: false });
+  });
+});
