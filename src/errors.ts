@@ -6,7 +6,7 @@ import { StatusCode, nameOf } from './protocol/constants.js';
  * Session-ending codes: `RTMS_URL_REJECTED`, `RTMS_CONNECT_FAILED`, `RTMS_CONNECT_TIMEOUT`,
  * `RTMS_HANDSHAKE_TIMEOUT`, `RTMS_HANDSHAKE_REJECTED`, `RTMS_CONNECTION_LOST`, `RTMS_IDLE_TIMEOUT`,
  * `RTMS_PROTOCOL_ERROR`. Reported-and-continue codes: `RTMS_FRAME_INVALID`, `RTMS_LISTENER_ERROR`,
- * `RTMS_REQUEST_FAILED`. Construction and webhook codes: `RTMS_INVALID_OPTIONS`, `RTMS_WEBHOOK_*`,
+ * `RTMS_REQUEST_FAILED`. Iterator code: `RTMS_BUFFER_OVERFLOW`. Construction and webhook codes: `RTMS_INVALID_OPTIONS`, `RTMS_WEBHOOK_*`,
  * `RTMS_CLIENT_CLOSED`.
  */
 export type RtmsErrorCode =
@@ -22,6 +22,7 @@ export type RtmsErrorCode =
   | 'RTMS_FRAME_INVALID'
   | 'RTMS_LISTENER_ERROR'
   | 'RTMS_REQUEST_FAILED'
+  | 'RTMS_BUFFER_OVERFLOW'
   | 'RTMS_CLIENT_CLOSED'
   | 'RTMS_WEBHOOK_SIGNATURE_MISSING'
   | 'RTMS_WEBHOOK_SIGNATURE_INVALID'

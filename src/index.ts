@@ -13,7 +13,10 @@ export type {
   WebhookResponse,
 } from './client.js';
 export { RtmsSession, SESSION_TRANSITIONS } from './session.js';
-export type { MediaSocketMode, StopOptions } from './session.js';
+export { DEFAULT_RECONNECT, RESTART_STOP_REASONS } from './session.js';
+export type { IterableEvent, MediaSocketMode, ReconnectOptions, StopOptions } from './session.js';
+export { DEFAULT_HIGH_WATER_MARK } from './iterator.js';
+export type { BoundedIterator, IterateOptions, OverflowPolicy } from './iterator.js';
 export { RtmsError, statusName } from './errors.js';
 export type { RtmsChannelKind, RtmsErrorCode, RtmsErrorDetails } from './errors.js';
 export type {
@@ -24,6 +27,8 @@ export type {
   ConcurrencyNearLimit,
   EndCause,
   MetadataMessage,
+  ReconnectedInfo,
+  ReconnectingInfo,
   RtmsEventUpdate,
   RtmsSessionEvents,
   SessionEnd,

@@ -13,14 +13,19 @@ import { EventEmitter } from 'eventemitter3';
 import { Channel, type ChannelHost, type ChannelLimits, type HandshakeResponse } from './channel.js';
 import type { Clock, TimerHandle } from './clock.js';
 import { RtmsError, describeError } from './errors.js';
+import { BoundedQueue, type BoundedIterator, type IterateOptions } from './iterator.js';
 import type {
   AudioFormat,
+  AudioFrame,
+  ChatMessage,
   EndCause,
   RtmsSessionEvents,
   SessionEnd,
   SessionState,
   StreamIdentity,
+  TranscriptEvent,
   VideoFormat,
+  VideoFrame,
 } from './events.js';
 import { audioFormat, serverParams, videoFormat } from './format.js';
 import type { SafeLogger } from './logger.js';
@@ -70,6 +75,9 @@ export const SESSION_TRANSITIONS: Readonly<Record<SessionState, readonly Session
   stopped: [],
   failed: [],
 };
+
+/** Events readable through {@link RtmsSession.iterate}. */
+export type IterableEvent = 'audio' | 'video' | 'share' | 'transcript' | 'chat' | 'event' | 'metadata';
 
 /** How media sockets are laid out. */
 export type MediaSocketMode =
@@ -292,6 +300,52 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
   /** Media kinds this session requested. */
   get mediaKinds(): readonly MediaKind[] {
     return this.#ctx.media.kinds;
+  }
+
+  /**
+   * Reads one kind of event as an async iterator with a bounded buffer (see {@link IterateOptions} for the
+   * overflow policy). Iterating counts as listening, so media is decoded for it.
+   *
+   * ```ts
+   * for await (const t of session.iterate('transcript')) console.log(t.text);
+   * ```
+   */
+  iterate<K extends IterableEvent>(event: K, options?: IterateOptions): BoundedIterator<RtmsSessionEvents[K][0]> {
+    type T = RtmsSessionEvents[K][0];
+    return new BoundedQueue<T>(
+      (push) => {
+        const listener = push as (...args: RtmsSessionEvents[K]) => void;
+        (this.on as (e: K, fn: (...args: RtmsSessionEvents[K]) => void) => this)(event, listener);
+        return () => (this.off as (e: K, fn: (...args: RtmsSessionEvents[K]) => void) => this)(event, listener);
+      },
+      this.#closedPromise,
+      options,
+    );
+  }
+
+  /** Transcripts as an async iterator; see {@link iterate}. */
+  transcripts(options?: IterateOptions): BoundedIterator<TranscriptEvent> {
+    return this.iterate('transcript', options);
+  }
+
+  /** Audio frames as an async iterator; see {@link iterate}. */
+  audio(options?: IterateOptions): BoundedIterator<AudioFrame> {
+    return this.iterate('audio', options);
+  }
+
+  /** Video frames as an async iterator; see {@link iterate}. */
+  video(options?: IterateOptions): BoundedIterator<VideoFrame> {
+    return this.iterate('video', options);
+  }
+
+  /** Screen-share frames as an async iterator; see {@link iterate}. */
+  share(options?: IterateOptions): BoundedIterator<VideoFrame> {
+    return this.iterate('share', options);
+  }
+
+  /** Chat messages as an async iterator; see {@link iterate}. */
+  chat(options?: IterateOptions): BoundedIterator<ChatMessage> {
+    return this.iterate('chat', options);
   }
 
   /** Resolves (never rejects) when the session has ended and released every socket and timer. */
@@ -833,7 +887,12 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
     } catch (err) {
       logger.debug(`stream close request failed: ${describeError(err)}`, { streamId: this.id });
     }
-    await Promise.all(channels.map((ch) => ch.close(WS_CLOSE_NORMAL, kind === 'stopped' ? 'client stop' : 'client error')));
+    const closing = Promise.all(channels.map((ch) => ch.close(WS_CLOSE_NORMAL, kind === 'stopped' ? 'client stop' : 'client error')));
+    const cut = (): void => void Promise.all(channels.map((ch) => ch.destroy()));
+    if (opts.signal?.aborted) cut();
+    else opts.signal?.addEventListener('abort', cut, { once: true });
+    await closing;
+    opts.signal?.removeEventListener('abort', cut);
 
     this.transition(kind);
     const end: SessionEnd = Object.freeze({

@@ -104,6 +104,8 @@ export interface CreateStreamOptions {
 
 interface Conn {
   readonly ws: WebSocket;
+  /** The TCP socket under `ws`, for freezing. */
+  readonly raw: Duplex;
   readonly channel: 'signaling' | 'media';
   readonly endpoint: SimMediaKind | 'signaling';
   stream: SimulatedStream | undefined;
@@ -112,6 +114,8 @@ interface Conn {
   readonly outstanding: Set<number>;
   keepAliveTimer: ReturnType<typeof setInterval> | undefined;
   closedByServer: boolean;
+  /** Frozen by `freeze()`: neither read nor written, and no longer counted as the stream's connection. */
+  frozen: boolean;
 }
 
 /** Events a {@link SimulatedStream} emits. */
@@ -330,13 +334,13 @@ export class SimulatedStream extends EventEmitter<SimulatedStreamEvents> {
   private mediaConns(bit: number): Conn[] {
     const out: Conn[] = [];
     for (const c of this.conns) {
-      if (c.channel === 'media' && c.handshaken && c.ws.readyState === c.ws.OPEN && (c.mask & bit || c.mask & MediaTypeBit.ALL)) out.push(c);
+      if (c.channel === 'media' && c.handshaken && !c.frozen && c.ws.readyState === c.ws.OPEN && (c.mask & bit || c.mask & MediaTypeBit.ALL)) out.push(c);
     }
     return out;
   }
 
   private signalingConn(): Conn | undefined {
-    for (const c of this.conns) if (c.channel === 'signaling' && c.handshaken && c.ws.readyState === c.ws.OPEN) return c;
+    for (const c of this.conns) if (c.channel === 'signaling' && c.handshaken && !c.frozen && c.ws.readyState === c.ws.OPEN) return c;
     return undefined;
   }
 
@@ -434,6 +438,20 @@ export class SimulatedStream extends EventEmitter<SimulatedStreamEvents> {
     this._ready = false;
     this.sendSignaling({ msg_type: MsgType.STREAM_STATE_UPDATE, state: StreamState.TERMINATED, reason, timestamp: Date.now(), rtms_stream_id: this.streamId });
     for (const c of this.conns) this.sim.closeConn(c, 1000);
+  }
+
+  /**
+   * Freezes the stream like a stalled server or a half-open connection: the simulator stops reading from the
+   * stream's sockets and stops sending (no keep-alives, no media, no close frames). `dropSocket` or `sim.close()`
+   * ends it.
+   */
+  freeze(): void {
+    this._ready = false;
+    for (const c of this.conns) {
+      this.sim.stopKeepAlive(c);
+      c.frozen = true;
+      c.raw.pause();
+    }
   }
 
   /** Drops the stream's signaling or media socket(s) abruptly (TCP reset, no close frame), like a network failure. */
@@ -645,7 +663,7 @@ export class RtmsSimulator {
         return;
       }
       const ep = endpoint;
-      wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, ep));
+      wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, ep, socket));
     });
     this.#server = server;
     this.#wss = wss;
@@ -661,9 +679,10 @@ export class RtmsSimulator {
     this.#baseUrl = `ws://${host}:${addr.port}`;
   }
 
-  #accept(ws: WebSocket, endpoint: Conn['endpoint']): void {
+  #accept(ws: WebSocket, endpoint: Conn['endpoint'], raw: Duplex): void {
     const conn: Conn = {
       ws,
+      raw,
       channel: endpoint === 'signaling' ? 'signaling' : 'media',
       endpoint,
       stream: undefined,
@@ -672,6 +691,7 @@ export class RtmsSimulator {
       outstanding: new Set(),
       keepAliveTimer: undefined,
       closedByServer: false,
+      frozen: false,
     };
     this.#conns.add(conn);
     ws.on('error', () => undefined);
@@ -837,7 +857,7 @@ export class RtmsSimulator {
     }
 
     if (isSignaling) {
-      const live = [...stream.conns].some((c) => c !== conn && c.channel === 'signaling' && c.handshaken && c.ws.readyState === c.ws.OPEN);
+      const live = [...stream.conns].some((c) => c !== conn && c.channel === 'signaling' && c.handshaken && !c.frozen && c.ws.readyState === c.ws.OPEN);
       if (live) {
         err('one-connection', 'a second signaling connection for a stream that already has one');
         refuse(StatusCode.STATUS_DUPLICATE_SIGNAL_REQUEST, 'duplicate signal request');
@@ -877,7 +897,7 @@ export class RtmsSimulator {
         refuse(StatusCode.STATUS_INVALID_MEDIA_PARAMS, 'invalid media_params');
         return;
       }
-      const overlapping = [...stream.conns].some((c) => c !== conn && c.channel === 'media' && c.handshaken && c.ws.readyState === c.ws.OPEN && (c.mask & mediaType) !== 0);
+      const overlapping = [...stream.conns].some((c) => c !== conn && c.channel === 'media' && c.handshaken && !c.frozen && c.ws.readyState === c.ws.OPEN && (c.mask & mediaType) !== 0);
       if (overlapping) {
         err('one-connection', 'a second media connection for a media type that already has one');
         refuse(StatusCode.STATUS_DUPLICATE_MEDIA_DATA_CONNECTION, 'duplicate media connection');
@@ -922,6 +942,11 @@ export class RtmsSimulator {
       if (s) s.record.keepAlive.sent++;
       this.#send(conn, { msg_type: MsgType.KEEP_ALIVE_REQ, timestamp: ts });
     }, interval);
+  }
+
+  /** @internal */
+  stopKeepAlive(conn: Conn): void {
+    this.#stopKeepAlive(conn);
   }
 
   #stopKeepAlive(conn: Conn): void {

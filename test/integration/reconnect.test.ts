@@ -145,12 +145,59 @@ describe('reconnection', () => {
     expect(stream.record.signalingConnections).toBe(2);
   });
 
-  it('the idle watchdog treats a silent server as a dropped socket and reconnects', async () => {
-    const r = await rig({ ...FAST, idleTimeoutMs: 100 }, { keepAliveIntervalMs: 0 });
+  it('the idle watchdog treats a half-open (frozen) server as a dropped socket and reconnects', async () => {
+    const r = await rig({ ...FAST, idleTimeoutMs: 150 }, { keepAliveIntervalMs: 40 });
     const { stream, session } = await streaming(r);
+    stream.freeze();
     const info = await new Promise<ReconnectingInfo>((resolve) => session.once('reconnecting', resolve));
     expect(info.cause.code).toBe('RTMS_IDLE_TIMEOUT');
-    await stream.ready();
+    await new Promise((resolve) => session.once('reconnected', resolve));
     await session.stop({ closeStream: false });
+  });
+});
+
+describe('slow consumers and shutdown', () => {
+  it('an async iterator reads transcripts with a bounded buffer and ends with the session', async () => {
+    const r = await rig();
+    const stream = r.sim.createStream();
+    const res = await r.client.handleWebhook(stream.webhook('started'));
+    const session = res.session!;
+    const it = session.transcripts({ highWaterMark: 5 });
+    const audio = session.audio({ highWaterMark: 2, overflow: 'drop-newest' });
+    await stream.ready();
+    await until(() => session.state === 'streaming');
+    for (let i = 0; i < 20; i++) stream.sendTranscript({ text: `t${i}` });
+    for (let i = 0; i < 4; i++) stream.sendAudio({ data: Buffer.from([i, i]) });
+    await until(() => it.dropped === 15 && audio.dropped === 2, 2_000, 'drops');
+    await session.stop();
+    const texts: string[] = [];
+    for await (const t of it) texts.push(t.text);
+    expect(texts).toEqual(['t15', 't16', 't17', 't18', 't19']);
+    const frames: number[] = [];
+    for await (const a of audio) frames.push(a.data[0]!);
+    expect(frames).toEqual([0, 1]);
+    expect(session.listenerCount('transcript')).toBe(0);
+  });
+
+  it('stop() with an aborted signal cuts the sockets at once and still resolves', async () => {
+    const r = await rig();
+    const stream = r.sim.createStream();
+    const res = await r.client.handleWebhook(stream.webhook('started'));
+    await stream.ready();
+    const end = await res.session!.stop({ signal: AbortSignal.abort() });
+    expect(end.state).toBe('stopped');
+    await stream.socketsClosed();
+  });
+
+  it('stop() is bounded when the server never answers STREAM_CLOSE_REQ or the close handshake', async () => {
+    const r = await rig({ stopTimeoutMs: 100, closeTimeoutMs: 100 });
+    const stream = r.sim.createStream();
+    const res = await r.client.handleWebhook(stream.webhook('started'));
+    await stream.ready();
+    stream.freeze(); // the server stops reading: no close response, no STREAM_CLOSE_RESP will come
+    const t0 = Date.now();
+    const end = await res.session!.stop();
+    expect(end.state).toBe('stopped');
+    expect(Date.now() - t0).toBeLessThan(1_000);
   });
 });
