@@ -112,7 +112,7 @@ function wireAudio(p: AudioParams): Record<string, unknown> {
   const channels = p.channels ?? AudioChannel.MONO;
   const sendRate = p.sendRate ?? AUDIO_SEND_RATE_STEP_MS;
   if (!(AUDIO_CODECS as readonly string[]).includes(codec)) bad(`audio.codec ${String(codec)} is not an audio codec (L16, G711, G722, OPUS)`);
-  if (!(rate in SAMPLE_RATE_CODE)) bad(`audio.sampleRate must be 8000, 16000, 32000 or 48000, got ${String(rate)}`);
+  if (!Object.hasOwn(SAMPLE_RATE_CODE, rate)) bad(`audio.sampleRate must be 8000, 16000, 32000 or 48000, got ${String(rate)}`);
   if (channels !== 1 && channels !== 2) bad(`audio.channels must be 1 or 2, got ${String(channels)}`);
   if (!Number.isInteger(sendRate) || sendRate < AUDIO_SEND_RATE_STEP_MS || sendRate > AUDIO_SEND_RATE_MAX_MS || sendRate % AUDIO_SEND_RATE_STEP_MS !== 0) {
     bad(`audio.sendRate must be a multiple of ${AUDIO_SEND_RATE_STEP_MS} between ${AUDIO_SEND_RATE_STEP_MS} and ${AUDIO_SEND_RATE_MAX_MS} ms, got ${String(sendRate)}`);
@@ -145,7 +145,7 @@ function wireVideo(p: VideoParams, label: string, defaults: { resolution: keyof 
   const fps = p.fps ?? (codec === 'H264' ? 30 : defaults.fps);
   const resolution = p.resolution ?? defaults.resolution;
   if (codec !== 'JPG' && codec !== 'PNG' && codec !== 'H264') bad(`${label}.codec must be JPG, PNG or H264`);
-  if (!(resolution in MediaResolution)) bad(`${label}.resolution must be SD, HD, FHD or QHD`);
+  if (typeof resolution !== 'string' || !Object.hasOwn(MediaResolution, resolution)) bad(`${label}.resolution must be SD, HD, FHD or QHD`);
   if (!Number.isInteger(fps) || fps < 1 || fps > 30) bad(`${label}.fps must be an integer from 1 to 30, got ${String(fps)}`);
   if (codec !== 'H264' && fps > 5) bad(`${label}: ${codec} allows at most 5 fps; use H264 for more`);
   return {

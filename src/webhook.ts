@@ -89,6 +89,12 @@ export interface VerifyWebhookInput {
  * replay window. Never throws; the messages never contain the token or a signature.
  */
 export function verifyWebhookSignature(input: VerifyWebhookInput): WebhookVerification {
+  if (typeof input.body !== 'string' && !(input.body instanceof Uint8Array)) {
+    return { ok: false, code: 'RTMS_WEBHOOK_BODY_INVALID', message: 'body must be the raw request body (string or bytes), not parsed JSON' };
+  }
+  if (typeof input.secretToken !== 'string' || input.secretToken.length === 0) {
+    return { ok: false, code: 'RTMS_WEBHOOK_NOT_CONFIGURED', message: 'no webhook secret token to verify with' };
+  }
   const signature = getHeader(input.headers, SIGNATURE_HEADER);
   const timestamp = getHeader(input.headers, TIMESTAMP_HEADER);
   if (signature === undefined || timestamp === undefined) {

@@ -614,6 +614,15 @@ export class RtmsSimulator {
     return stream;
   }
 
+  /** Forgets a stream (closing its sockets), so long runs do not accumulate records. */
+  deleteStream(streamId: string): void {
+    const s = this.#streams.get(streamId);
+    if (!s) return;
+    s.dispose();
+    for (const c of s.conns) this.closeConn(c, 1000);
+    this.#streams.delete(streamId);
+  }
+
   /** Stops everything: closes every socket, the server and every timer. Idempotent. */
   close(): Promise<void> {
     if (this.#closing) return this.#closing;
