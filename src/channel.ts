@@ -251,7 +251,7 @@ export class Channel {
     const cause = this.lastSocketError;
     const err = neverOpened
       ? new RtmsError('RTMS_CONNECT_FAILED', `${this.label}: could not connect${cause ? ` (${cause.message})` : ''}`, this.details({ cause, closeCode: code }))
-      : new RtmsError('RTMS_CONNECTION_LOST', `${this.label}: socket closed by peer (code ${code}${reason ? `, ${reason}` : ''})`, this.details({ cause, closeCode: code }));
+      : new RtmsError('RTMS_CONNECTION_LOST', `${this.label}: socket closed (code ${code}${reason ? `, ${reason}` : ''})${cause ? `: ${cause.message}` : ''}`, this.details({ cause, closeCode: code }));
     this.reportDown(err);
   }
 
