@@ -48,6 +48,14 @@ export interface RtmsClientOptions extends UrlPolicyOptions {
   mediaParams?: MediaParams;
   /** `single` (default): one media socket; `per-kind`: one socket per media kind where the server offers URLs. */
   mediaSockets?: MediaSocketMode;
+  /**
+   * Event types to subscribe to ({@link EventType} numbers; {@link ZccEventType} for Contact Center). Default:
+   * active speaker, participant join and leave for meetings, webinars and Video SDK; none for Contact Center.
+   * Change at run time with `session.subscribe()`.
+   */
+  events?: readonly number[];
+  /** Time allowed for the answer to a request (`subscribeVideo`, `requestStreamState`, ...). Default 10 000 ms. */
+  requestTimeoutMs?: number;
   /** `buffer_data` in the signaling handshake: `false` drops audio buffered before the app connected. Server default true. */
   bufferData?: boolean;
   /**
@@ -130,6 +138,14 @@ function positive(name: string, v: number | undefined, dflt: number, allowZero =
     throw new RtmsError('RTMS_INVALID_OPTIONS', `${name} must be a ${allowZero ? 'non-negative' : 'positive'} number`);
   }
   return v;
+}
+
+function resolveEvents(events: readonly number[] | undefined): readonly number[] | undefined {
+  if (events === undefined) return undefined;
+  if (!Array.isArray(events) || events.some((e) => !Number.isInteger(e) || e <= 0)) {
+    throw new RtmsError('RTMS_INVALID_OPTIONS', 'events must be a list of positive integer event types');
+  }
+  return Object.freeze([...events]);
 }
 
 function resolveReconnect(opt: ReconnectOptions | false | undefined): ReconnectPolicy | undefined {
@@ -218,6 +234,8 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
       media,
       mediaSockets,
       bufferData: options.bufferData,
+      events: resolveEvents(options.events),
+      requestTimeoutMs: positive('requestTimeoutMs', options.requestTimeoutMs, 10_000),
       limits,
       stopTimeoutMs: positive('stopTimeoutMs', options.stopTimeoutMs, 2_000),
       urlPolicy: { allowedHosts: options.allowedHosts, allowLoopback: options.allowLoopback, allowInsecureUrls: options.allowInsecureUrls },

@@ -117,6 +117,69 @@ export interface SessionStateUpdate {
   readonly timestamp: number | undefined;
 }
 
+/** A participant as events describe them. */
+export interface Participant {
+  readonly userId: UserId;
+  readonly userName: string | undefined;
+}
+
+/** ACTIVE_SPEAKER_CHANGE. */
+export interface ActiveSpeakerEvent {
+  readonly userId: UserId | undefined;
+  readonly userName: string | undefined;
+  readonly timestamp: number | undefined;
+}
+
+/** PARTICIPANT_JOIN / PARTICIPANT_LEAVE. */
+export interface ParticipantsEvent {
+  readonly participants: readonly Participant[];
+  readonly timestamp: number | undefined;
+}
+
+/** SHARING_START / SHARING_STOP. */
+export interface SharingEvent {
+  readonly active: boolean;
+  /** Who shares (start only). */
+  readonly userId: UserId | undefined;
+  readonly userName: string | undefined;
+  readonly timestamp: number | undefined;
+}
+
+/** PARTICIPANT_VIDEO_ON / PARTICIPANT_VIDEO_OFF. */
+export interface ParticipantVideoEvent {
+  readonly on: boolean;
+  readonly userIds: readonly UserId[];
+  readonly timestamp: number | undefined;
+}
+
+/** The `participant_info` of a Contact Center event. */
+export interface ContactCenterParticipant {
+  readonly channelId: string | undefined;
+  /** `caller`, `agent`, ... */
+  readonly participantMode: string | undefined;
+  readonly userId: string | undefined;
+  readonly displayName: string | undefined;
+  readonly phoneNumber: string | undefined;
+  readonly queueId: string | undefined;
+  readonly queueName: string | undefined;
+}
+
+/** A Contact Center voice event (CONSUMER_ANSWERED, USER_HOLD, TRANSFER_COMPLETED, ...). */
+export interface ContactCenterEvent {
+  readonly eventType: number;
+  readonly name: string | undefined;
+  readonly timestamp: number | undefined;
+  readonly participant: ContactCenterParticipant | undefined;
+}
+
+/** Answer to {@link RtmsSession.subscribeVideo}. */
+export interface VideoSubscriptionResult {
+  readonly userId: UserId | undefined;
+  readonly statusCode: number;
+  readonly statusName: string;
+  readonly reason: string | undefined;
+}
+
 /** A META_DATA_* message (23–27); shapes are undocumented, so the body is passed on as received. */
 export interface MetadataMessage {
   readonly msgType: number;
@@ -184,8 +247,24 @@ export interface RtmsSessionEvents {
   reconnecting: [info: ReconnectingInfo];
   /** The connection is restored and media flows again. */
   reconnected: [info: ReconnectedInfo];
-  /** Any EVENT_UPDATE (participants, active speaker, sharing, Contact Center events, ...). */
+  /** Any EVENT_UPDATE (participants, active speaker, sharing, Contact Center events, ...), as received. */
   event: [event: RtmsEventUpdate];
+  /** FIRST_PACKET_TIMESTAMP: the session's media time reference. */
+  firstPacket: [timestamp: number | undefined];
+  /** ACTIVE_SPEAKER_CHANGE. Mixed audio has no speaker; this says who it is. */
+  activeSpeaker: [event: ActiveSpeakerEvent];
+  /** PARTICIPANT_JOIN (the roster, `session.participants`, is updated first). */
+  participantJoin: [event: ParticipantsEvent];
+  /** PARTICIPANT_LEAVE (the roster is updated first). */
+  participantLeave: [event: ParticipantsEvent];
+  /** SHARING_START / SHARING_STOP. */
+  sharing: [event: SharingEvent];
+  /** PARTICIPANT_VIDEO_ON / _OFF (individual video mode). */
+  participantVideo: [event: ParticipantVideoEvent];
+  /** MEDIA_CONNECTION_INTERRUPTED; the session reconnects media by itself. */
+  mediaInterrupted: [timestamp: number | undefined];
+  /** A Contact Center voice event. */
+  contactCenterEvent: [event: ContactCenterEvent];
   streamState: [update: StreamStateUpdate];
   sessionState: [update: SessionStateUpdate];
   metadata: [message: MetadataMessage];

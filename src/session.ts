@@ -12,17 +12,22 @@
 import { EventEmitter } from 'eventemitter3';
 import { Channel, type ChannelHost, type ChannelLimits, type HandshakeResponse } from './channel.js';
 import type { Clock, TimerHandle } from './clock.js';
-import { RtmsError, describeError } from './errors.js';
+import { RtmsError, describeError, statusName } from './errors.js';
 import { BoundedQueue, type BoundedIterator, type IterateOptions } from './iterator.js';
 import type {
   AudioFormat,
   AudioFrame,
   ChatMessage,
   EndCause,
+  Participant,
   RtmsSessionEvents,
   SessionEnd,
   SessionState,
+  SessionStateUpdate,
   StreamIdentity,
+  StreamStateUpdate,
+  UserId,
+  VideoSubscriptionResult,
   TranscriptEvent,
   VideoFormat,
   VideoFrame,
@@ -33,8 +38,12 @@ import { MEDIA_BIT, type ResolvedMedia } from './media-params.js';
 import {
   encodeClientReadyAck,
   encodeDataHandshake,
+  encodeEventSubscription,
+  encodeSessionStateReq,
   encodeSignalingHandshake,
   encodeStreamCloseReq,
+  encodeStreamStateReq,
+  encodeVideoSubscriptionReq,
   type FrameCodec,
 } from './protocol/codec.js';
 import {
@@ -146,6 +155,10 @@ export interface SessionContext {
   readonly media: ResolvedMedia;
   readonly mediaSockets: MediaSocketMode;
   readonly bufferData: boolean | undefined;
+  /** Event types to subscribe to after each signaling handshake; undefined = the product's default. */
+  readonly events: readonly number[] | undefined;
+  /** Time allowed for a request's response (video subscription, state requests). */
+  readonly requestTimeoutMs: number;
   readonly limits: ChannelLimits;
   readonly stopTimeoutMs: number;
   readonly urlPolicy: UrlPolicyOptions;
@@ -184,6 +197,51 @@ interface ReconnectState {
   lastError: RtmsError;
   /** Set when the outage began with a restart-worthy stop webhook. */
   stopReason: number | undefined;
+}
+
+/** A request waiting for its response on signaling. */
+interface PendingRequest {
+  /** Returns true when `msg` answers this request (and settles it). */
+  readonly offer: (msg: InboundMessage) => boolean;
+  readonly fail: (err: RtmsError) => void;
+}
+
+/**
+ * Events subscribed by default: who speaks, joins and leaves, for the meeting-like products (what Zoom's own SDK
+ * subscribes when such callbacks are registered). FIRST_PACKET_TIMESTAMP and MEDIA_CONNECTION_INTERRUPTED are
+ * always sent and must not be subscribed (D-EVT, §3.7). Contact Center: none, as in Zoom's guide.
+ */
+export const DEFAULT_EVENTS: Readonly<Record<StreamIdentity['product'], readonly number[]>> = {
+  meeting: [EventType.ACTIVE_SPEAKER_CHANGE, EventType.PARTICIPANT_JOIN, EventType.PARTICIPANT_LEAVE],
+  webinar: [EventType.ACTIVE_SPEAKER_CHANGE, EventType.PARTICIPANT_JOIN, EventType.PARTICIPANT_LEAVE],
+  session: [EventType.ACTIVE_SPEAKER_CHANGE, EventType.PARTICIPANT_JOIN, EventType.PARTICIPANT_LEAVE],
+  contact_center: [],
+};
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+function uid(v: unknown): UserId | undefined {
+  return typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)) ? v : undefined;
+}
+
+/** `participants: [{ user_id, user_name }]`, or a top-level `user_id`/`user_name` (RS-JS tolerates both, §3.8). */
+function readParticipants(ev: Readonly<Record<string, unknown>>): Participant[] {
+  const list = ev['participants'];
+  const out: Participant[] = [];
+  if (Array.isArray(list)) {
+    for (const p of list) {
+      if (typeof p !== 'object' || p === null) continue;
+      const o = p as Record<string, unknown>;
+      const id = uid(o['user_id']);
+      if (id !== undefined) out.push({ userId: id, userName: str(o['user_name']) });
+    }
+  } else {
+    const id = uid(ev['user_id']);
+    if (id !== undefined) out.push({ userId: id, userName: str(ev['user_name']) });
+  }
+  return out;
 }
 
 /** The `server_urls` keys that may hold each kind's URL (share/chat keys are undocumented, §3.2). */
@@ -244,6 +302,9 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
   readonly #closedPromise: Promise<SessionEnd>;
   #closeStreamWaiter: (() => void) | undefined;
   readonly #host: ChannelHost;
+  readonly #participants = new Map<UserId, Participant>();
+  readonly #subscribed: Set<number>;
+  readonly #pending = new Set<PendingRequest>();
 
   /** @internal Created by the client. */
   constructor(identity: StreamIdentity, signature: string, ctx: SessionContext) {
@@ -252,6 +313,7 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
     this.#identity = identity;
     this.#signature = signature;
     this.#ctx = ctx;
+    this.#subscribed = new Set(ctx.events ?? DEFAULT_EVENTS[identity.product]);
     this.#closedPromise = new Promise<SessionEnd>((resolve) => {
       this.#resolveClosed = resolve;
     });
@@ -346,6 +408,100 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
   /** Chat messages as an async iterator; see {@link iterate}. */
   chat(options?: IterateOptions): BoundedIterator<ChatMessage> {
     return this.iterate('chat', options);
+  }
+
+  /** The live roster, kept from PARTICIPANT_JOIN / PARTICIPANT_LEAVE (and names from ACTIVE_SPEAKER_CHANGE). */
+  get participants(): ReadonlyMap<UserId, Participant> {
+    return this.#participants;
+  }
+
+  /** Event types currently subscribed. */
+  get subscribedEvents(): readonly number[] {
+    return [...this.#subscribed];
+  }
+
+  /**
+   * Subscribes to event types ({@link EventType}, or {@link ZccEventType} for Contact Center) now and after every
+   * reconnect. Returns false when signaling is not up yet (the subscription is sent once it is).
+   */
+  subscribe(eventTypes: readonly number[]): boolean {
+    return this.#changeSubscription(eventTypes, true);
+  }
+
+  /** Unsubscribes from event types; see {@link subscribe}. */
+  unsubscribe(eventTypes: readonly number[]): boolean {
+    return this.#changeSubscription(eventTypes, false);
+  }
+
+  /**
+   * Individual video (`video.dataOption: 'individual'`): asks for one participant's video (a new subscription
+   * replaces the previous one; `subscribe: false` stops video). Resolves with the server's answer, whatever its
+   * status; rejects with `RTMS_REQUEST_FAILED` when no answer comes in time or the session ends.
+   */
+  subscribeVideo(userId: UserId, subscribe = true): Promise<VideoSubscriptionResult> {
+    const text = encodeVideoSubscriptionReq(userId, subscribe, this.#ctx.clock.now());
+    return this.#request<VideoSubscriptionResult>(text, 'VIDEO_SUBSCRIPTION_REQ', (msg) => {
+      if (msg.msg_type !== MsgType.VIDEO_SUBSCRIPTION_RESP) return undefined;
+      if (msg.user_id !== undefined && msg.user_id !== userId && String(msg.user_id) !== String(userId)) return undefined;
+      return { userId: msg.user_id ?? userId, statusCode: msg.status_code, statusName: statusName(msg.status_code), reason: msg.reason };
+    });
+  }
+
+  /** Asks the server for the stream's state (STREAM_STATE_REQ). */
+  requestStreamState(): Promise<StreamStateUpdate> {
+    return this.#request<StreamStateUpdate>(encodeStreamStateReq(this.id), 'STREAM_STATE_REQ', (msg) => {
+      if (msg.msg_type !== MsgType.STREAM_STATE_RESP || typeof msg.state !== 'number') return undefined;
+      return { state: msg.state, stateName: nameOf(StreamState, msg.state), reason: undefined, reasonName: undefined, timestamp: msg.timestamp };
+    });
+  }
+
+  /** Asks the server for one RTMS session's state (SESSION_STATE_REQ); ids come from `sessionState` events. */
+  requestSessionState(rtmsSessionId: string): Promise<SessionStateUpdate> {
+    return this.#request<SessionStateUpdate>(encodeSessionStateReq(rtmsSessionId), 'SESSION_STATE_REQ', (msg) => {
+      if (msg.msg_type !== MsgType.SESSION_STATE_RESP || typeof msg.state !== 'number') return undefined;
+      if (msg.rtms_session_id !== undefined && msg.rtms_session_id !== rtmsSessionId) return undefined;
+      return { state: msg.state, stateName: nameOf(SessionStateCode, msg.state), rtmsSessionId, stopReason: undefined, stopReasonName: undefined, timestamp: msg.timestamp };
+    });
+  }
+
+  #changeSubscription(eventTypes: readonly number[], subscribe: boolean): boolean {
+    const valid = eventTypes.filter((t) => Number.isInteger(t) && t > 0);
+    for (const t of valid) {
+      if (subscribe) this.#subscribed.add(t);
+      else this.#subscribed.delete(t);
+    }
+    if (valid.length === 0 || this.#signaling?.state !== 'ready') return false;
+    return this.#signaling.send(encodeEventSubscription(valid.map((eventType) => ({ eventType, subscribe }))));
+  }
+
+  #request<T>(text: string, what: string, answer: (msg: InboundMessage) => T | undefined): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const { clock } = this.#ctx;
+      if (this.#ending || this.#signaling?.state !== 'ready') {
+        reject(new RtmsError('RTMS_REQUEST_FAILED', `${what}: signaling is not connected (state ${this.#state})`, { streamId: this.id }));
+        return;
+      }
+      const req: PendingRequest = {
+        offer: (msg) => {
+          const value = answer(msg);
+          if (value === undefined) return false;
+          settle();
+          resolve(value);
+          return true;
+        },
+        fail: (err) => {
+          settle();
+          reject(err);
+        },
+      };
+      const timer = clock.setTimeout(() => req.fail(new RtmsError('RTMS_REQUEST_FAILED', `${what}: no response within ${this.#ctx.requestTimeoutMs} ms`, { streamId: this.id })), this.#ctx.requestTimeoutMs);
+      const settle = () => {
+        clock.clearTimeout(timer);
+        this.#pending.delete(req);
+      };
+      this.#pending.add(req);
+      if (!this.#signaling.send(text)) req.fail(new RtmsError('RTMS_REQUEST_FAILED', `${what}: could not send`, { streamId: this.id }));
+    });
   }
 
   /** Resolves (never rejects) when the session has ended and released every socket and timer. */
@@ -470,6 +626,9 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
     if (this.#ending) return;
     if (channel.kind === 'signaling') {
       if (this.#state === 'connecting') this.transition('handshaking');
+      if (this.#subscribed.size > 0) {
+        channel.send(encodeEventSubscription([...this.#subscribed].map((eventType) => ({ eventType, subscribe: true }))));
+      }
       const plan = this.#planMedia((resp as WireSignalingHandshakeResp).media_server?.server_urls ?? {});
       if (plan === undefined) return;
       this.#mediaPlan = plan;
@@ -702,6 +861,12 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
       case MsgType.STREAM_CLOSE_RESP:
         this.#closeStreamWaiter?.();
         return;
+      case MsgType.VIDEO_SUBSCRIPTION_RESP:
+      case MsgType.STREAM_STATE_RESP:
+      case MsgType.SESSION_STATE_RESP:
+        for (const req of this.#pending) if (req.offer(msg)) return;
+        this.#ctx.logger.debug(`${channel.label}: unsolicited msg_type ${msg.msg_type}`, { streamId: this.id });
+        return;
       case MsgType.META_DATA_AUDIO:
       case MsgType.META_DATA_VIDEO:
       case MsgType.META_DATA_SHARE:
@@ -798,9 +963,71 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
     const zcc = this.#identity.product === 'contact_center';
     const table = zcc ? ZccEventType : EventType;
     const ts = typeof ev.timestamp === 'number' ? ev.timestamp : typeof ev.event_ts === 'number' ? ev.event_ts : undefined;
-    this.#fire('event', { eventType: ev.event_type, name: nameOf(table, ev.event_type), timestamp: ts, body: ev });
-    // MEDIA_CONNECTION_INTERRUPTED (meeting numbering only): Zoom dropped our media socket(s); reconnect media (§7.3).
-    if (!zcc && ev.event_type === EventType.MEDIA_CONNECTION_INTERRUPTED) this.#interruptMedia('media', 'media connection interrupted (event 7)');
+    const name = nameOf(table, ev.event_type);
+    this.#fire('event', { eventType: ev.event_type, name, timestamp: ts, body: ev });
+    if (zcc) {
+      // ZCC bodies carry participant_info (ZCC-S misspells it paticipant_info: read both, §3.8).
+      const infoRaw = ev['participant_info'] ?? ev['paticipant_info'];
+      const info = typeof infoRaw === 'object' && infoRaw !== null ? (infoRaw as Record<string, unknown>) : undefined;
+      this.#fire('contactCenterEvent', {
+        eventType: ev.event_type,
+        name,
+        timestamp: ts,
+        participant: info && {
+          channelId: str(info['channel_id']),
+          participantMode: str(info['participant_mode']),
+          userId: str(info['user_id']) ?? (typeof info['user_id'] === 'number' ? String(info['user_id']) : undefined),
+          displayName: str(info['display_name']),
+          phoneNumber: str(info['phone_number']),
+          queueId: str(info['queue_id']),
+          queueName: str(info['queue_name']),
+        },
+      });
+      return;
+    }
+    switch (ev.event_type) {
+      case EventType.FIRST_PACKET_TIMESTAMP:
+        this.#fire('firstPacket', ts);
+        return;
+      case EventType.ACTIVE_SPEAKER_CHANGE: {
+        const userId = uid(ev['user_id']);
+        const userName = str(ev['user_name']);
+        if (userId !== undefined && userName !== undefined && this.#participants.has(userId) && this.#participants.get(userId)?.userName === undefined) {
+          this.#participants.set(userId, { userId, userName });
+        }
+        this.#fire('activeSpeaker', { userId, userName, timestamp: ts });
+        return;
+      }
+      case EventType.PARTICIPANT_JOIN: {
+        const participants = readParticipants(ev);
+        for (const p of participants) this.#participants.set(p.userId, p);
+        this.#fire('participantJoin', { participants, timestamp: ts });
+        return;
+      }
+      case EventType.PARTICIPANT_LEAVE: {
+        const participants = readParticipants(ev).map((p) => ({ userId: p.userId, userName: p.userName ?? this.#participants.get(p.userId)?.userName }));
+        for (const p of participants) this.#participants.delete(p.userId);
+        this.#fire('participantLeave', { participants, timestamp: ts });
+        return;
+      }
+      case EventType.SHARING_START:
+      case EventType.SHARING_STOP: {
+        const active = ev.event_type === EventType.SHARING_START;
+        this.#fire('sharing', { active, userId: active ? uid(ev['user_id']) : undefined, userName: active ? str(ev['user_name']) : undefined, timestamp: ts });
+        return;
+      }
+      case EventType.PARTICIPANT_VIDEO_ON:
+      case EventType.PARTICIPANT_VIDEO_OFF:
+        this.#fire('participantVideo', { on: ev.event_type === EventType.PARTICIPANT_VIDEO_ON, userIds: readParticipants(ev).map((p) => p.userId), timestamp: ts });
+        return;
+      case EventType.MEDIA_CONNECTION_INTERRUPTED:
+        // Zoom dropped our media socket(s) (which one is not said): reconnect media (§7.3).
+        this.#fire('mediaInterrupted', ts);
+        this.#interruptMedia('media', 'media connection interrupted (event 7)');
+        return;
+      default:
+        return; // chat-group events 10–14: bodies undocumented; on 'event' only
+    }
   }
 
   /** A server-side signal that our sockets are gone although they may look open (half-open): drop and repair. */
@@ -873,6 +1100,7 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
     }
     if (this.#reconnect?.timer !== undefined) clock.clearTimeout(this.#reconnect.timer);
     this.#reconnect = undefined;
+    for (const req of [...this.#pending]) req.fail(new RtmsError('RTMS_REQUEST_FAILED', 'the session ended before the server answered', { streamId: this.id }));
     if (opts.error) {
       logger.warn(`session failing: ${opts.error.code}: ${opts.error.message}`, { streamId: this.id });
       this.#fire('error', opts.error);

@@ -225,6 +225,10 @@ export class SimulatedStream extends EventEmitter<SimulatedStreamEvents> {
   /** @internal Status code to refuse the next signaling / media handshake with (then cleared). */
   readonly pendingRefusals: { signaling?: { code: number; reason: string }; media?: { code: number; reason: string } } = {};
   /** @internal */ readonly conns = new Set<Conn>();
+  /** The user whose individual video the client subscribed to (VIDEO_SUBSCRIPTION_REQ), if any. */
+  videoSubscription: number | string | undefined;
+  /** Event types the client subscribed to (EVENT_SUBSCRIPTION). */
+  readonly subscribedEvents = new Set<number>();
   private timers = new Set<ReturnType<typeof setTimeout>>();
   private _ready = false;
   private terminated = false;
@@ -411,9 +415,26 @@ export class SimulatedStream extends EventEmitter<SimulatedStreamEvents> {
     });
   }
 
-  /** Sends an EVENT_UPDATE on signaling. */
-  sendEvent(event: { event_type: number; [key: string]: unknown }): boolean {
-    return this.sendSignaling({ msg_type: MsgType.EVENT_UPDATE, event: { timestamp: Date.now(), ...event } });
+  /**
+   * Sends an EVENT_UPDATE on signaling, as Zoom does: only if the client subscribed to that event type, except
+   * FIRST_PACKET_TIMESTAMP (1) and MEDIA_CONNECTION_INTERRUPTED (7), which are always sent (D-EVT). Pass
+   * `force` to send regardless. Returns whether it was sent.
+   */
+  sendEvent(event: { event_type: number; [key: string]: unknown }, options: { force?: boolean } = {}): boolean {
+    const always = this.product !== 'contact_center' && (event.event_type === 1 || event.event_type === 7);
+    if (!options.force && !always && !this.subscribedEvents.has(event.event_type)) return false;
+    const ts = this.product === 'contact_center' ? { event_ts: Date.now() } : { timestamp: Date.now() };
+    return this.sendSignaling({ msg_type: MsgType.EVENT_UPDATE, event: { ...ts, ...event } });
+  }
+
+  /** PARTICIPANT_JOIN for these participants (if subscribed). */
+  join(participants: readonly { userId: number | string; userName: string }[]): boolean {
+    return this.sendEvent({ event_type: 3, participants: participants.map((p) => ({ user_id: p.userId, user_name: p.userName })) });
+  }
+
+  /** PARTICIPANT_LEAVE for these user ids (if subscribed). */
+  leave(userIds: readonly (number | string)[]): boolean {
+    return this.sendEvent({ event_type: 4, participants: userIds.map((user_id) => ({ user_id })) });
   }
 
   /** Sends any message on signaling. */
@@ -477,6 +498,11 @@ export class SimulatedStream extends EventEmitter<SimulatedStreamEvents> {
     let lineIndex = 0;
     let speaker: number | string | undefined;
     let phase = 0;
+    if (this.product !== 'contact_center') {
+      const seen = new Map<number | string, string>();
+      for (const l of lines) seen.set(l.userId, l.userName);
+      this.join([...seen].map(([userId, userName]) => ({ userId, userName })));
+    }
     return new Promise<void>((resolve) => {
       const finish = () => {
         for (const t of owned) {
@@ -801,16 +827,66 @@ export class RtmsSimulator {
       case MsgType.STREAM_STATE_REQ:
       case MsgType.VIDEO_SUBSCRIPTION_REQ:
         this.#count(conn, type);
-        if (type === MsgType.EVENT_SUBSCRIPTION && !Array.isArray(msg['events'])) {
-          this.#violate(conn, 'error', 'event-subscription', 'EVENT_SUBSCRIPTION needs an events array');
+        if (conn.channel !== 'signaling') {
+          this.#violate(conn, 'error', 'signaling-only', `msg_type ${type} belongs on the signaling socket`);
+          return;
         }
-        if (type === MsgType.STREAM_STATE_REQ && conn.stream) {
-          this.#send(conn, { msg_type: MsgType.STREAM_STATE_RESP, rtms_stream_id: conn.stream.streamId, state: StreamState.ACTIVE, timestamp: Date.now() });
-        }
+        this.#request(conn, type, msg);
         return;
       default:
         this.#violate(conn, 'warning', 'unexpected-message', `unexpected msg_type ${String(type)} on ${conn.channel}`);
     }
+  }
+
+  #request(conn: Conn, type: number, msg: Record<string, unknown>): void {
+    const s = conn.stream;
+    if (!s) return;
+    if (type === MsgType.EVENT_SUBSCRIPTION) {
+      const events = msg['events'];
+      if (!Array.isArray(events) || events.length === 0) {
+        this.#violate(conn, 'error', 'event-subscription', 'EVENT_SUBSCRIPTION needs a non-empty events array');
+        return;
+      }
+      for (const e of events as unknown[]) {
+        const o = (typeof e === 'object' && e !== null ? e : {}) as Record<string, unknown>;
+        const t = o['event_type'];
+        if (typeof t !== 'number' || !Number.isInteger(t) || typeof o['subscribe'] !== 'boolean') {
+          this.#violate(conn, 'error', 'event-subscription', 'each event needs an integer event_type and a boolean subscribe');
+          continue;
+        }
+        if (s.product !== 'contact_center' && (t === 1 || t === 7)) {
+          this.#violate(conn, 'warning', 'event-subscription', `event ${t} is always sent and should not be subscribed`);
+        }
+        if (o['subscribe']) s.subscribedEvents.add(t);
+        else s.subscribedEvents.delete(t);
+      }
+      return;
+    }
+    if (type === MsgType.STREAM_STATE_REQ) {
+      this.#send(conn, { msg_type: MsgType.STREAM_STATE_RESP, rtms_stream_id: s.streamId, state: StreamState.ACTIVE, timestamp: Date.now() });
+      return;
+    }
+    if (type === MsgType.SESSION_STATE_REQ) {
+      this.#send(conn, { msg_type: MsgType.SESSION_STATE_RESP, rtms_session_id: msg['rtms_session_id'], state: 2, timestamp: Date.now() });
+      return;
+    }
+    // VIDEO_SUBSCRIPTION_REQ: one individual stream at a time; the same user twice is a duplicate (status 44).
+    const userId = msg['user_id'];
+    const subscribe = msg['subscribe'];
+    if ((typeof userId !== 'number' && typeof userId !== 'string') || typeof subscribe !== 'boolean') {
+      this.#violate(conn, 'error', 'video-subscription', 'VIDEO_SUBSCRIPTION_REQ needs user_id and a boolean subscribe');
+      this.#send(conn, { msg_type: MsgType.VIDEO_SUBSCRIPTION_RESP, user_id: userId, status_code: StatusCode.STATUS_INVALID_PAYLOAD, reason: 'invalid request', timestamp: Date.now() });
+      return;
+    }
+    const duplicate = subscribe && s.videoSubscription === userId;
+    if (!duplicate) s.videoSubscription = subscribe ? userId : undefined;
+    this.#send(conn, {
+      msg_type: MsgType.VIDEO_SUBSCRIPTION_RESP,
+      user_id: userId,
+      status_code: duplicate ? StatusCode.STATUS_DUPLICATE_VIDEO_SUBSCRIPTION : StatusCode.STATUS_OK,
+      reason: duplicate ? 'duplicate subscription' : 'OK',
+      timestamp: Date.now(),
+    });
   }
 
   #count(conn: Conn, type: number): void {
