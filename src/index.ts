@@ -70,6 +70,7 @@ export {
 } from './webhook.js';
 export type { VerifyWebhookInput, WebhookBody, WebhookHeaders, WebhookVerification } from './webhook.js';
 export { generateSignature } from './protocol/signature.js';
+export { wavHeader } from './wav.js';
 export {
   AudioChannel,
   AudioSampleRate,

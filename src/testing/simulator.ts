@@ -110,6 +110,8 @@ interface Conn {
   readonly endpoint: SimMediaKind | 'signaling';
   stream: SimulatedStream | undefined;
   mask: number;
+  /** Audio `data_opt` the client asked for (2 = one stream per participant). */
+  audioDataOpt: number;
   handshaken: boolean;
   readonly outstanding: Set<number>;
   keepAliveTimer: ReturnType<typeof setInterval> | undefined;
@@ -343,6 +345,12 @@ export class SimulatedStream extends EventEmitter<SimulatedStreamEvents> {
     return out;
   }
 
+  /** True when the client asked for one audio stream per participant (`data_opt` 2). */
+  get audioMultiStream(): boolean {
+    for (const c of this.conns) if (c.channel === 'media' && c.handshaken && c.audioDataOpt === 2) return true;
+    return false;
+  }
+
   private signalingConn(): Conn | undefined {
     for (const c of this.conns) if (c.channel === 'signaling' && c.handshaken && !c.frozen && c.ws.readyState === c.ws.OPEN) return c;
     return undefined;
@@ -522,7 +530,15 @@ export class SimulatedStream extends EventEmitter<SimulatedStreamEvents> {
           const due = Math.floor((Date.now() - start) / frameMs);
           while (sent < due) {
             const line = current();
-            this.sendAudio({ data: tonePcm(frameBytes, Number(line.userId) || 0, phase), userId: 0, timestamp: start + sent * frameMs, ...(line.channelId ? { channelId: line.channelId } : {}) });
+            // Mixed audio has user_id 0; per-participant audio names the speaker (D-MEDIA, §7.2).
+            const multi = this.audioMultiStream;
+            this.sendAudio({
+              data: tonePcm(frameBytes, Number(line.userId) || 0, phase),
+              userId: multi ? line.userId : 0,
+              ...(multi ? { userName: line.userName } : {}),
+              timestamp: start + sent * frameMs,
+              ...(line.channelId ? { channelId: line.channelId } : {}),
+            });
             phase += frameBytes / 2;
             sent++;
           }
@@ -722,6 +738,7 @@ export class RtmsSimulator {
       endpoint,
       stream: undefined,
       mask: 0,
+      audioDataOpt: 1,
       handshaken: false,
       outstanding: new Set(),
       keepAliveTimer: undefined,
@@ -993,6 +1010,9 @@ export class RtmsSimulator {
       }
       conn.handshaken = true;
       conn.mask = mediaType;
+      const audioParams = (params as Record<string, unknown> | undefined)?.['audio'];
+      const dataOpt = typeof audioParams === 'object' && audioParams !== null ? (audioParams as Record<string, unknown>)['data_opt'] : undefined;
+      conn.audioDataOpt = typeof dataOpt === 'number' ? dataOpt : 1;
       (stream.record as { mediaConnections: number }).mediaConnections++;
       this.#send(conn, {
         msg_type: MsgType.DATA_HAND_SHAKE_RESP,

@@ -50,7 +50,7 @@ describe('protocol events', () => {
     await until(() => first.length === 1);
     expect(first).toEqual([1234]);
     expect(sharing).toEqual([true, false]);
-    expect(session.subscribedEvents.sort()).toEqual([2, 6]);
+    expect([...session.subscribedEvents].sort()).toEqual([2, 6]);
   });
 
   it('individual video: subscribe, participant video events, duplicate refused with status 44', async () => {
