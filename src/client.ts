@@ -89,6 +89,7 @@ export interface RtmsClientOptions extends UrlPolicyOptions {
 
 /** A webhook request, framework-free: the raw body and the headers. */
 export interface WebhookRequest {
+  /** The request headers (Node's `req.headers`, a plain record, or a Fetch `Headers`). */
   headers?: WebhookHeaders;
   /** The raw request body, exactly as received (signatures cover these bytes). */
   body: WebhookBody;
@@ -96,8 +97,11 @@ export interface WebhookRequest {
 
 /** What to answer Zoom. Send `status`, `headers` and `body` back as they are. */
 export interface WebhookResponse {
+  /** HTTP status to answer with (200, 400, 401, 413, 500 or 503). */
   status: number;
+  /** Headers to answer with (`content-type: application/json`). */
   headers?: Record<string, string>;
+  /** JSON body to answer with. */
   body: string;
   /** The session the webhook created or addressed, if any. */
   session?: RtmsSession;
@@ -105,9 +109,13 @@ export interface WebhookResponse {
 
 /** A webhook the client refused, for monitoring. Never contains secrets. */
 export interface WebhookRejection {
+  /** HTTP status answered. */
   readonly status: number;
+  /** Error code (`RTMS_WEBHOOK_SIGNATURE_INVALID`, ...). */
   readonly code: string;
+  /** Short reason, also in the response body. */
   readonly message: string;
+  /** Webhook event name, when the body was readable. */
   readonly event: string | undefined;
 }
 
@@ -199,6 +207,11 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
   readonly #maxBodyBytes: number;
   #closing: Promise<void> | undefined;
 
+  /**
+   * Validates the options (media parameters included) and prepares the client; opens nothing.
+   *
+   * @throws {@link RtmsError} `RTMS_INVALID_OPTIONS` for missing credentials or a bad option.
+   */
   constructor(options: RtmsClientOptions) {
     super();
     if (typeof options !== 'object' || options === null) throw new RtmsError('RTMS_INVALID_OPTIONS', 'options are required');

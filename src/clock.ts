@@ -9,8 +9,11 @@ export type TimerHandle = unknown;
 
 /** The timer functions the SDK uses. */
 export interface Clock {
+  /** Current time, Unix ms (like `Date.now()`). */
   now(): number;
+  /** Runs `fn` once after `ms` milliseconds; returns a handle for {@link Clock.clearTimeout}. */
   setTimeout(fn: () => void, ms: number): TimerHandle;
+  /** Cancels a timer from {@link Clock.setTimeout}; a handle that already fired or was cleared is ignored. */
   clearTimeout(handle: TimerHandle): void;
 }
 

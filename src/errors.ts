@@ -6,8 +6,8 @@ import { StatusCode, nameOf } from './protocol/constants.js';
  * Session-ending codes: `RTMS_URL_REJECTED`, `RTMS_CONNECT_FAILED`, `RTMS_CONNECT_TIMEOUT`,
  * `RTMS_HANDSHAKE_TIMEOUT`, `RTMS_HANDSHAKE_REJECTED`, `RTMS_CONNECTION_LOST`, `RTMS_IDLE_TIMEOUT`,
  * `RTMS_PROTOCOL_ERROR`. Reported-and-continue codes: `RTMS_FRAME_INVALID`, `RTMS_LISTENER_ERROR`,
- * `RTMS_REQUEST_FAILED`. Iterator code: `RTMS_BUFFER_OVERFLOW`. Construction and webhook codes: `RTMS_INVALID_OPTIONS`, `RTMS_WEBHOOK_*`,
- * `RTMS_CLIENT_CLOSED`.
+ * `RTMS_REQUEST_FAILED`. Iterator code: `RTMS_BUFFER_OVERFLOW`. Construction and webhook codes:
+ * `RTMS_INVALID_OPTIONS`, `RTMS_WEBHOOK_*`, `RTMS_CLIENT_CLOSED`.
  */
 export type RtmsErrorCode =
   | 'RTMS_INVALID_OPTIONS'
@@ -62,7 +62,10 @@ export class RtmsError extends Error {
   readonly code: RtmsErrorCode;
   /** RTMS `status_code`, when the server refused something. */
   readonly statusCode: number | undefined;
-  /** Name of {@link statusCode} in the current status table (`STATUS_INVALID_SIGNATURE`, ...), or `UNKNOWN_STATUS_<n>`. */
+  /**
+   * Name of {@link statusCode} in the current status table (`STATUS_INVALID_SIGNATURE`, ...), or
+   * `UNKNOWN_STATUS_<n>`; undefined when there is no status code.
+   */
   readonly statusName: string | undefined;
   /** The server's `reason` text, verbatim. */
   readonly reason: string | undefined;
@@ -73,6 +76,13 @@ export class RtmsError extends Error {
   /** WebSocket close code, for a closed socket. */
   readonly closeCode: number | undefined;
 
+  /**
+   * Creates an error; {@link RtmsError.statusName} is derived from `details.statusCode`.
+   *
+   * @param code - The stable {@link RtmsErrorCode}.
+   * @param message - Human-readable text; must not contain a secret, a signature or a URL query.
+   * @param details - Optional secret-free facts: cause, status code, reason, channel, stream id, close code.
+   */
   constructor(code: RtmsErrorCode, message: string, details: RtmsErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.name = 'RtmsError';

@@ -16,10 +16,13 @@ export type UserId = number | string;
 
 /** The audio format frames arrive in: the parameters the media server accepted. */
 export interface AudioFormat {
+  /** `raw` (RAW_AUDIO, the default) or `rtp` (RTP packets). */
   readonly contentType: 'raw' | 'rtp';
+  /** `L16` (16-bit little-endian PCM, the default), `G711` (A-law), `G722`, `OPUS`; `unknown` for another code. */
   readonly codec: 'L16' | 'G711' | 'G722' | 'OPUS' | 'unknown';
-  /** Hz. */
+  /** Sample rate in Hz: 8000, 16000 (the default), 32000 or 48000. */
   readonly sampleRate: number;
+  /** Number of channels: 1 (mono, the default) or 2 (stereo). */
   readonly channels: number;
   /** Milliseconds of audio per frame. */
   readonly sendRate: number;
@@ -29,8 +32,14 @@ export interface AudioFormat {
 
 /** The video or screen-share format frames arrive in. */
 export interface VideoFormat {
+  /** `JPG` or `PNG` (one image per frame, at most 5 fps) or `H264`; `unknown` for another code. */
   readonly codec: 'JPG' | 'PNG' | 'H264' | 'unknown';
+  /**
+   * Requested size class: `SD` 854×480 or 640×360, `HD` 1280×720, `FHD` 1920×1080, `QHD` 2560×1440;
+   * `unknown` for another code. Actual frames may change size mid-stream.
+   */
   readonly resolution: 'SD' | 'HD' | 'FHD' | 'QHD' | 'unknown';
+  /** Frames per second (1–30) the server applied, or the requested value when it did not echo one. */
   readonly fps: number;
 }
 
@@ -40,11 +49,13 @@ export interface AudioFrame {
   readonly data: Buffer;
   /** Speaker; 0 for mixed audio; undefined for Contact Center (see {@link channelId}). */
   readonly userId: UserId | undefined;
+  /** Speaker's display name; undefined for mixed audio, for Contact Center, or when the frame omits it. */
   readonly userName: string | undefined;
-  /** Contact Center: the SIP channel of one party (caller or agent). */
+  /** Contact Center: the SIP channel of one party (caller or agent); undefined for other products. */
   readonly channelId: string | undefined;
-  /** Server creation time, Unix ms. */
+  /** Server creation time, Unix ms; undefined when the frame has none. */
   readonly timestamp: number | undefined;
+  /** How {@link data} is encoded: the format negotiated for this media socket, shared by its frames. */
   readonly format: AudioFormat;
 }
 
@@ -52,24 +63,33 @@ export interface AudioFrame {
 export interface VideoFrame {
   /** The frame bytes: a JPG or PNG image, or an H.264 access unit. */
   readonly data: Buffer;
+  /** The participant whose video or screen this is; undefined when the frame carries no `user_id`. */
   readonly userId: UserId | undefined;
+  /** That participant's display name; undefined when the frame omits it. */
   readonly userName: string | undefined;
+  /** Server creation time, Unix ms; undefined when the frame has none. */
   readonly timestamp: number | undefined;
+  /** Codec, resolution and fps negotiated for this media socket, shared by its frames. */
   readonly format: VideoFormat;
 }
 
 /** One transcript utterance (MEDIA_DATA_TRANSCRIPT). */
 export interface TranscriptEvent {
+  /** The utterance, UTF-8 text exactly as received in `content.data`. */
   readonly text: string;
+  /** The speaker; undefined when the frame carries no `user_id` (Contact Center uses {@link channelId}). */
   readonly userId: UserId | undefined;
+  /** Speaker's display name; undefined when the frame omits it. */
   readonly userName: string | undefined;
-  /** Contact Center: the SIP channel of the speaker. */
+  /** Contact Center: the SIP channel of the speaker; undefined for other products. */
   readonly channelId: string | undefined;
-  /** Utterance start, Unix ms. */
+  /** Utterance start, Unix ms; undefined when the frame has none. */
   readonly timestamp: number | undefined;
+  /** Utterance start (`start_time`), Unix ms; undefined when absent. */
   readonly startTime: number | undefined;
+  /** Utterance end (`end_time`), Unix ms; undefined when absent. */
   readonly endTime: number | undefined;
-  /** Language id ({@link TranscriptLanguage}). */
+  /** Language id ({@link TranscriptLanguage}); undefined when absent. */
   readonly language: number | undefined;
   /** RTMS_DATA_MESSAGE_ATTRIBUTE when present (meaning not documented, §4.10). */
   readonly attribute: number | undefined;
@@ -79,8 +99,11 @@ export interface TranscriptEvent {
 export interface ChatMessage {
   /** The message text (from the 2026 JSON payload when present, else the raw text). */
   readonly text: string;
+  /** Server creation time, Unix ms; undefined when the frame has none. */
   readonly timestamp: number | undefined;
+  /** Sender: `sender.user_id` of the JSON payload, else `content.user_id`; undefined when neither is present. */
   readonly userId: UserId | undefined;
+  /** Sender's name: `sender.user_name` of the JSON payload, else `content.user_name`; undefined when neither is. */
   readonly userName: string | undefined;
   /** The parsed 2026 chat payload (sender, receiver, chat_session, operation_type, ...), when `data` was JSON. */
   readonly payload: Readonly<Record<string, unknown>> | undefined;
@@ -90,9 +113,11 @@ export interface ChatMessage {
 
 /** An EVENT_UPDATE from the signaling channel. */
 export interface RtmsEventUpdate {
+  /** `event_type` as received; its meaning depends on the product ({@link EventType}, {@link ZccEventType}). */
   readonly eventType: number;
   /** Constant name for this product (`ACTIVE_SPEAKER_CHANGE`, `CONSUMER_ANSWERED`, ...), if known. */
   readonly name: string | undefined;
+  /** Event time, Unix ms: `timestamp`, else `event_ts` (Contact Center); undefined when neither is a number. */
   readonly timestamp: number | undefined;
   /** The `event` object as received. */
   readonly body: Readonly<Record<string, unknown>>;
@@ -100,90 +125,143 @@ export interface RtmsEventUpdate {
 
 /** A STREAM_STATE_UPDATE. */
 export interface StreamStateUpdate {
+  /** The stream's state, a {@link StreamState} value (4 = TERMINATED). */
   readonly state: number;
+  /** Name of {@link state} in {@link StreamState} (`ACTIVE`, `TERMINATED`, ...); undefined for an unknown number. */
   readonly stateName: string | undefined;
+  /**
+   * Why, as a {@link StopReason} (`reason`, or `stop_reason` from older servers); undefined when absent, and
+   * always undefined in an answer to {@link RtmsSession.requestStreamState}.
+   */
   readonly reason: number | undefined;
+  /** Name of {@link reason} in {@link StopReason}; undefined when there is no reason or it is unknown. */
   readonly reasonName: string | undefined;
+  /**
+   * Server time, Unix ms; undefined when absent. In an answer to {@link RtmsSession.requestStreamState}
+   * it may be in seconds (the protocol's only example is).
+   */
   readonly timestamp: number | undefined;
 }
 
 /** A SESSION_STATE_UPDATE. */
 export interface SessionStateUpdate {
+  /** The RTMS session's state, a {@link SessionStateCode} value (5 = STOPPED). */
   readonly state: number;
+  /** Name of {@link state} in {@link SessionStateCode} (`STARTED`, `STOPPED`, ...); undefined for an unknown number. */
   readonly stateName: string | undefined;
+  /** The session inside the stream (`rtms_session_id`; a stream can hold several); undefined when omitted. */
   readonly rtmsSessionId: string | undefined;
+  /**
+   * Why the session stopped, a {@link StopReason} (`stop_reason`, or `reason`); normally sent only with STOPPED,
+   * undefined when absent, and always undefined in an answer to {@link RtmsSession.requestSessionState}.
+   */
   readonly stopReason: number | undefined;
+  /** Name of {@link stopReason} in {@link StopReason}; undefined when there is none or it is unknown. */
   readonly stopReasonName: string | undefined;
+  /** Server time, Unix ms; undefined when absent. */
   readonly timestamp: number | undefined;
 }
 
 /** A participant as events describe them. */
 export interface Participant {
+  /** The participant's `user_id`. */
   readonly userId: UserId;
+  /**
+   * Display name (`user_name`); undefined when not known. Leave events carry only ids: the session fills the
+   * name in from its roster when it has one.
+   */
   readonly userName: string | undefined;
 }
 
 /** ACTIVE_SPEAKER_CHANGE. */
 export interface ActiveSpeakerEvent {
+  /** The new active speaker; undefined when the event carries no usable `user_id`. */
   readonly userId: UserId | undefined;
+  /** The speaker's display name; undefined when the event omits it. */
   readonly userName: string | undefined;
+  /** Event time, Unix ms; undefined when absent. */
   readonly timestamp: number | undefined;
 }
 
 /** PARTICIPANT_JOIN / PARTICIPANT_LEAVE. */
 export interface ParticipantsEvent {
+  /** The participants who joined or left; empty when the event listed none. */
   readonly participants: readonly Participant[];
+  /** Event time, Unix ms; undefined when absent. */
   readonly timestamp: number | undefined;
 }
 
 /** SHARING_START / SHARING_STOP. */
 export interface SharingEvent {
+  /** `true` for SHARING_START, `false` for SHARING_STOP. */
   readonly active: boolean;
-  /** Who shares (start only). */
+  /** Who shares (start only); undefined on stop or when the event carries no `user_id`. */
   readonly userId: UserId | undefined;
+  /** The sharer's display name (start only); undefined on stop or when omitted. */
   readonly userName: string | undefined;
+  /** Event time, Unix ms; undefined when absent. */
   readonly timestamp: number | undefined;
 }
 
 /** PARTICIPANT_VIDEO_ON / PARTICIPANT_VIDEO_OFF. */
 export interface ParticipantVideoEvent {
+  /** `true` for PARTICIPANT_VIDEO_ON, `false` for PARTICIPANT_VIDEO_OFF. */
   readonly on: boolean;
+  /** Participants whose video turned on or off: the ids {@link RtmsSession.subscribeVideo} takes. */
   readonly userIds: readonly UserId[];
+  /** Event time, Unix ms; undefined when absent. */
   readonly timestamp: number | undefined;
 }
 
 /** The `participant_info` of a Contact Center event. */
 export interface ContactCenterParticipant {
+  /** SIP channel of this party (`channel_id`), as on its audio frames and transcripts; undefined when absent. */
   readonly channelId: string | undefined;
   /** `caller`, `agent`, ... */
   readonly participantMode: string | undefined;
+  /** `user_id`, as a string (a number is converted); undefined when absent. */
   readonly userId: string | undefined;
+  /** `display_name`; undefined when absent. */
   readonly displayName: string | undefined;
+  /** `phone_number`; undefined when absent. */
   readonly phoneNumber: string | undefined;
+  /** Contact Center queue id (`queue_id`); undefined when absent. */
   readonly queueId: string | undefined;
+  /** Contact Center queue name (`queue_name`); undefined when absent. */
   readonly queueName: string | undefined;
 }
 
 /** A Contact Center voice event (CONSUMER_ANSWERED, USER_HOLD, TRANSFER_COMPLETED, ...). */
 export interface ContactCenterEvent {
+  /** `event_type`, a {@link ZccEventType} value. */
   readonly eventType: number;
+  /** Its name in {@link ZccEventType} (`USER_HOLD`, ...); undefined for numbers without one (such as 30–34). */
   readonly name: string | undefined;
+  /** Event time, Unix ms (`timestamp`, else `event_ts`); undefined when neither is a number. */
   readonly timestamp: number | undefined;
+  /** The event's `participant_info` (also read from the misspelt `paticipant_info`); undefined when absent. */
   readonly participant: ContactCenterParticipant | undefined;
 }
 
 /** Answer to {@link RtmsSession.subscribeVideo}. */
 export interface VideoSubscriptionResult {
+  /** The user the answer is about: its `user_id`, or the requested id when the answer has none. */
   readonly userId: UserId | undefined;
+  /** `status_code`: 0 = done; otherwise a {@link StatusCode} (44 = already subscribed). */
   readonly statusCode: number;
+  /** Name of {@link statusCode} in {@link StatusCode}, or `UNKNOWN_STATUS_<n>`. */
   readonly statusName: string;
+  /** The server's `reason` text (e.g. `OK`), verbatim; undefined when absent. */
   readonly reason: string | undefined;
 }
 
 /** A META_DATA_* message (23–27); shapes are undocumented, so the body is passed on as received. */
 export interface MetadataMessage {
+  /** `msg_type`, 23–27 (META_DATA_AUDIO … META_DATA_CHAT). */
   readonly msgType: number;
+  /** The media kind the metadata is about, from {@link msgType} (23 audio, 24 video, ... 27 chat). */
   readonly kind: 'audio' | 'video' | 'share' | 'transcript' | 'chat';
+  /** The whole message as received, `msg_type` included. */
   readonly body: Readonly<Record<string, unknown>>;
 }
 
@@ -201,6 +279,7 @@ export interface ReconnectingInfo {
 
 /** Payload of the `reconnected` event. */
 export interface ReconnectedInfo {
+  /** `media`: only media sockets were reconnected; `full`: signaling and media. */
   readonly scope: 'full' | 'media';
   /** Attempts it took. */
   readonly attempts: number;
@@ -223,10 +302,13 @@ export type EndCause =
 
 /** How a session ended; what `closed()` resolves to. */
 export interface SessionEnd {
+  /** `stopped` for an orderly end, `failed` when an error ended the session. */
   readonly state: 'stopped' | 'failed';
+  /** What ended the session. */
   readonly cause: EndCause;
   /** RTMS stop reason, when the server gave one (webhook `stop_reason`, STREAM_STATE_UPDATE `reason`). */
   readonly stopReason: number | undefined;
+  /** Name of {@link stopReason} in {@link StopReason}; undefined when there is none or it is unknown. */
   readonly stopReasonName: string | undefined;
   /** The error, for `failed`. */
   readonly error: RtmsError | undefined;
@@ -238,10 +320,15 @@ export interface RtmsSessionEvents {
   state: [state: SessionState, previous: SessionState];
   /** Both handshakes done and CLIENT_READY_ACK sent: media flows from now on. */
   ready: [];
+  /** One audio packet (MEDIA_DATA_AUDIO). Its base64 payload is decoded only while an `audio` listener exists. */
   audio: [frame: AudioFrame];
+  /** One camera video frame (MEDIA_DATA_VIDEO). */
   video: [frame: VideoFrame];
+  /** One screen-share frame (MEDIA_DATA_SHARE). */
   share: [frame: VideoFrame];
+  /** One transcript utterance (MEDIA_DATA_TRANSCRIPT). */
   transcript: [transcript: TranscriptEvent];
+  /** One chat message (MEDIA_DATA_CHAT). */
   chat: [message: ChatMessage];
   /** A connection dropped and an attempt to restore it is scheduled (state is `reconnecting`). */
   reconnecting: [info: ReconnectingInfo];
@@ -265,8 +352,14 @@ export interface RtmsSessionEvents {
   mediaInterrupted: [timestamp: number | undefined];
   /** A Contact Center voice event. */
   contactCenterEvent: [event: ContactCenterEvent];
+  /**
+   * Every STREAM_STATE_UPDATE. TERMINATING or TERMINATED ends the session; INTERRUPTED with reason 13 or 14
+   * starts a reconnection.
+   */
   streamState: [update: StreamStateUpdate];
+  /** Every SESSION_STATE_UPDATE. A STOPPED RTMS session does not end the stream. */
   sessionState: [update: SessionStateUpdate];
+  /** A META_DATA_* message (23–27), passed on as received. */
   metadata: [message: MetadataMessage];
   /**
    * A problem. Non-fatal ones (`RTMS_FRAME_INVALID`, `RTMS_LISTENER_ERROR`) leave the session streaming; a fatal
@@ -282,27 +375,37 @@ export interface RtmsSessionEvents {
 
 /** Account-level `rtms.concurrency_near_limit` webhook. */
 export interface ConcurrencyNearLimit {
+  /** The account's limit of concurrent streams (`concurrency_limit`, 2000 by default); undefined when absent. */
   readonly concurrencyLimit: number | undefined;
+  /** Streams running now (`concurrency_number`); undefined when absent. */
   readonly concurrencyNumber: number | undefined;
+  /** Share of the limit in use, in percent (`percentage`; the webhook repeats above 80 %); undefined when absent. */
   readonly percentage: number | undefined;
 }
 
 /** Account-level `rtms.concurrency_limited` webhook. */
 export interface ConcurrencyLimited {
+  /** Streams running now (`concurrency_number`); undefined when absent. */
   readonly concurrencyNumber: number | undefined;
+  /** `operator_id`: the user whose start was refused; undefined when absent or not a string. */
   readonly operatorId: string | undefined;
+  /** The whole `payload`, including the refused stream's id field (`meeting_uuid`, `webinar_uuid` or `session_id`). */
   readonly payload: Readonly<Record<string, unknown>>;
 }
 
 /** A verified, parsed webhook. */
 export interface WebhookEvent {
+  /** Event name, such as `meeting.rtms_started` or `endpoint.url_validation`. */
   readonly event: string;
+  /** `event_ts`, Unix ms; undefined when absent or not a number. */
   readonly eventTs: number | undefined;
+  /** The `payload` object as received. */
   readonly payload: Readonly<Record<string, unknown>>;
 }
 
 /** The product-specific identity of a stream. */
 export interface StreamIdentity {
+  /** The product the stream belongs to, from the `*.rtms_started` webhook's event prefix. */
   readonly product: RtmsProduct;
   /** RTMS stream id. */
   readonly streamId: string;

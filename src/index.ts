@@ -14,7 +14,7 @@ export type {
 } from './client.js';
 export { RtmsSession, SESSION_TRANSITIONS } from './session.js';
 export { DEFAULT_EVENTS, DEFAULT_RECONNECT, RESTART_STOP_REASONS } from './session.js';
-export type { IterableEvent, MediaSocketMode, ReconnectOptions, StopOptions } from './session.js';
+export type { IterableEvent, MediaSocketMode, ReconnectOptions, ReconnectPolicy, StopOptions } from './session.js';
 export { DEFAULT_HIGH_WATER_MARK } from './iterator.js';
 export type { BoundedIterator, IterateOptions, OverflowPolicy } from './iterator.js';
 export { RtmsError, statusName } from './errors.js';

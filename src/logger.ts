@@ -11,9 +11,13 @@ export type LogContext = Readonly<Record<string, string | number | boolean | und
 
 /** A logger: every method optional. */
 export interface RtmsLogger {
+  /** Detail for troubleshooting (per-socket traffic, skipped frames); its presence may cost some CPU. */
   debug?(message: string, context?: LogContext): void;
+  /** Normal lifecycle facts (connected, reconnected, duplicate webhook ignored, ...). */
   info?(message: string, context?: LogContext): void;
+  /** Something went wrong but the SDK carries on or recovers. */
   warn?(message: string, context?: LogContext): void;
+  /** A failure: a session or request could not continue. */
   error?(message: string, context?: LogContext): void;
 }
 

@@ -60,9 +60,13 @@ export interface TranscriptParams {
 
 /** Media parameters per kind. */
 export interface MediaParams {
+  /** Audio format; omitted fields take the wire defaults (raw L16, 16 kHz, mono, mixed, 20 ms). */
   audio?: AudioParams;
+  /** Camera video format and mode; defaults: JPG, HD, 5 fps, active speaker. */
   video?: CameraVideoParams;
+  /** Screen-share format (sent as `deskshare`); defaults: JPG, FHD, 1 fps. */
   share?: VideoParams;
+  /** Transcript language options; omitted fields are left to the server. */
   transcript?: TranscriptParams;
 }
 

@@ -127,7 +127,7 @@ export interface ReconnectOptions {
   mediaWindowMs?: number;
 }
 
-/** Resolved reconnection policy. Internal. */
+/** Resolved reconnection policy: {@link ReconnectOptions} with every field set. */
 export type ReconnectPolicy = Readonly<Required<ReconnectOptions>>;
 
 /** Default reconnection policy. */

@@ -6,6 +6,7 @@ import WebSocket from 'ws';
 
 /** Callbacks a socket delivers to its one owner. None is called after `onClose`. */
 export interface RtmsSocketHandlers {
+  /** The connection is open (WebSocket upgrade done); frames may be sent from now on. */
   onOpen(): void;
   /** A text frame. */
   onText(data: string): void;

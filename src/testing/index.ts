@@ -5,7 +5,10 @@
  */
 export { RtmsSimulator, SimulatedStream, DEFAULT_LINES, tonePcm } from './simulator.js';
 export type {
+  CloseRecord,
   CreateStreamOptions,
+  HandshakeRecord,
+  KeepAliveRecord,
   MeetingScript,
   ProtocolViolation,
   ScriptLine,

@@ -68,22 +68,58 @@ export interface SimulatorOptions {
 
 /** Something the client did that Zoom's documentation says it must not (`error`), or should not (`warning`). */
 export interface ProtocolViolation {
+  /** `error`: Zoom would refuse or drop this; `warning`: tolerated, but against the documentation. */
   readonly severity: 'error' | 'warning';
+  /** The socket it happened on. */
   readonly channel: 'signaling' | 'media';
+  /** Short rule id (`signature`, `keepalive-echo`, `protocol-version`, ...). */
   readonly rule: string;
+  /** What happened, for humans. */
   readonly message: string;
+}
+
+/** A handshake request the simulator received. */
+export interface HandshakeRecord {
+  /** The socket it came on. */
+  channel: 'signaling' | 'media';
+  /** The message as received, with `signature` replaced by `<redacted>`. */
+  message: Record<string, unknown>;
+}
+
+/** Keep-alive counters of a stream. */
+export interface KeepAliveRecord {
+  /** KEEP_ALIVE_REQ sent. */
+  sent: number;
+  /** KEEP_ALIVE_RESP received with a matching timestamp. */
+  answered: number;
+  /** KEEP_ALIVE_RESP received with a timestamp that matched no request. */
+  wrongTimestamp: number;
+  /** Sockets dropped for unanswered keep-alives. */
+  missedDrops: number;
+}
+
+/** One closed socket. */
+export interface CloseRecord {
+  /** Which socket. */
+  channel: 'signaling' | 'media';
+  /** WebSocket close code. */
+  code: number;
+  /** Who closed it. */
+  by: 'client' | 'server';
 }
 
 /** What the simulator saw a client do on one stream. */
 export interface StreamRecord {
+  /** Every violation, in order. */
   readonly violations: ProtocolViolation[];
   /** Handshake requests as received (signatures replaced by `<redacted>`). */
-  readonly handshakes: { channel: 'signaling' | 'media'; message: Record<string, unknown> }[];
-  readonly keepAlive: { sent: number; answered: number; wrongTimestamp: number; missedDrops: number };
+  readonly handshakes: HandshakeRecord[];
+  /** Keep-alive bookkeeping over every socket of the stream. */
+  readonly keepAlive: KeepAliveRecord;
   /** CLIENT_READY_ACK messages received. */
   readonly readyAcks: number;
   /** Sockets that closed, who closed them and with what code. */
-  readonly closes: { channel: 'signaling' | 'media'; code: number; by: 'client' | 'server' }[];
+  readonly closes: CloseRecord[];
   /** Signaling connections accepted (a reconnect adds one). */
   readonly signalingConnections: number;
   /** Media connections accepted. */
@@ -134,38 +170,59 @@ export interface SimulatedStreamEvents {
 
 /** A transcript line to send. */
 export interface SimTranscript {
+  /** Speaker id. Default 0. */
   userId?: number | string;
+  /** Speaker name. Default empty. */
   userName?: string;
+  /** The utterance. */
   text: string;
+  /** Unix ms. Default now. */
   timestamp?: number;
+  /** Utterance start, Unix ms. Default now − 1.5 s. */
   startTime?: number;
+  /** Utterance end, Unix ms. Default now. */
   endTime?: number;
+  /** Language id. Default 9 (English). */
   language?: number;
+  /** Contact Center channel of the speaker. */
   channelId?: string;
 }
 
 /** An audio packet to send. */
 export interface SimAudio {
+  /** Raw audio bytes (sent base64-encoded). */
   data: Uint8Array;
+  /** Speaker; 0 (default) for mixed audio. Not sent for Contact Center. */
   userId?: number | string;
+  /** Speaker name, for per-participant audio. */
   userName?: string;
+  /** Unix ms. Default now. */
   timestamp?: number;
+  /** Contact Center channel. Default `'0'` for Contact Center streams. */
   channelId?: string;
 }
 
 /** A video or share frame to send. */
 export interface SimVideo {
+  /** Frame bytes (JPG, PNG or H.264), sent base64-encoded. */
   data: Uint8Array;
+  /** Whose video. Default 0. */
   userId?: number | string;
+  /** Their name. */
   userName?: string;
+  /** Unix ms. Default now. */
   timestamp?: number;
 }
 
 /** One line of a scripted meeting. `channelId` is for Contact Center streams. */
 export interface ScriptLine {
+  /** Speaker id. */
   userId: number | string;
+  /** Speaker name. */
   userName: string;
+  /** What they say. */
   text: string;
+  /** Contact Center channel of the speaker. */
   channelId?: string;
 }
 
@@ -218,11 +275,15 @@ export function tonePcm(bytes: number, seed: number, phase: number): Buffer {
 
 /** One simulated RTMS stream (one meeting, webinar, Video SDK session or engagement). */
 export class SimulatedStream extends EventEmitter<SimulatedStreamEvents> {
+  /** The product this stream simulates. */
   readonly product: RtmsProduct;
+  /** `rtms_stream_id`. */
   readonly streamId: string;
+  /** Meeting UUID, webinar UUID, Video SDK session id or engagement id. */
   readonly productId: string;
   /** `server_urls` for the webhook: the signaling URL. */
   serverUrls: string;
+  /** What the client did on this stream. */
   readonly record: StreamRecord;
   /** @internal Status code to refuse the next signaling / media handshake with (then cleared). */
   readonly pendingRefusals: { signaling?: { code: number; reason: string }; media?: { code: number; reason: string } } = {};
@@ -594,6 +655,7 @@ export class SimulatedStream extends EventEmitter<SimulatedStreamEvents> {
 
 /** The RTMS simulator: one loopback server, any number of streams. */
 export class RtmsSimulator {
+  /** The app's client id the simulator checks signatures against. */
   readonly clientId: string;
   /** @internal */ readonly webhookSecretToken: string | undefined;
   readonly #clientSecret: string;
