@@ -11,13 +11,13 @@ export type LogContext = Readonly<Record<string, string | number | boolean | und
 
 /** A logger: every method optional. */
 export interface RtmsLogger {
-  /** Detail for troubleshooting (per-socket traffic, skipped frames); its presence may cost some CPU. */
+  /** Diagnostic detail: state moves, skipped or unexpected frames, socket errors. Without it, hot paths skip building them. */
   debug?(message: string, context?: LogContext): void;
-  /** Normal lifecycle facts (connected, reconnected, duplicate webhook ignored, ...). */
+  /** Lifecycle facts: reconnect attempts, reconnections, server failover, duplicate webhooks ignored. */
   info?(message: string, context?: LogContext): void;
-  /** Something went wrong but the SDK carries on or recovers. */
+  /** Trouble the SDK handles: a socket down, a session failing, a refused or unverified webhook. */
   warn?(message: string, context?: LogContext): void;
-  /** A failure: a session or request could not continue. */
+  /** Unexpected failures: a listener threw, webhook handling failed. */
   error?(message: string, context?: LogContext): void;
 }
 

@@ -116,7 +116,7 @@ function wireAudio(p: AudioParams): Record<string, unknown> {
   const channels = p.channels ?? AudioChannel.MONO;
   const sendRate = p.sendRate ?? AUDIO_SEND_RATE_STEP_MS;
   if (!(AUDIO_CODECS as readonly string[]).includes(codec)) bad(`audio.codec ${String(codec)} is not an audio codec (L16, G711, G722, OPUS)`);
-  if (!Object.hasOwn(SAMPLE_RATE_CODE, rate)) bad(`audio.sampleRate must be 8000, 16000, 32000 or 48000, got ${String(rate)}`);
+  if (typeof rate !== 'number' || !Object.hasOwn(SAMPLE_RATE_CODE, rate)) bad(`audio.sampleRate must be 8000, 16000, 32000 or 48000, got ${String(rate)}`);
   if (channels !== 1 && channels !== 2) bad(`audio.channels must be 1 or 2, got ${String(channels)}`);
   if (!Number.isInteger(sendRate) || sendRate < AUDIO_SEND_RATE_STEP_MS || sendRate > AUDIO_SEND_RATE_MAX_MS || sendRate % AUDIO_SEND_RATE_STEP_MS !== 0) {
     bad(`audio.sendRate must be a multiple of ${AUDIO_SEND_RATE_STEP_MS} between ${AUDIO_SEND_RATE_STEP_MS} and ${AUDIO_SEND_RATE_MAX_MS} ms, got ${String(sendRate)}`);

@@ -20,7 +20,10 @@ export const DEFAULT_WEBHOOK_TOLERANCE_SECONDS = 300;
 /** Request headers in any common shape: Node's `IncomingHttpHeaders`, a plain record, or a Fetch `Headers`. */
 export type WebhookHeaders =
   | Readonly<Record<string, string | readonly string[] | undefined>>
-  | { get(name: string): string | null };
+  | {
+      /** Fetch-style lookup: the header's value, or `null` when it is absent. */
+      get(name: string): string | null;
+    };
 
 /** A raw body: the exact bytes Zoom sent. */
 export type WebhookBody = string | Uint8Array;
@@ -70,13 +73,29 @@ export function computeUrlValidationToken(secretToken: string, plainToken: strin
 
 /** Outcome of {@link verifyWebhookSignature}. */
 export type WebhookVerification =
-  | { readonly ok: true }
-  | { readonly ok: false; readonly code: Extract<RtmsErrorCode, `RTMS_WEBHOOK_${string}`>; readonly message: string };
+  | {
+      /** The signature matches and the timestamp is inside the replay window: the request is Zoom's. */
+      readonly ok: true;
+    }
+  | {
+      /** Verification failed: do not act on the request. */
+      readonly ok: false;
+      /**
+       * Why: `RTMS_WEBHOOK_SIGNATURE_MISSING`, `RTMS_WEBHOOK_SIGNATURE_INVALID`, `RTMS_WEBHOOK_TIMESTAMP_INVALID`
+       * (unparsable or outside the window), `RTMS_WEBHOOK_BODY_INVALID` (not raw) or `RTMS_WEBHOOK_NOT_CONFIGURED`.
+       */
+      readonly code: Extract<RtmsErrorCode, `RTMS_WEBHOOK_${string}`>;
+      /** Human-readable reason; never contains the token or a signature. */
+      readonly message: string;
+    };
 
 /** Inputs of {@link verifyWebhookSignature}. */
 export interface VerifyWebhookInput {
+  /** The app's webhook Secret Token, the HMAC key; empty gives `RTMS_WEBHOOK_NOT_CONFIGURED`. */
   secretToken: string;
+  /** Request headers; `x-zm-signature` and `x-zm-request-timestamp` are looked up case-insensitively. */
   headers: WebhookHeaders | undefined;
+  /** The raw request body, byte for byte as received (re-serialised JSON may not match the signature). */
   body: WebhookBody;
   /** Replay window in seconds, either side of now. Default 300. */
   toleranceSeconds?: number;
@@ -104,7 +123,12 @@ export function verifyWebhookSignature(input: VerifyWebhookInput): WebhookVerifi
     return { ok: false, code: 'RTMS_WEBHOOK_TIMESTAMP_INVALID', message: 'timestamp header is not a number of seconds' };
   }
   const tolerance = input.toleranceSeconds ?? DEFAULT_WEBHOOK_TOLERANCE_SECONDS;
-  const nowSec = (input.now ?? Date.now()) / 1000;
+  const nowMs = input.now ?? Date.now();
+  // A NaN would make every comparison false and silently switch the replay check off: refuse instead.
+  if (!Number.isFinite(tolerance) || tolerance < 0 || !Number.isFinite(nowMs)) {
+    return { ok: false, code: 'RTMS_WEBHOOK_TIMESTAMP_INVALID', message: 'replay window or clock is not a finite number' };
+  }
+  const nowSec = nowMs / 1000;
   if (Math.abs(nowSec - Number(timestamp.trim())) > tolerance) {
     return { ok: false, code: 'RTMS_WEBHOOK_TIMESTAMP_INVALID', message: `timestamp is outside the ${tolerance} s replay window` };
   }

@@ -10,7 +10,14 @@ export interface SignedWebhook {
   /** The raw JSON body. */
   readonly body: string;
   /** The body as an object. */
-  readonly json: { event: string; event_ts: number; payload: Record<string, unknown> };
+  readonly json: {
+    /** Event name, such as `meeting.rtms_started`. */
+    event: string;
+    /** Event time, Unix ms (`eventTs`, default now). */
+    event_ts: number;
+    /** The payload given to {@link buildWebhook}. */
+    payload: Record<string, unknown>;
+  };
 }
 
 /** Options of {@link buildWebhook}. */
@@ -43,7 +50,9 @@ export function buildUrlValidationWebhook(plainToken: string, options: BuildWebh
 
 /** Result of {@link postWebhook}. */
 export interface PostedWebhook {
+  /** HTTP status code of the endpoint's answer. */
   readonly status: number;
+  /** The answer's body, as text. */
   readonly body: string;
 }
 

@@ -27,9 +27,13 @@ function expectInvalidOptions(fn: () => unknown): RtmsError {
   return err;
 }
 
-const audio = (p: AudioParams) => resolveMedia(['audio'], { audio: p }).wireParams['audio'];
-const video = (p: CameraVideoParams) => resolveMedia(['video'], { video: p }).wireParams['video'];
-const share = (p: VideoParams) => resolveMedia(['share'], { share: p }).wireParams['deskshare'];
+function present<T>(v: T | undefined): T {
+  if (v === undefined) throw new Error('expected wire params');
+  return v;
+}
+const audio = (p: AudioParams) => present(resolveMedia(['audio'], { audio: p }).wireParams['audio']);
+const video = (p: CameraVideoParams) => present(resolveMedia(['video'], { video: p }).wireParams['video']);
+const share = (p: VideoParams) => present(resolveMedia(['share'], { share: p }).wireParams['deskshare']);
 
 describe('resolveMedia — media selection and bits (§4.1)', () => {
   it('MEDIA_BIT matches MEDIA_DATA_TYPE: audio 1, video 2, deskshare 4, transcript 8, chat 16', () => {
@@ -294,19 +298,23 @@ describe('resolveMedia — transcript (§3.3, §4.9)', () => {
 });
 
 describe('resolveMedia — values that name Object.prototype members (untyped JS callers)', () => {
-  // BUG (src/media-params.ts:115 and :148): validation uses the `in` operator, which also sees inherited
-  // Object.prototype members, so 'constructor' / 'toString' / 'valueOf' pass the check and the wire params get a
-  // function (`resolution: Object`, `sample_rate: toString`) that JSON.stringify silently drops. Expected:
-  // RTMS_INVALID_OPTIONS, as for any other value outside SD/HD/FHD/QHD or 8000/16000/32000/48000.
-  it.fails.each(['constructor', 'toString', 'valueOf', '__proto__'])('rejects the video resolution %j', (resolution) => {
+  // Regression: validation used the `in` operator, which also sees inherited Object.prototype members, so
+  // 'constructor' / 'toString' / '__proto__' passed and the wire params got a function (`resolution: Object`,
+  // `sample_rate: toString`) that JSON.stringify silently dropped. Found by these tests; src now uses Object.hasOwn.
+  it.each(['constructor', 'toString', 'valueOf', '__proto__', 'hasOwnProperty'])('rejects the video and share resolution %j', (resolution) => {
     expectInvalidOptions(() => video({ resolution: resolution as 'HD' }));
+    expectInvalidOptions(() => share({ resolution: resolution as 'HD' }));
   });
 
-  it.fails.each(['constructor', 'toString', 'hasOwnProperty'])('rejects the audio sampleRate %j', (rate) => {
+  it.each(['constructor', 'toString', 'valueOf', '__proto__', 'hasOwnProperty'])('rejects the audio sampleRate %j', (rate) => {
     expectInvalidOptions(() => audio({ sampleRate: rate as unknown as 16000 }));
   });
 
-  it('rejects other strings that are not members (control case for the two tests above)', () => {
+  it('rejects a resolution given as its wire number', () => {
+    expectInvalidOptions(() => video({ resolution: 2 as unknown as 'HD' }));
+  });
+
+  it('rejects other strings that are not members', () => {
     expectInvalidOptions(() => video({ resolution: 'notAResolution' as 'HD' }));
     expectInvalidOptions(() => audio({ sampleRate: 'notARate' as unknown as 16000 }));
   });
