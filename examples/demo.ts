@@ -9,8 +9,8 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { RtmsClient } from '../src/index.js';
-import { RtmsSimulator, postWebhook } from '../src/testing/index.js';
+import { RtmsClient } from 'rtms-client';
+import { RtmsSimulator, postWebhook } from 'rtms-client/testing';
 
 const credentials = { clientId: 'demo-client-id', clientSecret: 'demo-client-secret', webhookSecretToken: 'demo-webhook-token' };
 const DURATION_MS = Number(process.env['DEMO_DURATION_MS'] ?? 6_000);

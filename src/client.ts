@@ -12,6 +12,7 @@ import { resolveMedia, type MediaParams, type ResolvedMedia } from './media-para
 import { jsonCodec } from './protocol/codec.js';
 import { CLIENT_IDLE_TIMEOUT_MS } from './protocol/constants.js';
 import type { MediaKind } from './protocol/messages.js';
+import type { RtmsProduct } from './protocol/products.js';
 import { generateSignature } from './protocol/signature.js';
 import { DEFAULT_RECONNECT, RtmsSession, type MediaSocketMode, type ReconnectOptions, type ReconnectPolicy, type SessionContext, type StopOptions } from './session.js';
 import { wsSocketFactory, type SocketFactory } from './transport.js';
@@ -49,11 +50,12 @@ export interface RtmsClientOptions extends UrlPolicyOptions {
   /** `single` (default): one media socket; `per-kind`: one socket per media kind where the server offers URLs. */
   mediaSockets?: MediaSocketMode;
   /**
-   * Event types to subscribe to ({@link EventType} numbers; {@link ZccEventType} for Contact Center). Default:
-   * active speaker, participant join and leave for meetings, webinars and Video SDK; none for Contact Center.
-   * Change at run time with `session.subscribe()`.
+   * Event types to subscribe to. A list applies to meetings, webinars and Video SDK sessions ({@link EventType}
+   * numbers); per-product lists (`{ meeting: [...], contact_center: [...] }`) are needed for Contact Center, whose
+   * {@link ZccEventType} numbers overlap. Default: active speaker, participant join and leave for the meeting-like
+   * products; none for Contact Center. Change at run time with `session.subscribe()`.
    */
-  events?: readonly number[];
+  events?: readonly number[] | Readonly<Partial<Record<RtmsProduct, readonly number[]>>>;
   /** Time allowed for the answer to a request (`subscribeVideo`, `requestStreamState`, ...). Default 10 000 ms. */
   requestTimeoutMs?: number;
   /** `buffer_data` in the signaling handshake: `false` drops audio buffered before the app connected. Server default true. */
@@ -148,12 +150,25 @@ function positive(name: string, v: number | undefined, dflt: number, allowZero =
   return v;
 }
 
-function resolveEvents(events: readonly number[] | undefined): readonly number[] | undefined {
+function resolveEvents(events: RtmsClientOptions['events']): SessionContext['events'] {
   if (events === undefined) return undefined;
-  if (!Array.isArray(events) || events.some((e) => !Number.isInteger(e) || e <= 0)) {
-    throw new RtmsError('RTMS_INVALID_OPTIONS', 'events must be a list of positive integer event types');
+  const list = (name: string, v: unknown): readonly number[] => {
+    if (!Array.isArray(v) || v.some((e) => !Number.isInteger(e) || e <= 0)) {
+      throw new RtmsError('RTMS_INVALID_OPTIONS', `${name} must be a list of positive integer event types`);
+    }
+    return Object.freeze([...(v as number[])]);
+  };
+  if (Array.isArray(events)) {
+    const l = list('events', events);
+    return Object.freeze({ meeting: l, webinar: l, session: l });
   }
-  return Object.freeze([...events]);
+  if (typeof events !== 'object' || events === null) throw new RtmsError('RTMS_INVALID_OPTIONS', 'events must be a list or a per-product map');
+  const out: Partial<Record<RtmsProduct, readonly number[]>> = {};
+  for (const [k, v] of Object.entries(events)) {
+    if (k !== 'meeting' && k !== 'webinar' && k !== 'session' && k !== 'contact_center') throw new RtmsError('RTMS_INVALID_OPTIONS', `events: unknown product ${k}`);
+    out[k] = list(`events.${k}`, v);
+  }
+  return Object.freeze(out);
 }
 
 function resolveReconnect(opt: ReconnectOptions | false | undefined): ReconnectPolicy | undefined {

@@ -53,8 +53,8 @@ export type {
 export type { AudioParams, CameraVideoParams, MediaParams, TranscriptParams, VideoParams } from './media-params.js';
 export type { MediaKind } from './protocol/messages.js';
 export type { RtmsProduct } from './protocol/products.js';
-export { loggerFromDebug } from './logger.js';
-export type { LogContext, RtmsLogger } from './logger.js';
+export { loggerFromDebug, loggerFromPino } from './logger.js';
+export type { LogContext, PinoLike, RtmsLogger } from './logger.js';
 export type { Clock, TimerHandle } from './clock.js';
 export { wsSocketFactory } from './transport.js';
 export type { RtmsSocket, RtmsSocketHandlers, RtmsSocketOptions, SocketFactory } from './transport.js';
@@ -82,6 +82,7 @@ export {
   MediaTypeBit,
   MsgType,
   PROTOCOL_VERSION,
+  RETRYABLE_STATUS_CODES,
   SessionStateCode,
   StatusCode,
   StopReason,

@@ -11,7 +11,7 @@ export type LogContext = Readonly<Record<string, string | number | boolean | und
 
 /** A logger: every method optional. */
 export interface RtmsLogger {
-  /** Diagnostic detail: state moves, skipped or unexpected frames, socket errors. Without it, hot paths skip building them. */
+  /** Diagnostic detail: state moves, skipped or unexpected frames, socket errors. Hot paths skip it when absent. */
   debug?(message: string, context?: LogContext): void;
   /** Lifecycle facts: reconnect attempts, reconnections, server failover, duplicate webhooks ignored. */
   info?(message: string, context?: LogContext): void;
@@ -79,4 +79,26 @@ export function hostOf(url: string): string {
   } catch {
     return '<invalid url>';
   }
+}
+
+/** A pino-style logger: context object first, message second. */
+export interface PinoLike {
+  /** Logs at debug level; `obj` is the line's {@link LogContext} (`{}` when there is none). */
+  debug(obj: object, msg: string): void;
+  /** Logs at info level; `obj` is the line's {@link LogContext} (`{}` when there is none). */
+  info(obj: object, msg: string): void;
+  /** Logs at warn level; `obj` is the line's {@link LogContext} (`{}` when there is none). */
+  warn(obj: object, msg: string): void;
+  /** Logs at error level; `obj` is the line's {@link LogContext} (`{}` when there is none). */
+  error(obj: object, msg: string): void;
+}
+
+/** Adapts a pino (or bunyan) logger, which takes `(context, message)`, into an {@link RtmsLogger}. */
+export function loggerFromPino(log: PinoLike): RtmsLogger {
+  return {
+    debug: (m, c) => log.debug(c ?? {}, m),
+    info: (m, c) => log.info(c ?? {}, m),
+    warn: (m, c) => log.warn(c ?? {}, m),
+    error: (m, c) => log.error(c ?? {}, m),
+  };
 }

@@ -76,7 +76,7 @@ import { checkUrl, type UrlPolicyOptions } from './url-policy.js';
  * Allowed state moves. `failed` is reachable from every live state; `stopped` only through `stopping`.
  */
 export const SESSION_TRANSITIONS: Readonly<Record<SessionState, readonly SessionState[]>> = {
-  connecting: ['handshaking', 'stopping', 'failed'],
+  connecting: ['handshaking', 'reconnecting', 'stopping', 'failed'],
   handshaking: ['streaming', 'reconnecting', 'stopping', 'failed'],
   streaming: ['reconnecting', 'stopping', 'failed'],
   reconnecting: ['connecting', 'handshaking', 'streaming', 'stopping', 'failed'],
@@ -155,8 +155,8 @@ export interface SessionContext {
   readonly media: ResolvedMedia;
   readonly mediaSockets: MediaSocketMode;
   readonly bufferData: boolean | undefined;
-  /** Event types to subscribe to after each signaling handshake; undefined = the product's default. */
-  readonly events: readonly number[] | undefined;
+  /** Event types to subscribe to after each signaling handshake, per product; missing = the product's default. */
+  readonly events: Readonly<Partial<Record<StreamIdentity['product'], readonly number[]>>> | undefined;
   /** Time allowed for a request's response (video subscription, state requests). */
   readonly requestTimeoutMs: number;
   readonly limits: ChannelLimits;
@@ -301,6 +301,7 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
   #resolveClosed!: (end: SessionEnd) => void;
   readonly #closedPromise: Promise<SessionEnd>;
   #closeStreamWaiter: (() => void) | undefined;
+  #everStreamed = false;
   readonly #host: ChannelHost;
   readonly #participants = new Map<UserId, Participant>();
   readonly #subscribed: Set<number>;
@@ -313,7 +314,7 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
     this.#identity = identity;
     this.#signature = signature;
     this.#ctx = ctx;
-    this.#subscribed = new Set(ctx.events ?? DEFAULT_EVENTS[identity.product]);
+    this.#subscribed = new Set(ctx.events?.[identity.product] ?? DEFAULT_EVENTS[identity.product]);
     this.#closedPromise = new Promise<SessionEnd>((resolve) => {
       this.#resolveClosed = resolve;
     });
@@ -649,12 +650,16 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
     if (r !== undefined) {
       if (r.timer !== undefined) this.#ctx.clock.clearTimeout(r.timer);
       this.#reconnect = undefined;
-      this.transition('streaming');
+    }
+    if (!this.transition('streaming')) return;
+    if (!this.#everStreamed) {
+      // The first time media flows is `ready`, even when the first connection needed retries.
+      this.#everStreamed = true;
+      this.#fire('ready');
+    } else if (r !== undefined) {
       const info = { scope: r.scope, attempts: r.attempt, downtimeMs: this.#ctx.clock.now() - r.startedAt };
       this.#ctx.logger.info(`reconnected (${r.scope}) after ${info.attempts} attempt(s), ${info.downtimeMs} ms`, { streamId: this.id });
       this.#fire('reconnected', info);
-    } else if (this.transition('streaming')) {
-      this.#fire('ready');
     }
   }
 
@@ -748,7 +753,7 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
     if (this.#ending) return;
     const policy = this.#ctx.reconnect;
     if (policy === undefined || !this.#retryable(err)) {
-      void this.#finish('failed', 'error', { closeStream: false, error: err, stopReason });
+      void this.#finish('failed', 'error', { closeStream: false, error: err, stopReason: stopReason ?? this.#reconnect?.stopReason });
       return;
     }
     const now = this.#ctx.clock.now();

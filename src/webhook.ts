@@ -82,7 +82,8 @@ export type WebhookVerification =
       readonly ok: false;
       /**
        * Why: `RTMS_WEBHOOK_SIGNATURE_MISSING`, `RTMS_WEBHOOK_SIGNATURE_INVALID`, `RTMS_WEBHOOK_TIMESTAMP_INVALID`
-       * (unparsable or outside the window), `RTMS_WEBHOOK_BODY_INVALID` (not raw) or `RTMS_WEBHOOK_NOT_CONFIGURED`.
+       * (unparsable, outside the window, or a non-finite window or clock), `RTMS_WEBHOOK_BODY_INVALID` (not the
+       * raw body) or `RTMS_WEBHOOK_NOT_CONFIGURED` (no secret token).
        */
       readonly code: Extract<RtmsErrorCode, `RTMS_WEBHOOK_${string}`>;
       /** Human-readable reason; never contains the token or a signature. */
@@ -177,13 +178,17 @@ export function payloadField(payload: Readonly<Record<string, unknown>>, key: st
 
 /** An RTMS lifecycle webhook, validated. */
 export interface StreamWebhook {
+  /** Product, from the event name's prefix. */
   readonly product: RtmsProduct;
+  /** Lifecycle step: `rtms_started`, `rtms_stopped` or `rtms_interrupted`. */
   readonly step: RtmsLifecycleEvent;
+  /** `rtms_stream_id`; always present (a payload without it is rejected). */
   readonly streamId: string;
   /** Product id; present for `rtms_started`, optional otherwise. */
   readonly productId: string | undefined;
   /** `server_urls`; present for `rtms_started`. */
   readonly serverUrls: string | undefined;
+  /** `stop_reason` ({@link StopReason}) of `rtms_stopped`; undefined when absent or not an integer. */
   readonly stopReason: number | undefined;
 }
 

@@ -26,6 +26,7 @@ const credentials = simulate
 const client = new RtmsClient({
   ...credentials,
   media: ['transcript'], // ask only for what we use: no audio crosses the wire
+  maxWebhookBodyBytes: MAX_BODY_BYTES,
   logger: { info: console.info, warn: console.warn, error: console.error }, // no debug lines
 });
 
@@ -33,25 +34,25 @@ client.on('session', (session) => {
   console.log(`stream ${session.id} started (${session.product})`);
   session.on('transcript', (t) => console.log(`[${session.id}] ${t.userName ?? t.channelId ?? 'unknown'}: ${t.text}`));
   session.on('error', (err) => console.warn(`[${session.id}] ${err.code}: ${err.message}`));
+  session.on('reconnecting', (r) => console.warn(`[${session.id}] reconnecting (${r.scope}, attempt ${r.attempt}): ${r.cause.code}`));
   void session.closed().then((end) => {
     const reason = end.stopReasonName ? `, ${end.stopReasonName}` : '';
     console.log(`stream ${session.id} ended: ${end.state} (${end.cause}${reason})`);
   });
 });
 
-/** Reads the raw body: the signature covers these exact bytes, so never parse and re-serialise. */
-function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+/**
+ * Reads the raw body: the signature covers these exact bytes, so never parse and re-serialise. Past the limit it
+ * keeps draining without storing; handleWebhook then answers 413.
+ */
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    let size = 0;
+    let stored = 0;
     req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        resolve(undefined);
-        req.destroy();
-        return;
-      }
+      if (stored > MAX_BODY_BYTES) return;
       chunks.push(chunk);
+      stored += chunk.length;
     });
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
@@ -63,15 +64,11 @@ const server = createServer(async (req, res) => {
     res.writeHead(404).end();
     return;
   }
-  let body: Buffer | undefined;
+  let body: Buffer;
   try {
     body = await readBody(req);
   } catch {
     return; // the connection failed mid-body; there is no one to answer
-  }
-  if (body === undefined) {
-    res.writeHead(413).end();
-    return;
   }
   const answer = await client.handleWebhook({ headers: req.headers, body }); // never throws
   res.writeHead(answer.status, answer.headers).end(answer.body);

@@ -27,6 +27,7 @@ export type DecodeResult =
 
 /** The seam a channel decodes through; V1 JSON is the only implementation today. */
 export interface FrameCodec {
+  /** Decodes one text frame into a message, an `unhandled` note or an `RTMS_FRAME_INVALID` error; never throws. */
   decode(frame: string): DecodeResult;
 }
 
@@ -204,11 +205,15 @@ export const jsonCodec: FrameCodec = { decode };
 
 /** Fields common to both handshakes. */
 export interface HandshakeFields {
+  /** `sequence` of this message on its socket (starts at 1). */
   sequence: number;
   /** Id keys and their value (several keys share one value for webinars and Video SDK, §5.2). */
   idKeys: readonly string[];
+  /** The product id (meeting UUID, webinar UUID, session id or engagement id) sent under every key. */
   idValue: string;
+  /** `rtms_stream_id` from the webhook. */
   streamId: string;
+  /** Lowercase hex HMAC-SHA256 handshake signature; the same value on signaling and media. */
   signature: string;
 }
 

@@ -107,7 +107,7 @@ describe('protocol events', () => {
   });
 
   it('Contact Center events carry participant_info (both spellings)', async () => {
-    const { stream, session } = await live({ events: [ZccEventType.CONSUMER_ANSWERED, ZccEventType.USER_HOLD] }, 'contact_center');
+    const { stream, session } = await live({ events: { contact_center: [ZccEventType.CONSUMER_ANSWERED, ZccEventType.USER_HOLD] } }, 'contact_center');
     await until(() => stream.subscribedEvents.size === 2);
     const got: ContactCenterEvent[] = [];
     session.on('contactCenterEvent', (e) => got.push(e));
