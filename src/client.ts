@@ -5,7 +5,7 @@
 import { EventEmitter } from 'eventemitter3';
 import type { ChannelLimits } from './channel.js';
 import { systemClock, type Clock } from './clock.js';
-import { RtmsError, describeError } from './errors.js';
+import { RtmsError, describeError, type RtmsErrorCode } from './errors.js';
 import type { ConcurrencyLimited, ConcurrencyNearLimit, StreamIdentity, WebhookEvent } from './events.js';
 import { safeLogger, type RtmsLogger, type SafeLogger } from './logger.js';
 import { resolveMedia, type MediaParams, type ResolvedMedia } from './media-params.js';
@@ -109,12 +109,15 @@ export interface WebhookResponse {
   session?: RtmsSession;
 }
 
+/** Codes a refused webhook can carry. */
+export type WebhookRejectionCode = Extract<RtmsErrorCode, `RTMS_WEBHOOK_${string}` | 'RTMS_CLIENT_CLOSED' | 'RTMS_INTERNAL_ERROR'>;
+
 /** A webhook the client refused, for monitoring. Never contains secrets. */
 export interface WebhookRejection {
   /** HTTP status answered. */
   readonly status: number;
   /** Error code (`RTMS_WEBHOOK_SIGNATURE_INVALID`, ...). */
-  readonly code: string;
+  readonly code: WebhookRejectionCode;
   /** Short reason, also in the response body. */
   readonly message: string;
   /** Webhook event name, when the body was readable. */
@@ -296,7 +299,7 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
       return this.#handle(request);
     } catch (err) {
       this.#logger.error(`webhook handling failed: ${describeError(err)}`);
-      return this.#reject(500, 'RTMS_INTERNAL', 'internal error', undefined);
+      return this.#reject(500, 'RTMS_INTERNAL_ERROR', 'internal error', undefined);
     }
   }
 
@@ -322,7 +325,7 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
 
   // ---------------------------------------------------------------------------------------------------------
 
-  #reject(status: number, code: string, message: string, event: string | undefined): WebhookResponse {
+  #reject(status: number, code: WebhookRejectionCode, message: string, event: string | undefined): WebhookResponse {
     this.#logger.warn(`webhook refused (${status} ${code}): ${message}`, { event });
     this.#safeEmit('webhookRejected', { status, code, message, event });
     return json(status, { error: code, message });

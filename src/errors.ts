@@ -3,11 +3,13 @@ import { StatusCode, nameOf } from './protocol/constants.js';
 /**
  * Stable error codes. Each is listed with its meaning in `docs/errors.md`.
  *
- * Session-ending codes: `RTMS_URL_REJECTED`, `RTMS_CONNECT_FAILED`, `RTMS_CONNECT_TIMEOUT`,
- * `RTMS_HANDSHAKE_TIMEOUT`, `RTMS_HANDSHAKE_REJECTED`, `RTMS_CONNECTION_LOST`, `RTMS_IDLE_TIMEOUT`,
- * `RTMS_PROTOCOL_ERROR`. Reported-and-continue codes: `RTMS_FRAME_INVALID`, `RTMS_LISTENER_ERROR`,
- * `RTMS_REQUEST_FAILED`. Iterator code: `RTMS_BUFFER_OVERFLOW`. Construction and webhook codes:
- * `RTMS_INVALID_OPTIONS`, `RTMS_WEBHOOK_*`, `RTMS_CLIENT_CLOSED`.
+ * Connection codes (`RTMS_CONNECT_FAILED`, `RTMS_CONNECT_TIMEOUT`, `RTMS_HANDSHAKE_TIMEOUT`,
+ * `RTMS_CONNECTION_LOST`, `RTMS_IDLE_TIMEOUT`, and `RTMS_HANDSHAKE_REJECTED` with a retryable status) start a
+ * reconnect; they end the session when reconnection is off or its budget is spent. Always session-ending:
+ * `RTMS_URL_REJECTED`, `RTMS_PROTOCOL_ERROR`, `RTMS_HANDSHAKE_REJECTED` with any other status. Reported and the
+ * stream goes on: `RTMS_FRAME_INVALID`, `RTMS_LISTENER_ERROR`. Rejections of request promises:
+ * `RTMS_REQUEST_FAILED`. Iterators: `RTMS_BUFFER_OVERFLOW`. Constructors: `RTMS_INVALID_OPTIONS`. Webhook answers
+ * (`WebhookRejection.code`, never thrown): `RTMS_WEBHOOK_*`, `RTMS_CLIENT_CLOSED`, `RTMS_INTERNAL_ERROR`.
  */
 export type RtmsErrorCode =
   | 'RTMS_INVALID_OPTIONS'
@@ -24,6 +26,7 @@ export type RtmsErrorCode =
   | 'RTMS_REQUEST_FAILED'
   | 'RTMS_BUFFER_OVERFLOW'
   | 'RTMS_CLIENT_CLOSED'
+  | 'RTMS_INTERNAL_ERROR'
   | 'RTMS_WEBHOOK_SIGNATURE_MISSING'
   | 'RTMS_WEBHOOK_SIGNATURE_INVALID'
   | 'RTMS_WEBHOOK_TIMESTAMP_INVALID'

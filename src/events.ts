@@ -5,9 +5,9 @@ import type { RtmsError } from './errors.js';
 import type { RtmsProduct } from './protocol/products.js';
 
 /**
- * Session states. `connecting` (signaling socket opening) → `handshaking` (handshakes on signaling and media)
- * → `streaming` → `stopping` → `stopped`; or `failed` from any state before `stopped`. `reconnecting` is
- * reserved for automatic reconnection.
+ * Session states. `connecting` (signaling socket opening and its handshake) → `handshaking` (signaling accepted;
+ * media sockets opening and handshaking) → `streaming` → `stopping` → `stopped`. `reconnecting` while an outage
+ * is being repaired (back to `streaming`), and `failed` from any state before `stopped`.
  */
 export type SessionState = 'connecting' | 'handshaking' | 'streaming' | 'reconnecting' | 'stopping' | 'stopped' | 'failed';
 

@@ -9,6 +9,7 @@ export type {
   RtmsClientEvents,
   RtmsClientOptions,
   WebhookRejection,
+  WebhookRejectionCode,
   WebhookRequest,
   WebhookResponse,
 } from './client.js';

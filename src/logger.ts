@@ -72,15 +72,6 @@ export function loggerFromDebug(fn: (formatter: string, ...args: unknown[]) => v
   return { debug: out('debug'), info: out('info'), warn: out('warn'), error: out('error') };
 }
 
-/** Host part of a URL, for logs (never the path or query). */
-export function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return '<invalid url>';
-  }
-}
-
 /** A pino-style logger: context object first, message second. */
 export interface PinoLike {
   /** Logs at debug level; `obj` is the line's {@link LogContext} (`{}` when there is none). */
