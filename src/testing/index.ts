@@ -22,3 +22,5 @@ export type {
 } from './simulator.js';
 export { buildUrlValidationWebhook, buildWebhook, postWebhook } from './webhooks.js';
 export type { BuildWebhookOptions, PostedWebhook, SignedWebhook } from './webhooks.js';
+export { runConformance } from './conformance.js';
+export type { ConformanceCheck, ConformanceOptions, ConformanceReport } from './conformance.js';
