@@ -5,6 +5,7 @@
 import { EventEmitter } from 'eventemitter3';
 import type { ChannelLimits } from './channel.js';
 import { systemClock, type Clock } from './clock.js';
+import { LocalCoordinator, type ControlMessage, type StreamCoordinator, type StreamLease } from './coordination.js';
 import { RtmsError, describeError, type RtmsErrorCode } from './errors.js';
 import type { ConcurrencyLimited, ConcurrencyNearLimit, StreamIdentity, WebhookEvent } from './events.js';
 import { safeLogger, type RtmsLogger, type SafeLogger } from './logger.js';
@@ -83,6 +84,11 @@ export interface RtmsClientOptions extends UrlPolicyOptions {
   stopTimeoutMs?: number;
   /** Largest frame accepted on a socket, in bytes. Default 16 MiB. */
   maxPayloadBytes?: number;
+  /**
+   * Coordination with other app instances (one consumer per stream, routing, takeover). Default: a
+   * {@link LocalCoordinator} (single instance). See `rtms-client/redis`.
+   */
+  coordinator?: StreamCoordinator;
   /** Socket factory (transport seam). Default: `ws`. */
   socketFactory?: SocketFactory;
   /** Clock (for fake timers in tests). Default: the system clock. */
@@ -136,6 +142,11 @@ export interface RtmsClientEvents {
   concurrencyNearLimit: [info: ConcurrencyNearLimit];
   /** `rtms.concurrency_limited`: new streams are being refused. */
   concurrencyLimited: [info: ConcurrencyLimited];
+  /**
+   * This instance lost a stream to another instance (its lease lapsed, e.g. after a stall): the session was cut
+   * at once and ends `stopped` with cause `handover`; the other instance resumes it.
+   */
+  handover: [session: RtmsSession];
   /** A client-level problem (a `session` listener threw, ...). */
   error: [error: RtmsError];
 }
@@ -193,6 +204,11 @@ function resolveReconnect(opt: ReconnectOptions | false | undefined): ReconnectP
   });
 }
 
+function leaseOf(session: RtmsSession): StreamLease {
+  const id = session.identity;
+  return { streamId: id.streamId, product: id.product, productId: id.productId, serverUrls: id.serverUrls };
+}
+
 function json(status: number, body: Record<string, unknown>, session?: RtmsSession): WebhookResponse {
   const res: WebhookResponse = { status, headers: { ...JSON_HEADERS }, body: JSON.stringify(body) };
   if (session) res.session = session;
@@ -219,11 +235,14 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
   readonly #clientSecret: string;
   readonly #webhookSecretToken: string | undefined;
   readonly #sessions = new Map<string, RtmsSession>();
-  readonly #ctx: SessionContext;
+  #ctx: SessionContext;
   readonly #logger: SafeLogger;
   readonly #toleranceSeconds: number;
   readonly #maxBodyBytes: number;
   #closing: Promise<void> | undefined;
+  readonly #coordinator: StreamCoordinator;
+  readonly #attached: Promise<void>;
+  readonly #claiming = new Map<string, Promise<RtmsSession | undefined>>();
 
   /**
    * Validates the options (media parameters included) and prepares the client; opens nothing.
@@ -278,6 +297,18 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
     if (this.#webhookSecretToken === undefined) {
       this.#logger.warn('webhookSecretToken is not set: webhooks are NOT verified');
     }
+    this.#coordinator = options.coordinator ?? new LocalCoordinator();
+    const coordinator = this.#coordinator;
+    this.#ctx = { ...this.#ctx, isOwner: (streamId) => coordinator.owns(streamId) };
+    this.#attached = Promise.resolve()
+      .then(() =>
+        coordinator.attach({
+          onControl: (m) => this.#onControl(m),
+          onTakeover: (l) => this.#onTakeover(l),
+          onLost: (id) => this.#onLost(id),
+        }),
+      )
+      .catch((err: unknown) => this.#logger.error(`coordinator failed to start: ${describeError(err)}`));
   }
 
   /** Live sessions by stream id. A session leaves this map when it ends. */
@@ -296,7 +327,8 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
    */
   async handleWebhook(request: WebhookRequest): Promise<WebhookResponse> {
     try {
-      return this.#handle(request);
+      await this.#attached;
+      return await this.#handle(request);
     } catch (err) {
       this.#logger.error(`webhook handling failed: ${describeError(err)}`);
       return this.#reject(500, 'RTMS_INTERNAL_ERROR', 'internal error', undefined);
@@ -309,7 +341,15 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
    */
   close(options: CloseOptions = {}): Promise<void> {
     if (this.#closing) return this.#closing;
-    this.#closing = Promise.all([...this.#sessions.values()].map((s) => s.stopForClient(options))).then(() => undefined);
+    this.#closing = (async () => {
+      await this.#attached;
+      await Promise.all([...this.#claiming.values()]);
+      const ended = [...this.#sessions.values()].map((s) => s.stopForClient(options));
+      await Promise.all(ended);
+      // Let the sessions' release calls reach the coordinator before it closes.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      await this.#coordinator.close().catch((err: unknown) => this.#logger.warn(`coordinator close failed: ${describeError(err)}`));
+    })();
     return this.#closing;
   }
 
@@ -345,7 +385,7 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
     }
   }
 
-  #handle(request: WebhookRequest): WebhookResponse {
+  async #handle(request: WebhookRequest): Promise<WebhookResponse> {
     if (this.#closing) return this.#reject(503, 'RTMS_CLIENT_CLOSED', 'client is closed', undefined);
     if (typeof request !== 'object' || request === null) return this.#reject(400, 'RTMS_WEBHOOK_BODY_INVALID', 'no request', undefined);
     const body = request.body as unknown;
@@ -377,8 +417,8 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
     if (stream !== undefined && !stream.ok) return this.#reject(400, 'RTMS_WEBHOOK_BODY_INVALID', stream.message, webhook.event);
     let response: WebhookResponse;
     if (stream === undefined) response = this.#accountWebhook(webhook);
-    else if (stream.value.step === 'rtms_started') response = this.#started(stream.value);
-    else response = this.#stoppedOrInterrupted(stream.value, webhook);
+    else if (stream.value.step === 'rtms_started') response = await this.#started(stream.value);
+    else response = await this.#stoppedOrInterrupted(stream.value, webhook);
     this.#safeEmit('webhook', webhook);
     return response;
   }
@@ -417,38 +457,84 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
     return json(200, { status: 'ignored' });
   }
 
-  #started(w: StreamWebhook): WebhookResponse {
-    const serverUrls = w.serverUrls ?? '';
-    const productId = w.productId ?? '';
-    const existing = this.#sessions.get(w.streamId);
-    if (existing !== undefined) {
-      if (existing.identity.serverUrls === serverUrls) {
-        // Zoom retried a webhook it thinks went unanswered: one connection per stream, so reuse the session.
-        this.#logger.info('duplicate rtms_started ignored', { streamId: w.streamId });
-        return json(200, { status: 'duplicate' }, existing);
-      }
-      // A new server_urls for a live stream: Zoom's server failed over. Reconnect both channels there (§7.3).
-      existing.failover(serverUrls, pickServerUrl(serverUrls) ?? serverUrls);
-      return json(200, { status: 'failover' }, existing);
+  /** Applies a repeated rtms_started to a local session: a retry (same URLs) or a failover (new URLs). */
+  #restarted(session: RtmsSession, serverUrls: string): WebhookResponse {
+    if (session.identity.serverUrls === serverUrls) {
+      // Zoom retried a webhook it thinks went unanswered: one connection per stream, so reuse the session.
+      this.#logger.info('duplicate rtms_started ignored', { streamId: session.id });
+      return json(200, { status: 'duplicate' }, session);
     }
-    const serverUrl = pickServerUrl(serverUrls) ?? serverUrls;
-    const identity: StreamIdentity = Object.freeze({ product: w.product, streamId: w.streamId, productId, serverUrl, serverUrls });
-    const signature = generateSignature({ clientId: this.#clientId, clientSecret: this.#clientSecret, id: productId, streamId: w.streamId });
-    const session = new RtmsSession(identity, signature, this.#ctx);
-    this.#sessions.set(w.streamId, session);
-    void session.closed().then(() => {
-      if (this.#sessions.get(w.streamId) === session) this.#sessions.delete(w.streamId);
+    // A new server_urls for a live stream: Zoom's server failed over. Reconnect both channels there (§7.3).
+    session.failover(serverUrls, pickServerUrl(serverUrls) ?? serverUrls);
+    void Promise.resolve(this.#coordinator.update({ ...leaseOf(session), serverUrls })).catch((err: unknown) =>
+      this.#logger.warn(`coordinator update failed: ${describeError(err)}`, { streamId: session.id }),
+    );
+    return json(200, { status: 'failover' }, session);
+  }
+
+  async #started(w: StreamWebhook): Promise<WebhookResponse> {
+    const serverUrls = w.serverUrls ?? '';
+    const existing = this.#sessions.get(w.streamId);
+    if (existing !== undefined) return this.#restarted(existing, serverUrls);
+    // Two deliveries of one webhook racing in this instance: the second waits for the first's claim.
+    const racing = this.#claiming.get(w.streamId);
+    if (racing !== undefined) {
+      const s = await racing;
+      if (s !== undefined) return this.#restarted(s, serverUrls);
+      return json(200, { status: 'owned_elsewhere' });
+    }
+    const lease: StreamLease = { streamId: w.streamId, product: w.product, productId: w.productId ?? '', serverUrls };
+    const claim = (async (): Promise<RtmsSession | undefined> => {
+      if (!(await this.#coordinator.claim(lease))) return undefined;
+      if (this.#closing) {
+        await this.#coordinator.release(lease.streamId, false);
+        return undefined;
+      }
+      return this.#createSession(lease, false);
+    })();
+    this.#claiming.set(w.streamId, claim);
+    let session: RtmsSession | undefined;
+    try {
+      session = await claim;
+    } finally {
+      this.#claiming.delete(w.streamId);
+    }
+    if (session !== undefined) return json(200, { status: 'ok' }, session);
+    // Another instance owns the stream: let it decide whether this is a retry or a failover.
+    await this.#coordinator.route({ type: 'started', streamId: w.streamId, serverUrls });
+    this.#logger.info('rtms_started for a stream another instance owns: routed to it', { streamId: w.streamId });
+    return json(200, { status: 'owned_elsewhere' });
+  }
+
+  /** Creates, registers, announces and starts a session for a stream this instance owns. */
+  #createSession(lease: StreamLease, resumed: boolean): RtmsSession {
+    const serverUrl = pickServerUrl(lease.serverUrls) ?? lease.serverUrls;
+    const identity: StreamIdentity = Object.freeze({ product: lease.product, streamId: lease.streamId, productId: lease.productId, serverUrl, serverUrls: lease.serverUrls });
+    const signature = generateSignature({ clientId: this.#clientId, clientSecret: this.#clientSecret, id: lease.productId, streamId: lease.streamId });
+    const session = new RtmsSession(identity, signature, this.#ctx, resumed);
+    this.#sessions.set(lease.streamId, session);
+    void session.closed().then(async (end) => {
+      if (this.#sessions.get(lease.streamId) === session) this.#sessions.delete(lease.streamId);
+      // A handover, or a shutdown that left the stream open, lets another instance resume it.
+      const forget = !(end.cause === 'handover' || (end.cause === 'client_closed' && !end.streamClosed));
+      try {
+        await this.#coordinator.release(lease.streamId, forget);
+      } catch (err) {
+        this.#logger.warn(`coordinator release failed: ${describeError(err)}`, { streamId: lease.streamId });
+      }
     });
     this.#safeEmit('session', session);
     session.start();
-    return json(200, { status: 'ok' }, session);
+    return session;
   }
 
-  #stoppedOrInterrupted(w: StreamWebhook, webhook: WebhookEvent): WebhookResponse {
+  async #stoppedOrInterrupted(w: StreamWebhook, webhook: WebhookEvent): Promise<WebhookResponse> {
     const session = this.#sessions.get(w.streamId);
     if (session === undefined) {
-      this.#logger.info(`${w.step} for an unknown stream`, { streamId: w.streamId });
-      return json(200, { status: 'unknown_stream' });
+      const message: ControlMessage = w.step === 'rtms_stopped' ? { type: 'stopped', streamId: w.streamId, stopReason: w.stopReason } : { type: 'interrupted', streamId: w.streamId };
+      const routed = await this.#coordinator.route(message);
+      this.#logger.info(`${w.step} for a stream ${routed ? 'another instance owns: routed to it' : 'nobody owns'}`, { streamId: w.streamId });
+      return json(200, { status: routed ? 'routed' : 'unknown_stream' });
     }
     if (w.step === 'rtms_stopped') {
       void session.stopFromWebhook(w.stopReason);
@@ -459,6 +545,34 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
     session.interrupted();
     return json(200, { status: 'ok' }, session);
   }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Coordinator callbacks
+  // ---------------------------------------------------------------------------------------------------------
+
+  #onControl(message: ControlMessage): void {
+    const session = this.#sessions.get(message.streamId);
+    if (session === undefined) return;
+    this.#logger.info(`control message '${message.type}' routed from another instance`, { streamId: message.streamId });
+    if (message.type === 'stopped') void session.stopFromWebhook(message.stopReason);
+    else if (message.type === 'interrupted') session.interrupted();
+    else this.#restarted(session, message.serverUrls);
+  }
+
+  #onTakeover(lease: StreamLease): void {
+    if (this.#closing || this.#sessions.has(lease.streamId)) return;
+    this.#logger.info('taking over a stream whose owner is gone', { streamId: lease.streamId });
+    this.#createSession(lease, true);
+  }
+
+  #onLost(streamId: string): void {
+    const session = this.#sessions.get(streamId);
+    if (session === undefined) return;
+    this.#logger.warn('lost the lease on a stream: handing it over', { streamId });
+    session.handover();
+    this.#safeEmit('handover', session);
+  }
+
 }
 
 /**

@@ -297,6 +297,8 @@ export type EndCause =
   | 'stream_terminated'
   /** `client.close()` was called. */
   | 'client_closed'
+  /** Another app instance owns the stream now (see the client's `handover` event). */
+  | 'handover'
   /** An error ended it (see `error`). */
   | 'error';
 
@@ -306,6 +308,8 @@ export interface SessionEnd {
   readonly state: 'stopped' | 'failed';
   /** What ended the session. */
   readonly cause: EndCause;
+  /** True when the session asked the server to end the stream (STREAM_CLOSE_REQ) on its way out. */
+  readonly streamClosed: boolean;
   /** RTMS stop reason, when the server gave one (webhook `stop_reason`, STREAM_STATE_UPDATE `reason`). */
   readonly stopReason: number | undefined;
   /** Name of {@link stopReason} in {@link StopReason}; undefined when there is none or it is unknown. */

@@ -18,6 +18,8 @@ export { DEFAULT_EVENTS, DEFAULT_RECONNECT, RESTART_STOP_REASONS } from './sessi
 export type { IterableEvent, MediaSocketMode, ReconnectOptions, ReconnectPolicy, StopOptions } from './session.js';
 export { DEFAULT_HIGH_WATER_MARK } from './iterator.js';
 export type { BoundedIterator, IterateOptions, OverflowPolicy } from './iterator.js';
+export { LocalCoordinator } from './coordination.js';
+export type { ControlMessage, CoordinatorHost, StreamCoordinator, StreamLease } from './coordination.js';
 export { RtmsError, statusName } from './errors.js';
 export type { RtmsChannelKind, RtmsErrorCode, RtmsErrorDetails } from './errors.js';
 export type {

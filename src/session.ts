@@ -149,6 +149,8 @@ export const RESTART_STOP_REASONS: ReadonlySet<number> = new Set([10, 11, 12, 13
 
 /** Everything a session gets from its client. Internal. */
 export interface SessionContext {
+  /** False when this instance no longer owns the stream (checked before each reconnect attempt). */
+  readonly isOwner?: (streamId: string) => boolean;
   /** Reconnection policy; undefined turns reconnection off. */
   readonly reconnect: ReconnectPolicy | undefined;
   readonly clientId: string;
@@ -286,6 +288,8 @@ function decodeBase64(s: string): Buffer | undefined {
 export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
   /** RTMS stream id. */
   readonly id: string;
+  /** True when this instance took the stream over from an instance that died (it resumed mid-stream). */
+  readonly resumed: boolean;
 
   #identity: StreamIdentity;
   readonly #signature: string;
@@ -308,9 +312,10 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
   readonly #pending = new Set<PendingRequest>();
 
   /** @internal Created by the client. */
-  constructor(identity: StreamIdentity, signature: string, ctx: SessionContext) {
+  constructor(identity: StreamIdentity, signature: string, ctx: SessionContext, resumed = false) {
     super();
     this.id = identity.streamId;
+    this.resumed = resumed;
     this.#identity = identity;
     this.#signature = signature;
     this.#ctx = ctx;
@@ -538,6 +543,11 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
       return this.#closedPromise;
     }
     return this.#finish('stopped', 'webhook_stopped', { closeStream: false, stopReason });
+  }
+
+  /** @internal Another instance owns the stream now: cut the sockets at once, no STREAM_CLOSE_REQ. */
+  handover(): Promise<SessionEnd> {
+    return this.#finish('stopped', 'handover', { closeStream: false, signal: AbortSignal.abort() });
   }
 
   /** @internal `client.close()`. */
@@ -797,6 +807,12 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
 
   async #attempt(r: ReconnectState): Promise<void> {
     if (this.#ending || this.#reconnect !== r) return;
+    if (this.#ctx.isOwner?.(this.id) === false) {
+      // Fenced: another instance owns the stream; reconnecting would kick it off.
+      this.#ctx.logger.warn('not reconnecting: this instance no longer owns the stream', { streamId: this.id });
+      void this.handover();
+      return;
+    }
     r.attempt++;
     this.#ctx.logger.info(`reconnect attempt ${r.attempt} (${r.scope})`, { streamId: this.id });
     if (r.scope === 'full') {
@@ -1113,8 +1129,10 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
     if (kind === 'stopped') this.transition('stopping');
 
     const channels = [...this.#media, ...(this.#signaling ? [this.#signaling] : [])];
+    let streamClosed = false;
     try {
       if (opts.closeStream && this.#signaling?.state === 'ready' && !opts.signal?.aborted) {
+        streamClosed = true;
         await this.#requestStreamClose(opts.timeoutMs ?? this.#ctx.stopTimeoutMs, opts.signal);
       }
     } catch (err) {
@@ -1131,6 +1149,7 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
     const end: SessionEnd = Object.freeze({
       state: kind,
       cause,
+      streamClosed,
       stopReason: opts.stopReason,
       stopReasonName: opts.stopReason === undefined ? undefined : nameOf(StopReason, opts.stopReason),
       error: opts.error,
