@@ -8,6 +8,7 @@ export default defineConfig({
     // Examples import the package by name; inside the repo that name means the source (as tsconfig "paths" does).
     alias: [
       { find: /^rtms-client\/testing$/, replacement: src('testing/index.ts') },
+      { find: /^rtms-client\/redis$/, replacement: src('redis/index.ts') },
       { find: /^rtms-client$/, replacement: src('index.ts') },
     ],
   },

@@ -1,0 +1,111 @@
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import type { ControlMessage, CoordinatorHost, StreamLease } from '../../src/index.js';
+import { RedisCoordinator, type RedisCommands } from '../../src/redis/index.js';
+import { until } from '../helpers.js';
+import { connect, redisUrl, stopRedis } from './redis-server.js';
+
+let url: string | undefined;
+beforeAll(async () => {
+  url = await redisUrl();
+});
+afterAll(() => stopRedis());
+
+interface Recorder extends CoordinatorHost {
+  control: ControlMessage[];
+  takeovers: { lease: StreamLease; at: number }[];
+  lost: { id: string; at: number }[];
+}
+
+function recorder(): Recorder {
+  const r: Recorder = {
+    control: [],
+    takeovers: [],
+    lost: [],
+    onControl: (m) => r.control.push(m),
+    onTakeover: (lease) => r.takeovers.push({ lease, at: Date.now() }),
+    onLost: (id) => r.lost.push({ id, at: Date.now() }),
+  };
+  return r;
+}
+
+let testNo = 0;
+async function instance(prefix: string, opts: { leaseMs?: number; gate?: { blocked: boolean } } = {}) {
+  const conn = await connect(url!);
+  onTestFinished(() => conn.close());
+  const base = conn.client as unknown as RedisCommands;
+  // A gate that can freeze this instance's commands, to simulate a stalled process or a partition.
+  const client: RedisCommands = {
+    eval: async (script, o) => {
+      while (opts.gate?.blocked) await new Promise((r) => setTimeout(r, 10));
+      return base.eval(script, o);
+    },
+  };
+  const host = recorder();
+  const c = new RedisCoordinator({
+    client,
+    subscriber: conn.subscriber as unknown as ConstructorParameters<typeof RedisCoordinator>[0]['subscriber'],
+    keyPrefix: prefix,
+    leaseMs: opts.leaseMs ?? 600,
+    renewIntervalMs: 150,
+    scanIntervalMs: 100,
+    takeoverWindowMs: 5_000,
+  });
+  await c.attach(host);
+  onTestFinished(() => c.close());
+  return { c, host };
+}
+
+const lease = (id: string): StreamLease => ({ streamId: id, product: 'meeting', productId: 'u/+=', serverUrls: 'wss://a.zoom.us/s' });
+
+describe.runIf(() => url !== undefined)('RedisCoordinator on a real Redis', () => {
+  it('exactly one instance wins a claim, even when both try at once', async () => {
+    const prefix = `t${process.pid}-${Date.now()}-${testNo++}:`;
+    const [a, b] = await Promise.all([instance(prefix), instance(prefix)]);
+    const results = await Promise.all([a.c.claim(lease('s1')), b.c.claim(lease('s1'))]);
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(a.c.owns('s1') !== b.c.owns('s1')).toBe(true);
+  });
+
+  it('routes control webhooks to the owner; a stop with no owner forgets the stream', async () => {
+    const prefix = `t${process.pid}-${Date.now()}-${testNo++}:`;
+    const [a, b] = await Promise.all([instance(prefix), instance(prefix)]);
+    expect(await a.c.claim(lease('s2'))).toBe(true);
+    expect(await b.c.route({ type: 'interrupted', streamId: 's2' })).toBe(true);
+    expect(await b.c.route({ type: 'started', streamId: 's2', serverUrls: 'wss://b.zoom.us/s' })).toBe(true);
+    await until(() => a.host.control.length === 2);
+    expect(a.host.control.map((m) => m.type)).toEqual(['interrupted', 'started']);
+    expect(await b.c.route({ type: 'stopped', streamId: 'nobody', stopReason: 6 })).toBe(false);
+  });
+
+  it('a released-with-forget stream is never taken over; a released-without-forget one is', async () => {
+    const prefix = `t${process.pid}-${Date.now()}-${testNo++}:`;
+    const [a, b] = await Promise.all([instance(prefix), instance(prefix)]);
+    await a.c.claim(lease('gone'));
+    await a.c.claim(lease('handed'));
+    await a.c.release('gone', true);
+    await a.c.release('handed', false);
+    await until(() => b.host.takeovers.length === 1, 3_000, 'takeover');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(b.host.takeovers.map((t) => t.lease.streamId)).toEqual(['handed']);
+    expect(b.host.takeovers[0]!.lease).toEqual(lease('handed'));
+    expect(b.c.owns('handed')).toBe(true);
+  });
+
+  it('a stalled owner fences itself before a survivor takes over (no split brain)', async () => {
+    const prefix = `t${process.pid}-${Date.now()}-${testNo++}:`;
+    const gate = { blocked: false };
+    const a = await instance(prefix, { gate, leaseMs: 600 });
+    const b = await instance(prefix, { leaseMs: 600 });
+    expect(await a.c.claim(lease('s3'))).toBe(true);
+    gate.blocked = true; // a stops reaching Redis: its renewals hang
+    await until(() => b.host.takeovers.length === 1, 5_000, 'takeover');
+    expect(a.host.lost.map((l) => l.id)).toEqual(['s3']);
+    expect(a.host.lost[0]!.at).toBeLessThan(b.host.takeovers[0]!.at);
+    expect(a.c.owns('s3')).toBe(false);
+    expect(b.c.owns('s3')).toBe(true);
+    gate.blocked = false; // a comes back: it must not think it owns the stream again
+    await new Promise((r) => setTimeout(r, 400));
+    expect(a.c.owns('s3')).toBe(false);
+    expect(await a.c.claim(lease('s3'))).toBe(false);
+  });
+});

@@ -1,0 +1,76 @@
+/**
+ * A real Redis for the scale-out tests: REDIS_URL when set (CI starts one in .ci/run), else a private
+ * redis-server on a free loopback port, stopped when the tests finish. On a developer machine without
+ * redis-server the tests are skipped with a loud message; in CI (CI=true) they fail instead.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { createClient } from 'redis';
+
+export type Redis = ReturnType<typeof createClient>;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+let server: ChildProcess | undefined;
+let url: string | undefined;
+
+/** The Redis URL to use, or undefined (with a warning) when none can be had outside CI. */
+export async function redisUrl(): Promise<string | undefined> {
+  if (url) return url;
+  if (process.env['REDIS_URL']) return (url = process.env['REDIS_URL']);
+  const probe = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
+  if (probe.status !== 0) {
+    const msg = 'redis-server is not installed: the scale-out tests need it (apt-get install redis-server). SKIPPING.';
+    if (process.env['CI']) throw new Error(`${msg} In CI this is a failure: .ci/run must start Redis.`);
+    console.warn(`\n\n!!!!!!!! ${msg} !!!!!!!!\n\n`);
+    return undefined;
+  }
+  const port = await freePort();
+  server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  url = `redis://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    const c = createClient({ url });
+    c.on('error', () => undefined);
+    try {
+      await c.connect();
+      await c.quit();
+      return url;
+    } catch {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  throw new Error(`redis-server did not start on port ${port}`);
+}
+
+/** Stops the private redis-server, if this process started one. */
+export function stopRedis(): void {
+  server?.kill('SIGTERM');
+  server = undefined;
+  url = undefined;
+}
+
+/** A connected client (and a subscriber), closed by `close()`. */
+export async function connect(u: string): Promise<{ client: Redis; subscriber: Redis; close: () => Promise<void> }> {
+  const client = createClient({ url: u });
+  client.on('error', () => undefined);
+  await client.connect();
+  const subscriber = client.duplicate();
+  subscriber.on('error', () => undefined);
+  await subscriber.connect();
+  return {
+    client,
+    subscriber,
+    close: async () => {
+      await Promise.allSettled([client.quit(), subscriber.quit()]);
+    },
+  };
+}
