@@ -32,7 +32,7 @@ let testNo = 0;
 async function instance(prefix: string, opts: { leaseMs?: number; gate?: { blocked: boolean } } = {}) {
   const conn = await connect(url!);
   onTestFinished(() => conn.close());
-  const base = conn.client as unknown as RedisCommands;
+  const base = conn.client;
   // A gate that can freeze this instance's commands, to simulate a stalled process or a partition.
   const client: RedisCommands = {
     eval: async (script, o) => {
@@ -43,7 +43,7 @@ async function instance(prefix: string, opts: { leaseMs?: number; gate?: { block
   const host = recorder();
   const c = new RedisCoordinator({
     client,
-    subscriber: conn.subscriber as unknown as ConstructorParameters<typeof RedisCoordinator>[0]['subscriber'],
+    subscriber: conn.subscriber,
     keyPrefix: prefix,
     leaseMs: opts.leaseMs ?? 600,
     renewIntervalMs: 150,

@@ -7,7 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { createClient } from 'redis';
 
-export type Redis = ReturnType<typeof createClient>;
+import type { RedisCommands, RedisSubscriber } from '../../src/redis/index.js';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -59,7 +59,7 @@ export function stopRedis(): void {
 }
 
 /** A connected client (and a subscriber), closed by `close()`. */
-export async function connect(u: string): Promise<{ client: Redis; subscriber: Redis; close: () => Promise<void> }> {
+export async function connect(u: string): Promise<{ client: RedisCommands; subscriber: RedisSubscriber; close: () => Promise<void> }> {
   const client = createClient({ url: u });
   client.on('error', () => undefined);
   await client.connect();
@@ -67,8 +67,8 @@ export async function connect(u: string): Promise<{ client: Redis; subscriber: R
   subscriber.on('error', () => undefined);
   await subscriber.connect();
   return {
-    client,
-    subscriber,
+    client: client as unknown as RedisCommands,
+    subscriber: subscriber as unknown as RedisSubscriber,
     close: async () => {
       await Promise.allSettled([client.quit(), subscriber.quit()]);
     },
