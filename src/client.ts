@@ -515,6 +515,7 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
     this.#sessions.set(lease.streamId, session);
     void session.closed().then(async (end) => {
       if (this.#sessions.get(lease.streamId) === session) this.#sessions.delete(lease.streamId);
+      if (end.cause === 'handover') this.#safeEmit('handover', session);
       // A handover, or a shutdown that left the stream open, lets another instance resume it.
       const forget = !(end.cause === 'handover' || (end.cause === 'client_closed' && !end.streamClosed));
       try {
@@ -569,8 +570,7 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
     const session = this.#sessions.get(streamId);
     if (session === undefined) return;
     this.#logger.warn('lost the lease on a stream: handing it over', { streamId });
-    session.handover();
-    this.#safeEmit('handover', session);
+    void session.handover();
   }
 
 }

@@ -823,7 +823,9 @@ export class RtmsSimulator {
       if (s) {
         s.record.closes.push({ channel: conn.channel, code, by: conn.closedByServer ? 'server' : 'client' });
         s.conns.delete(conn);
-        if (conn.channel === 'signaling' || ![...s.conns].some((c) => c.channel === 'media')) s.unready();
+        // The stream stays ready while another client connection carries it (e.g. a new owner took over).
+        const live = (ch: 'signaling' | 'media') => [...s.conns].some((c) => c.channel === ch && c.handshaken && !c.frozen);
+        if (!live('signaling') || !live('media')) s.unready();
         s.emit('socketClosed', conn.channel, code);
       }
     });
