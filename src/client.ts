@@ -15,7 +15,7 @@ import { CLIENT_IDLE_TIMEOUT_MS } from './protocol/constants.js';
 import type { MediaKind } from './protocol/messages.js';
 import type { RtmsProduct } from './protocol/products.js';
 import { generateSignature } from './protocol/signature.js';
-import { DEFAULT_RECONNECT, RtmsSession, type MediaSocketMode, type ReconnectOptions, type ReconnectPolicy, type SessionContext, type StopOptions } from './session.js';
+import { DEFAULT_RECONNECT, RESTART_STOP_REASONS, RtmsSession, type MediaSocketMode, type ReconnectOptions, type ReconnectPolicy, type SessionContext, type StopOptions } from './session.js';
 import { wsSocketFactory, type SocketFactory } from './transport.js';
 import { pickServerUrl, type UrlPolicyOptions } from './url-policy.js';
 import {
@@ -532,19 +532,32 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
   async #stoppedOrInterrupted(w: StreamWebhook, webhook: WebhookEvent): Promise<WebhookResponse> {
     const session = this.#sessions.get(w.streamId);
     if (session === undefined) {
-      const message: ControlMessage = w.step === 'rtms_stopped' ? { type: 'stopped', streamId: w.streamId, stopReason: w.stopReason } : { type: 'interrupted', streamId: w.streamId };
+      const message: ControlMessage =
+        w.step === 'rtms_stopped'
+          ? { type: 'stopped', streamId: w.streamId, stopReason: w.stopReason, final: !(this.#ctx.reconnect !== undefined && w.stopReason !== undefined && RESTART_STOP_REASONS.has(w.stopReason)) }
+          : { type: 'interrupted', streamId: w.streamId };
       const routed = await this.#coordinator.route(message);
       this.#logger.info(`${w.step} for a stream ${routed ? 'another instance owns: routed to it' : 'nobody owns'}`, { streamId: w.streamId });
       return json(200, { status: routed ? 'routed' : 'unknown_stream' });
     }
     if (w.step === 'rtms_stopped') {
-      void session.stopFromWebhook(w.stopReason);
+      this.#stopLocal(session, w.stopReason);
       return json(200, { status: 'ok' }, session);
     }
     // rtms_interrupted: Zoom lost our signaling connection; reconnect both channels within its 60 s window.
     this.#logger.warn('rtms_interrupted received', { streamId: w.streamId, event: webhook.event });
     session.interrupted();
     return json(200, { status: 'ok' }, session);
+  }
+
+  /** Applies a stop webhook; a final stop is forgotten by the coordinator at once (no takeover if we die now). */
+  #stopLocal(session: RtmsSession, stopReason: number | undefined): void {
+    void session.stopFromWebhook(stopReason);
+    if (session.state === 'stopping' || session.state === 'stopped' || session.state === 'failed') {
+      void Promise.resolve(this.#coordinator.release(session.id, true)).catch((err: unknown) =>
+        this.#logger.warn(`coordinator release failed: ${describeError(err)}`, { streamId: session.id }),
+      );
+    }
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -555,7 +568,7 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
     const session = this.#sessions.get(message.streamId);
     if (session === undefined) return;
     this.#logger.info(`control message '${message.type}' routed from another instance`, { streamId: message.streamId });
-    if (message.type === 'stopped') void session.stopFromWebhook(message.stopReason);
+    if (message.type === 'stopped') this.#stopLocal(session, message.stopReason);
     else if (message.type === 'interrupted') session.interrupted();
     else this.#restarted(session, message.serverUrls);
   }

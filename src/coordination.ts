@@ -26,8 +26,11 @@ export interface StreamLease {
 
 /** A control webhook for a stream, delivered to the instance that owns it. */
 export type ControlMessage =
-  /** `*.rtms_stopped`. */
-  | { readonly type: 'stopped'; readonly streamId: string; readonly stopReason: number | undefined }
+  /**
+   * `*.rtms_stopped`. `final` is false for the stop reasons after which the owner tries a restart (10–19, 24);
+   * a final stop lets the coordinator forget the stream at once.
+   */
+  | { readonly type: 'stopped'; readonly streamId: string; readonly stopReason: number | undefined; readonly final?: boolean }
   /** `*.rtms_interrupted`. */
   | { readonly type: 'interrupted'; readonly streamId: string }
   /** A repeated `*.rtms_started`: a retry (same URLs) or a server failover (new URLs). */

@@ -110,14 +110,15 @@ end
 return 0`;
 
 /**
- * Publishes a control message to the owner. With no owner listening, a stop forgets the stream so nobody resumes
- * it. KEYS: lease, record, set. ARGV: channel prefix, message, isStop, id. Returns receivers (0 = nobody).
+ * Publishes a control message to the owner. A final stop also forgets the stream at once, so nobody resumes it
+ * even if the owner dies before it releases. KEYS: lease, record, set. ARGV: channel prefix, message, forget, id.
+ * Returns receivers (0 = nobody).
  */
 const ROUTE = `
 local owner = redis.call('GET', KEYS[1])
 local n = 0
 if owner then n = redis.call('PUBLISH', ARGV[1] .. owner, ARGV[2]) end
-if n == 0 and ARGV[3] == '1' then
+if ARGV[3] == '1' then
   redis.call('DEL', KEYS[2])
   redis.call('SREM', KEYS[3], ARGV[4])
 end
@@ -170,6 +171,8 @@ export class RedisCoordinator implements StreamCoordinator {
   readonly #margin: number;
   readonly #log: SafeLogger;
   readonly #owned = new Map<string, Owned>();
+  /** Streams this instance handed over recently: not to be taken back by its own scan. */
+  readonly #handedOver = new Map<string, number>();
   #host: CoordinatorHost | undefined;
   #renewTimer: ReturnType<typeof setInterval> | undefined;
   #scanTimer: ReturnType<typeof setInterval> | undefined;
@@ -262,6 +265,7 @@ export class RedisCoordinator implements StreamCoordinator {
   async release(streamId: string, forget: boolean): Promise<void> {
     const held = this.#owned.delete(streamId);
     if (!held) return;
+    if (!forget) this.#handedOver.set(streamId, Date.now() + this.#leaseMs);
     await this.#client.eval(RELEASE, {
       keys: [this.#key('lease', streamId), this.#key('stream', streamId), this.#set],
       arguments: [this.instanceId, forget ? '1' : '0', streamId],
@@ -273,7 +277,7 @@ export class RedisCoordinator implements StreamCoordinator {
     const id = message.streamId;
     const n = await this.#client.eval(ROUTE, {
       keys: [this.#key('lease', id), this.#key('stream', id), this.#set],
-      arguments: [`${this.#prefix}ctl:`, JSON.stringify(message), message.type === 'stopped' ? '1' : '0', id],
+      arguments: [`${this.#prefix}ctl:`, JSON.stringify(message), message.type === 'stopped' && message.final !== false ? '1' : '0', id],
     });
     return Number(n) > 0;
   }
@@ -327,7 +331,11 @@ export class RedisCoordinator implements StreamCoordinator {
     try {
       const ids = (await this.#client.eval(ORPHANS, { keys: [this.#set], arguments: [this.#prefix] })) as unknown;
       if (!Array.isArray(ids) || ids.length === 0) return;
-      const shuffled = (ids as unknown[]).filter((x): x is string => typeof x === 'string').sort(() => Math.random() - 0.5);
+      const now = Date.now();
+      for (const [id, until] of this.#handedOver) if (until <= now) this.#handedOver.delete(id);
+      const shuffled = (ids as unknown[])
+        .filter((x): x is string => typeof x === 'string' && !this.#handedOver.has(x))
+        .sort(() => Math.random() - 0.5);
       for (const id of shuffled) {
         if (this.#closed) return;
         const sent = Date.now();
