@@ -47,6 +47,8 @@ Options:
   --script <file.json>    a script: { "lines": [{ "userId": 1, "userName": "Ada", "text": "..." }],
                           "transcriptEveryMs": 1000, "audioFrameMs": 20 }
   --keepalive <time>      keep-alive interval on every socket (default 5s; Zoom uses 10s)
+  --connect-timeout <t>   time the app has to connect and send CLIENT_READY_ACK (default 10s)
+  --close-timeout <t>     time the app has to close its sockets after rtms_stopped (default 5s)
   --validate-url          first send endpoint.url_validation and check the answer (needs --secret)
   --media-urls <list>     media URLs offered: all,audio,video,deskshare,transcript,chat (default: all of them)
   --port <n>              port for the simulator (default: any free port)
@@ -152,6 +154,8 @@ async function simulate(argv: string[], io: CliIo): Promise<number> {
       duration: { type: 'string', default: '10s' },
       script: { type: 'string' },
       keepalive: { type: 'string', default: '5s' },
+      'connect-timeout': { type: 'string', default: '10s' },
+      'close-timeout': { type: 'string', default: '5s' },
       'validate-url': { type: 'boolean', default: false },
       'media-urls': { type: 'string' },
       port: { type: 'string' },
@@ -199,6 +203,8 @@ async function simulate(argv: string[], io: CliIo): Promise<number> {
     product,
     script,
     keepAliveIntervalMs: parseDuration(values.keepalive),
+    connectTimeoutMs: parseDuration(values['connect-timeout']),
+    closeTimeoutMs: parseDuration(values['close-timeout']),
     validateUrl: values['validate-url'],
     ...(mediaUrls ? { mediaUrls } : {}),
     ...(port !== undefined ? { port } : {}),
@@ -289,7 +295,8 @@ function verify(argv: string[], io: CliIo): number {
   };
   if (values.json) io.stdout(`${JSON.stringify(out)}\n`);
   else {
-    io.stdout(result.ok ? 'VALID: the signature matches the raw body and the timestamp is fresh\n' : `INVALID (${out.code}): ${out.reason}\n`);
+    const fresh = values['no-time'] ? 'the timestamp was not checked (--no-time)' : 'the timestamp is fresh';
+    io.stdout(result.ok ? `VALID: the signature matches the raw body and ${fresh}\n` : `INVALID (${out.code}): ${out.reason}\n`);
     io.stdout(`  body: ${out.bodyBytes} bytes; timestamp age: ${out.timestampAgeSeconds ?? 'n/a'} s\n`);
     for (const h of hints) io.stdout(`  hint: ${h}\n`);
   }
@@ -320,7 +327,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     }
   } catch (err) {
     if (err instanceof UsageError || (err instanceof TypeError && (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))) {
-      io.stderr(`rtms-client: ${err.message}\nRun 'rtms-client ${command && !command.startsWith('-') ? `${command} ` : ''}--help' for usage.\n`);
+      const known = command === 'simulate' || command === 'verify-webhook';
+      io.stderr(`rtms-client: ${err.message}\nRun 'rtms-client ${known ? `${command} ` : ''}--help' for usage.\n`);
       return 2;
     }
     io.stderr(`rtms-client: ${err instanceof Error ? err.message : String(err)}\n`);

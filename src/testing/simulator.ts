@@ -150,6 +150,8 @@ interface Conn {
   audioDataOpt: number;
   handshaken: boolean;
   readonly outstanding: Set<number>;
+  /** The last keep-alive timestamps sent (bounded), to tell a late answer from a wrong one. */
+  readonly sentKeepAlives: number[];
   keepAliveTimer: ReturnType<typeof setInterval> | undefined;
   closedByServer: boolean;
   /** Frozen by `freeze()`: neither read nor written, and no longer counted as the stream's connection. */
@@ -803,6 +805,7 @@ export class RtmsSimulator {
       audioDataOpt: 1,
       handshaken: false,
       outstanding: new Set(),
+      sentKeepAlives: [],
       keepAliveTimer: undefined,
       closedByServer: false,
       frozen: false,
@@ -867,8 +870,11 @@ export class RtmsSimulator {
         const ts = msg['timestamp'];
         const s = conn.stream;
         if (typeof ts === 'number' && conn.outstanding.has(ts)) {
-          conn.outstanding.clear(); // answering the latest proves liveness
+          // This answer settles its request and any older one (answers may come late and in order).
+          for (const t of conn.outstanding) if (t <= ts) conn.outstanding.delete(t);
           if (s) s.record.keepAlive.answered++;
+        } else if (typeof ts === 'number' && conn.sentKeepAlives.includes(ts)) {
+          if (s) s.record.keepAlive.answered++; // a late answer to a request already settled by a newer one
         } else {
           if (s) s.record.keepAlive.wrongTimestamp++;
           this.#violate(conn, 'error', 'keepalive-echo', 'KEEP_ALIVE_RESP must echo the timestamp of a KEEP_ALIVE_REQ');
@@ -995,10 +1001,11 @@ export class RtmsSimulator {
     const err = (rule: string, message: string) => this.#violate(conn, 'error', rule, message);
 
     // Fields Zoom's docs require but its own seed samples omit: the stream still works; we warn.
-    if (msg['protocol_version'] === undefined) warn('protocol-version', 'handshake omits protocol_version (docs require 1)');
-    else if (msg['protocol_version'] !== 1) warn('protocol-version', `protocol_version ${String(msg['protocol_version'])} is not 1`);
-    if (msg['sequence'] === undefined) warn('sequence', 'handshake omits sequence (docs require a number)');
-    else if (typeof msg['sequence'] !== 'number' || !Number.isInteger(msg['sequence'])) warn('sequence', 'sequence is not an integer');
+    const label = isSignaling ? 'signaling handshake' : 'media handshake';
+    if (msg['protocol_version'] === undefined) warn('protocol-version', `${label} omits protocol_version (docs require 1)`);
+    else if (msg['protocol_version'] !== 1) warn('protocol-version', `${label}: protocol_version ${String(msg['protocol_version'])} is not 1`);
+    if (msg['sequence'] === undefined) warn('sequence', `${label} omits sequence (docs require a number)`);
+    else if (typeof msg['sequence'] !== 'number' || !Number.isInteger(msg['sequence'])) warn('sequence', `${label}: sequence is not an integer`);
 
     const spec = PRODUCTS[stream.product];
     const matching = spec.handshakeKeys.filter((k) => msg[k] === stream.productId);
@@ -1108,6 +1115,8 @@ export class RtmsSimulator {
       let ts = Date.now();
       while (conn.outstanding.has(ts)) ts++;
       conn.outstanding.add(ts);
+      conn.sentKeepAlives.push(ts);
+      if (conn.sentKeepAlives.length > 16) conn.sentKeepAlives.shift();
       if (s) s.record.keepAlive.sent++;
       this.#send(conn, { msg_type: MsgType.KEEP_ALIVE_REQ, timestamp: ts });
     }, interval);

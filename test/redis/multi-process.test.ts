@@ -101,6 +101,7 @@ describe.runIf(() => url !== undefined)('scale-out across processes', () => {
     const notOwner = instances.find((i) => i.name !== owner(stopMe.streamId))!;
     expect((await postWebhook(hook(notOwner), stopMe.webhook('stopped'))).status).toBe(200);
     await stopMe.socketsClosed(5_000);
+    await until(() => closed.some((c) => c.streamId === stopMe.streamId), 5_000, 'the stopped session reported closed');
 
     // Kill one instance mid-stream.
     // The victim is the instance holding the most streams right now.

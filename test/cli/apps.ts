@@ -1,0 +1,136 @@
+/**
+ * Apps for the CLI tests to drive: a correct one on RtmsClient, deliberately broken ones, and a fake CliIo.
+ * Everything listens on 127.0.0.1, port 0, and is closed when the test that made it finishes.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { onTestFinished } from 'vitest';
+import { WebSocket } from 'ws';
+import type { CliIo } from '../../src/cli/main.js';
+import { RtmsClient, generateSignature, type RtmsClientOptions } from '../../src/index.js';
+
+export const APP = {
+  clientId: 'cli-test-client-id',
+  clientSecret: 'cli-test-client-secret-DO-NOT-PRINT',
+  webhookSecretToken: 'cli-test-webhook-token-DO-NOT-PRINT',
+} as const;
+
+/** A CliIo that records what the command writes. */
+export function fakeIo(env: Record<string, string | undefined> = {}): CliIo & { out: () => string; err: () => string; all: () => string } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    stdout: (t) => void out.push(t),
+    stderr: (t) => void err.push(t),
+    env,
+    out: () => out.join(''),
+    err: () => err.join(''),
+    all: () => out.join('') + err.join(''),
+  };
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** Listens on 127.0.0.1:0; closed (with every connection) when the test finishes. Resolves with the webhook URL. */
+export async function listen(server: Server, path = '/webhook'): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  onTestFinished(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`;
+}
+
+export interface RtmsAppOptions {
+  /** Client options (credentials default to {@link APP}). */
+  client?: Partial<RtmsClientOptions>;
+  /** Answer every webhook with this status instead of the SDK's (after handling it). */
+  forceStatus?: number;
+}
+
+/** A node:http app on RtmsClient, as a user would write it. Records the transcripts it received. */
+export async function rtmsApp(options: RtmsAppOptions = {}): Promise<{ url: string; client: RtmsClient; transcripts: string[] }> {
+  const client = new RtmsClient({ ...APP, media: ['transcript'], ...options.client });
+  onTestFinished(() => client.close());
+  const transcripts: string[] = [];
+  client.on('session', (s) => s.on('transcript', (t) => transcripts.push(`${t.userName}: ${t.text}`)));
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    void readBody(req).then(async (body) => {
+      const answer = await client.handleWebhook({ headers: req.headers, body });
+      if (options.forceStatus !== undefined) res.writeHead(options.forceStatus, { 'content-type': 'text/plain' }).end('internal error');
+      else res.writeHead(answer.status, answer.headers).end(answer.body);
+    });
+  });
+  return { url: await listen(server), client, transcripts };
+}
+
+export interface RawAppOptions {
+  /** Send CLIENT_READY_ACK after the media handshake. Default true. */
+  readyAck?: boolean;
+  /** Added to the echoed keep-alive timestamp (non-zero: a wrong echo). Default 0. */
+  keepAliveSkew?: number;
+  /** Send protocol_version and sequence in the signaling handshake. Default true. */
+  fullHandshake?: boolean;
+  /** Client secret used to sign handshakes. Default {@link APP}'s. */
+  clientSecret?: string;
+}
+
+/**
+ * A hand-written RTMS app on raw `ws` (meetings only, transcripts on the `all` URL), with switchable faults. It
+ * closes its sockets on `meeting.rtms_stopped`.
+ */
+export async function rawApp(options: RawAppOptions = {}): Promise<{ url: string }> {
+  const sockets = new Set<WebSocket>();
+  onTestFinished(() => {
+    for (const ws of sockets) ws.terminate();
+  });
+  const secret = options.clientSecret ?? APP.clientSecret;
+  const connect = (meetingUuid: string, streamId: string, serverUrl: string) => {
+    const signature = generateSignature({ clientId: APP.clientId, clientSecret: secret, id: meetingUuid, streamId });
+    const signaling = new WebSocket(serverUrl);
+    sockets.add(signaling);
+    const answerKeepAlives = (ws: WebSocket, msg: Record<string, unknown>) => {
+      if (msg['msg_type'] === 12) ws.send(JSON.stringify({ msg_type: 13, timestamp: Number(msg['timestamp']) + (options.keepAliveSkew ?? 0) }));
+    };
+    signaling.on('error', () => undefined);
+    signaling.on('open', () => {
+      const full = options.fullHandshake ?? true;
+      signaling.send(JSON.stringify({ msg_type: 1, ...(full ? { protocol_version: 1, sequence: 0 } : {}), meeting_uuid: meetingUuid, rtms_stream_id: streamId, signature }));
+    });
+    signaling.on('message', (data) => {
+      const msg = JSON.parse(String(data)) as Record<string, unknown>;
+      answerKeepAlives(signaling, msg);
+      if (msg['msg_type'] !== 2 || msg['status_code'] !== 0) return;
+      const urls = (msg['media_server'] as { server_urls: Record<string, string> }).server_urls;
+      const media = new WebSocket(urls['all']!);
+      sockets.add(media);
+      media.on('error', () => undefined);
+      media.on('open', () =>
+        media.send(JSON.stringify({ msg_type: 3, protocol_version: 1, sequence: 0, meeting_uuid: meetingUuid, rtms_stream_id: streamId, signature, media_type: 8 })),
+      );
+      media.on('message', (d) => {
+        const m = JSON.parse(String(d)) as Record<string, unknown>;
+        answerKeepAlives(media, m);
+        if (m['msg_type'] === 4 && m['status_code'] === 0 && (options.readyAck ?? true)) {
+          signaling.send(JSON.stringify({ msg_type: 7, rtms_stream_id: streamId }));
+        }
+      });
+    });
+  };
+  const server = createServer((req, res) => {
+    void readBody(req).then((body) => {
+      const { event, payload } = JSON.parse(body.toString()) as { event: string; payload: Record<string, string> };
+      if (event === 'meeting.rtms_started') connect(payload['meeting_uuid']!, payload['rtms_stream_id']!, payload['server_urls']!);
+      if (event === 'meeting.rtms_stopped') for (const ws of sockets) ws.close(1000);
+      res.writeHead(200).end();
+    });
+  });
+  return { url: await listen(server) };
+}
