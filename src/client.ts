@@ -15,7 +15,8 @@ import { CLIENT_IDLE_TIMEOUT_MS } from './protocol/constants.js';
 import type { MediaKind } from './protocol/messages.js';
 import type { RtmsProduct } from './protocol/products.js';
 import { generateSignature } from './protocol/signature.js';
-import { DEFAULT_RECONNECT, RESTART_STOP_REASONS, RtmsSession, type MediaSocketMode, type ReconnectOptions, type ReconnectPolicy, type SessionContext, type StopOptions } from './session.js';
+import { DEFAULT_RECONNECT, RESTART_STOP_REASONS, type ReconnectOptions, type ReconnectPolicy } from './reconnect-policy.js';
+import { RtmsSession, type MediaSocketMode, type SessionContext, type StopOptions } from './session.js';
 import { wsSocketFactory, type SocketFactory } from './transport.js';
 import { pickServerUrl, type UrlPolicyOptions } from './url-policy.js';
 import {

@@ -14,8 +14,10 @@ export type {
   WebhookResponse,
 } from './client.js';
 export { RtmsSession, SESSION_TRANSITIONS } from './session.js';
-export { DEFAULT_EVENTS, DEFAULT_RECONNECT, RESTART_STOP_REASONS } from './session.js';
-export type { IterableEvent, MediaSocketMode, ReconnectOptions, ReconnectPolicy, StopOptions } from './session.js';
+export { DEFAULT_EVENTS } from './session.js';
+export type { IterableEvent, MediaSocketMode, StopOptions } from './session.js';
+export { DEFAULT_RECONNECT, RESTART_STOP_REASONS, backoffDelay } from './reconnect-policy.js';
+export type { ReconnectOptions, ReconnectPolicy } from './reconnect-policy.js';
 export { DEFAULT_HIGH_WATER_MARK } from './iterator.js';
 export type { BoundedIterator, IterateOptions, OverflowPolicy } from './iterator.js';
 export { LocalCoordinator } from './coordination.js';

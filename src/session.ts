@@ -68,7 +68,9 @@ import type {
   WireSignalingHandshakeResp,
   WireStreamStateUpdate,
 } from './protocol/messages.js';
+import { decodeBase64, eventTimestamp, readParticipants, readZccParticipant, str, uid } from './protocol/payloads.js';
 import { PRODUCTS } from './protocol/products.js';
+import { RESTART_STOP_REASONS, backoffDelay, type ReconnectPolicy } from './reconnect-policy.js';
 import type { SocketFactory } from './transport.js';
 import { checkUrl, type UrlPolicyOptions } from './url-policy.js';
 
@@ -107,45 +109,6 @@ export interface StopOptions {
   /** Aborting cuts the sockets at once; the promise still resolves. */
   signal?: AbortSignal;
 }
-
-/**
- * Automatic reconnection. Defaults follow Zoom's failover guide: backoff from 3 s doubling to 30 s (the first
- * retry is immediate), a 60 s window to restore signaling and 30 s to restore media (§7.1, §7.3).
- */
-export interface ReconnectOptions {
-  /** Attempts per outage before the session fails. Default 6. */
-  maxAttempts?: number;
-  /** Delay before the second attempt; doubles after each. Default 3 000 ms. */
-  baseDelayMs?: number;
-  /** Largest delay between attempts. Default 30 000 ms. */
-  maxDelayMs?: number;
-  /** Random spread applied to each delay, as a fraction (0.2 = ±20 %). Default 0.2. */
-  jitter?: number;
-  /** Time Zoom keeps a stream whose signaling dropped; no attempt starts after it. Default 60 000 ms. */
-  signalingWindowMs?: number;
-  /** Time Zoom keeps a media connection open for a reconnect; no media-only attempt starts after it. Default 30 000 ms. */
-  mediaWindowMs?: number;
-}
-
-/** Resolved reconnection policy: {@link ReconnectOptions} with every field set. */
-export type ReconnectPolicy = Readonly<Required<ReconnectOptions>>;
-
-/** Default reconnection policy. */
-export const DEFAULT_RECONNECT: ReconnectPolicy = Object.freeze({
-  maxAttempts: 6,
-  baseDelayMs: 3_000,
-  maxDelayMs: 30_000,
-  jitter: 0.2,
-  signalingWindowMs: 60_000,
-  mediaWindowMs: 30_000,
-});
-
-/**
- * Stop reasons after which Zoom's failover guide calls for a complete restart of the RTMS connection (D-FAIL,
- * §4.7, §7.3): 10–19 and 24. Details of that restart are not documented; we try one full reconnect cycle to the
- * stream's URLs and end the session if the server refuses.
- */
-export const RESTART_STOP_REASONS: ReadonlySet<number> = new Set([10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 24]);
 
 /** Everything a session gets from its client. Internal. */
 export interface SessionContext {
@@ -220,32 +183,6 @@ export const DEFAULT_EVENTS: Readonly<Record<StreamIdentity['product'], readonly
   contact_center: [],
 };
 
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' ? v : undefined;
-}
-
-function uid(v: unknown): UserId | undefined {
-  return typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)) ? v : undefined;
-}
-
-/** `participants: [{ user_id, user_name }]`, or a top-level `user_id`/`user_name` (RS-JS tolerates both, §3.8). */
-function readParticipants(ev: Readonly<Record<string, unknown>>): Participant[] {
-  const list = ev['participants'];
-  const out: Participant[] = [];
-  if (Array.isArray(list)) {
-    for (const p of list) {
-      if (typeof p !== 'object' || p === null) continue;
-      const o = p as Record<string, unknown>;
-      const id = uid(o['user_id']);
-      if (id !== undefined) out.push({ userId: id, userName: str(o['user_name']) });
-    }
-  } else {
-    const id = uid(ev['user_id']);
-    if (id !== undefined) out.push({ userId: id, userName: str(ev['user_name']) });
-  }
-  return out;
-}
-
 /** The `server_urls` keys that may hold each kind's URL (share/chat keys are undocumented, §3.2). */
 const URL_KEYS: Readonly<Record<MediaKind, readonly string[]>> = {
   audio: ['audio'],
@@ -258,22 +195,6 @@ const URL_KEYS: Readonly<Record<MediaKind, readonly string[]>> = {
 const NO_LISTENER_DEFAULT_FORMAT_AUDIO = audioFormat(undefined, undefined);
 const VIDEO_DEFAULTS = { fps: 5, resolution: MediaResolution.HD };
 const SHARE_DEFAULTS = { fps: 1, resolution: MediaResolution.FHD };
-
-/** Decoded length implied by a base64 string (padding and unpadded forms). */
-function base64Length(s: string): number {
-  const n = s.length;
-  const pad = n > 0 && s.charCodeAt(n - 1) === 61 ? (n > 1 && s.charCodeAt(n - 2) === 61 ? 2 : 1) : 0;
-  return Math.floor((n * 3) / 4) - pad;
-}
-
-/**
- * Decodes base64, or returns undefined when the string holds characters outside the alphabet (Node would skip
- * them silently and hand out corrupt bytes).
- */
-function decodeBase64(s: string): Buffer | undefined {
-  const buf = Buffer.from(s, 'base64');
-  return buf.length === base64Length(s) && s.length % 4 !== 1 ? buf : undefined;
-}
 
 /**
  * One RTMS stream. Created by {@link RtmsClient} from an `*.rtms_started` webhook; subscribe to its events in
@@ -786,8 +707,7 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
       this.#giveUp(r, `gave up after ${r.attempt} reconnect attempt(s)`);
       return;
     }
-    const exp = r.attempt === 0 ? 0 : Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (r.attempt - 1));
-    const delay = Math.max(0, Math.round(exp * (1 + policy.jitter * (2 * Math.random() - 1))));
+    const delay = backoffDelay(policy, r.attempt);
     if (now + delay > r.deadline) {
       this.#giveUp(r, `reconnect window of ${windowMs(r.scope)} ms is spent`);
       return;
@@ -983,27 +903,11 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
     const ev = msg.event;
     const zcc = this.#identity.product === 'contact_center';
     const table = zcc ? ZccEventType : EventType;
-    const ts = typeof ev.timestamp === 'number' ? ev.timestamp : typeof ev.event_ts === 'number' ? ev.event_ts : undefined;
+    const ts = eventTimestamp(ev);
     const name = nameOf(table, ev.event_type);
     this.#fire('event', { eventType: ev.event_type, name, timestamp: ts, body: ev });
     if (zcc) {
-      // ZCC bodies carry participant_info (ZCC-S misspells it paticipant_info: read both, §3.8).
-      const infoRaw = ev['participant_info'] ?? ev['paticipant_info'];
-      const info = typeof infoRaw === 'object' && infoRaw !== null ? (infoRaw as Record<string, unknown>) : undefined;
-      this.#fire('contactCenterEvent', {
-        eventType: ev.event_type,
-        name,
-        timestamp: ts,
-        participant: info && {
-          channelId: str(info['channel_id']),
-          participantMode: str(info['participant_mode']),
-          userId: str(info['user_id']) ?? (typeof info['user_id'] === 'number' ? String(info['user_id']) : undefined),
-          displayName: str(info['display_name']),
-          phoneNumber: str(info['phone_number']),
-          queueId: str(info['queue_id']),
-          queueName: str(info['queue_name']),
-        },
-      });
+      this.#fire('contactCenterEvent', { eventType: ev.event_type, name, timestamp: ts, participant: readZccParticipant(ev) });
       return;
     }
     switch (ev.event_type) {
