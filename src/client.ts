@@ -225,7 +225,7 @@ function num(v: unknown): number | undefined {
  *
  * ```ts
  * const client = new RtmsClient({ clientId, clientSecret, webhookSecretToken });
- * client.on('session', (session) => session.on('transcript', (t) => console.log(t.userName, t.text)));
+ * client.on('session', (session) => session.on('transcript', (t) => show(t.userName, t.text)));
  * const res = await client.handleWebhook({ headers: req.headers, body: rawBody });
  * ```
  *

@@ -201,8 +201,8 @@ const SHARE_DEFAULTS = { fps: 1, resolution: MediaResolution.FHD };
  * the client's `session` event or right after `handleWebhook` resolves.
  *
  * ```ts
- * session.on('transcript', (t) => console.log(t.userName, t.text));
- * session.on('state', (state, previous) => console.log(previous, '->', state));
+ * session.on('transcript', (t) => show(t.userName, t.text));
+ * session.on('state', (state, previous) => show(previous, '->', state));
  * const end = await session.closed(); // { state: 'stopped' | 'failed', cause, error? }
  * ```
  */
@@ -296,7 +296,7 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
    * overflow policy). Iterating counts as listening, so media is decoded for it.
    *
    * ```ts
-   * for await (const t of session.iterate('transcript')) console.log(t.text);
+   * for await (const t of session.iterate('transcript')) show(t.text);
    * ```
    */
   iterate<K extends IterableEvent>(event: K, options?: IterateOptions): BoundedIterator<RtmsSessionEvents[K][0]> {
@@ -476,7 +476,7 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
     return this.#finish('stopped', 'client_closed', { closeStream: options.closeStream ?? true, timeoutMs: options.timeoutMs, signal: options.signal });
   }
 
-  /** Secret-free description for `util.inspect` and `console.log`. */
+  /** Secret-free description for `util.inspect` (and so for printing the session). */
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return `RtmsSession { id: '${this.id}', product: '${this.product}', state: '${this.#state}' }`;
   }

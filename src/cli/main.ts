@@ -51,7 +51,7 @@ Options:
   --close-timeout <t>     time the app has to close its sockets after rtms_stopped (default 5s)
   --validate-url          first send endpoint.url_validation and check the answer (needs --secret)
   --media-urls <list>     media URLs offered: all,audio,video,deskshare,transcript,chat (default: all of them)
-  --port <n>              port for the simulator (default: any free port)
+  --port <n>              port for the simulator (default: a free port)
   --json                  print the report as JSON
   -h, --help              this help
 `;

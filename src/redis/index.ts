@@ -24,7 +24,7 @@
  * never reconnects (reconnect attempts check ownership first). All state changes are Lua scripts, so a claim
  * and its record are written atomically.
  *
- * The Redis client is an optional peer dependency: any node-redis (v4 or later) client works, or anything with
+ * The Redis client is an optional peer dependency. Every node-redis (v4 or later) client works, as does anything with
  * the same `eval` / `publish` / `subscribe` shape.
  */
 import { randomBytes } from 'node:crypto';
