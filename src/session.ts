@@ -286,6 +286,15 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
   get end(): SessionEnd | undefined {
     return this.#end;
   }
+  /** The audio format the media server accepted, once the media handshake carrying audio is done. */
+  get audioFormat(): AudioFormat | undefined {
+    for (const ch of this.#media) {
+      const tag = ch.tag as MediaTag | undefined;
+      if (tag?.audio) return tag.audio;
+    }
+    return undefined;
+  }
+
   /** Media kinds this session requested. */
   get mediaKinds(): readonly MediaKind[] {
     return this.#ctx.media.kinds;

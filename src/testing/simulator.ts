@@ -174,7 +174,7 @@ export interface SimulatedStreamEvents {
 export interface SimTranscript {
   /** Speaker id. Default 0. */
   userId?: number | string;
-  /** Speaker name. Default empty. */
+  /** Speaker name. Omitted from the frame when not given. */
   userName?: string;
   /** The utterance. */
   text: string;
@@ -432,7 +432,7 @@ export class SimulatedStream extends EventEmitter<SimulatedStreamEvents> {
     const now = Date.now();
     const content: Record<string, unknown> = {
       user_id: t.userId ?? 0,
-      user_name: t.userName ?? '',
+      ...(t.userName === undefined ? {} : { user_name: t.userName }),
       data: t.text,
       timestamp: t.timestamp ?? now,
       start_time: t.startTime ?? now - 1500,
@@ -469,7 +469,7 @@ export class SimulatedStream extends EventEmitter<SimulatedStreamEvents> {
     const data = Buffer.from(v.data.buffer, v.data.byteOffset, v.data.byteLength);
     return this.sendMedia(bit, msgType, {
       user_id: v.userId ?? 0,
-      user_name: v.userName ?? '',
+      ...(v.userName === undefined ? {} : { user_name: v.userName }),
       data: data.toString('base64'),
       length: data.length,
       timestamp: v.timestamp ?? Date.now(),

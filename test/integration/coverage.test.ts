@@ -115,3 +115,15 @@ describe('transcript parameters', () => {
     expect(await got).toBe(14);
   });
 });
+
+describe('session.audioFormat', () => {
+  it('is undefined before the media handshake and the accepted format after', async () => {
+    const r = await rig({ mediaParams: { audio: { sampleRate: 48000, channels: 2 } } });
+    const stream = r.sim.createStream();
+    const res = await r.client.handleWebhook(stream.webhook('started'));
+    expect(res.session!.audioFormat).toBeUndefined();
+    await stream.ready();
+    await until(() => res.session!.state === 'streaming');
+    expect(res.session!.audioFormat).toMatchObject({ codec: 'L16', sampleRate: 48000, channels: 2 });
+  });
+});
