@@ -19,7 +19,7 @@ export type { IterableEvent, MediaSocketMode, StopOptions } from './session.js';
 export { DEFAULT_RECONNECT, RESTART_STOP_REASONS, backoffDelay } from './reconnect-policy.js';
 export type { ReconnectOptions, ReconnectPolicy } from './reconnect-policy.js';
 export { DEFAULT_HIGH_WATER_MARK } from './iterator.js';
-export type { BoundedIterator, IterateOptions, OverflowPolicy } from './iterator.js';
+export type { BoundedIterator, IterateEventOptions, IterateOptions, OverflowPolicy } from './iterator.js';
 export { LocalCoordinator } from './coordination.js';
 export type { ControlMessage, CoordinatorHost, StreamCoordinator, StreamLease } from './coordination.js';
 export { RtmsError, statusName } from './errors.js';

@@ -28,6 +28,15 @@ export interface IterateOptions {
   signal?: AbortSignal;
 }
 
+/** Options of a session iterator over one event type. */
+export interface IterateEventOptions<T> extends IterateOptions {
+  /**
+   * Keeps only matching items, before they take buffer space: e.g. one speaker's audio
+   * (`{ filter: (a) => a.userId === id }`), so each speaker gets its own queue and drop policy.
+   */
+  filter?: (item: T) => boolean;
+}
+
 /** An async iterator over a session's events, with a bounded buffer. */
 export interface BoundedIterator<T> extends AsyncIterableIterator<T> {
   /** Items discarded by the overflow policy so far. */

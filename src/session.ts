@@ -13,7 +13,7 @@ import { EventEmitter } from 'eventemitter3';
 import { Channel, type ChannelHost, type ChannelLimits, type HandshakeResponse } from './channel.js';
 import type { Clock, TimerHandle } from './clock.js';
 import { RtmsError, describeError, statusName } from './errors.js';
-import { BoundedQueue, type BoundedIterator, type IterateOptions } from './iterator.js';
+import { BoundedQueue, type BoundedIterator, type IterateEventOptions } from './iterator.js';
 import type {
   AudioFormat,
   AudioFrame,
@@ -308,11 +308,12 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
    * for await (const t of session.iterate('transcript')) show(t.text);
    * ```
    */
-  iterate<K extends IterableEvent>(event: K, options?: IterateOptions): BoundedIterator<RtmsSessionEvents[K][0]> {
+  iterate<K extends IterableEvent>(event: K, options?: IterateEventOptions<RtmsSessionEvents[K][0]>): BoundedIterator<RtmsSessionEvents[K][0]> {
     type T = RtmsSessionEvents[K][0];
+    const filter = options?.filter;
     return new BoundedQueue<T>(
       (push) => {
-        const listener = push as (...args: RtmsSessionEvents[K]) => void;
+        const listener = (filter ? (item: T) => (filter(item) ? push(item) : undefined) : push) as (...args: RtmsSessionEvents[K]) => void;
         (this.on as (e: K, fn: (...args: RtmsSessionEvents[K]) => void) => this)(event, listener);
         return () => (this.off as (e: K, fn: (...args: RtmsSessionEvents[K]) => void) => this)(event, listener);
       },
@@ -322,27 +323,27 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
   }
 
   /** Transcripts as an async iterator; see {@link iterate}. */
-  transcripts(options?: IterateOptions): BoundedIterator<TranscriptEvent> {
+  transcripts(options?: IterateEventOptions<TranscriptEvent>): BoundedIterator<TranscriptEvent> {
     return this.iterate('transcript', options);
   }
 
   /** Audio frames as an async iterator; see {@link iterate}. */
-  audio(options?: IterateOptions): BoundedIterator<AudioFrame> {
+  audio(options?: IterateEventOptions<AudioFrame>): BoundedIterator<AudioFrame> {
     return this.iterate('audio', options);
   }
 
   /** Video frames as an async iterator; see {@link iterate}. */
-  video(options?: IterateOptions): BoundedIterator<VideoFrame> {
+  video(options?: IterateEventOptions<VideoFrame>): BoundedIterator<VideoFrame> {
     return this.iterate('video', options);
   }
 
   /** Screen-share frames as an async iterator; see {@link iterate}. */
-  share(options?: IterateOptions): BoundedIterator<VideoFrame> {
+  share(options?: IterateEventOptions<VideoFrame>): BoundedIterator<VideoFrame> {
     return this.iterate('share', options);
   }
 
   /** Chat messages as an async iterator; see {@link iterate}. */
-  chat(options?: IterateOptions): BoundedIterator<ChatMessage> {
+  chat(options?: IterateEventOptions<ChatMessage>): BoundedIterator<ChatMessage> {
     return this.iterate('chat', options);
   }
 

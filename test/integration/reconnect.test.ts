@@ -201,3 +201,32 @@ describe('slow consumers and shutdown', () => {
     expect(Date.now() - t0).toBeLessThan(1_000);
   });
 });
+
+describe('per-speaker iterators', () => {
+  it('a filter gives each speaker its own bounded queue', async () => {
+    const r = await rig({ mediaParams: { audio: { dataOption: 'multi' } } });
+    const stream = r.sim.createStream();
+    const res = await r.client.handleWebhook(stream.webhook('started'));
+    const session = res.session!;
+    const ada = session.audio({ filter: (a) => a.userId === 1, highWaterMark: 2 });
+    const grace = session.audio({ filter: (a) => a.userId === 2, highWaterMark: 10 });
+    await stream.ready();
+    await until(() => session.state === 'streaming');
+    for (let i = 0; i < 5; i++) {
+      stream.sendAudio({ data: Buffer.from([i]), userId: 1 });
+      stream.sendAudio({ data: Buffer.from([10 + i]), userId: 2 });
+    }
+    await until(() => grace.buffered === 5, 2_000, 'grace frames');
+    expect(ada.buffered).toBe(2);
+    expect(ada.dropped).toBe(3);
+    expect(grace.dropped).toBe(0);
+    await session.stop();
+    const bytes = async (it: AsyncIterable<{ data: Buffer }>) => {
+      const out: number[] = [];
+      for await (const a of it) out.push(a.data[0]!);
+      return out;
+    };
+    expect(await bytes(ada)).toEqual([3, 4]);
+    expect(await bytes(grace)).toEqual([10, 11, 12, 13, 14]);
+  });
+});
