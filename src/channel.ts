@@ -71,7 +71,7 @@ export interface ChannelStats {
 }
 
 /** One socket of a session. */
-export class Channel {
+export class Channel implements RtmsSocketHandlers {
   readonly kind: RtmsChannelKind;
   readonly label: string;
   readonly url: string;
@@ -89,7 +89,6 @@ export class Channel {
   private lastSocketError: Error | undefined;
   private resolveClosed!: () => void;
   private readonly closedPromise: Promise<void>;
-  private readonly handlers: RtmsSocketHandlers;
   private readonly handshakeResponseType: number;
 
   constructor(
@@ -106,16 +105,6 @@ export class Channel {
     this.watchdog = new IdleWatchdog(config.clock, config.limits.idleTimeoutMs, (idle) =>
       this.fail(new RtmsError('RTMS_IDLE_TIMEOUT', `${this.label}: nothing received for ${idle} ms`, this.details())),
     );
-    this.handlers = {
-      onOpen: () => this.handleOpen(),
-      onText: (data) => this.handleText(data),
-      onBinary: (n) => this.handleBinary(n),
-      onClose: (code, reason) => this.handleClose(code, reason),
-      onError: (err) => {
-        this.lastSocketError = err;
-        config.logger.debug(`${this.label}: socket error: ${describeError(err)}`, { streamId: config.streamId });
-      },
-    };
   }
 
   /** Current state. */
@@ -132,7 +121,8 @@ export class Channel {
       this.phaseTimer = undefined;
       this.fail(new RtmsError('RTMS_CONNECT_TIMEOUT', `${this.label}: not connected within ${limits.connectTimeoutMs} ms`, this.details()));
     }, limits.connectTimeoutMs);
-    this.socket = this.config.socketFactory(this.url, this.handlers, {
+    // The channel is its socket's handler object: no per-channel closures.
+    this.socket = this.config.socketFactory(this.url, this, {
       maxPayload: limits.maxPayloadBytes,
       connectTimeoutMs: limits.connectTimeoutMs,
     });
@@ -181,7 +171,8 @@ export class Channel {
     return { channel: this.kind, streamId: this.config.streamId, ...extra };
   }
 
-  private handleOpen(): void {
+  /** @internal Socket callback. */
+  onOpen(): void {
     if (this._state !== 'connecting') return;
     this.clearPhaseTimer();
     this._state = 'handshaking';
@@ -193,7 +184,8 @@ export class Channel {
     this.send(this.config.handshake(this.nextSequence()));
   }
 
-  private handleText(data: string): void {
+  /** @internal Socket callback: one text frame. */
+  onText(data: string): void {
     const state = this._state;
     if (state === 'closing' || state === 'closed') return;
     this.stats.framesReceived++;
@@ -234,7 +226,8 @@ export class Channel {
     this.host.onReady(this, resp);
   }
 
-  private handleBinary(byteLength: number): void {
+  /** @internal Socket callback: one binary frame. */
+  onBinary(byteLength: number): void {
     if (this._state === 'closing' || this._state === 'closed') return;
     this.stats.framesReceived++;
     this.stats.frameErrors++;
@@ -242,7 +235,14 @@ export class Channel {
     this.host.onFrameError(this, new RtmsError('RTMS_FRAME_INVALID', `${this.label}: unexpected binary frame (${byteLength} bytes); protocol V1 sends JSON text`, this.details()));
   }
 
-  private handleClose(code: number, reason: string): void {
+  /** @internal Socket callback: a socket error (`onClose` follows). */
+  onError(err: Error): void {
+    this.lastSocketError = err;
+    this.config.logger.debug(`${this.label}: socket error: ${describeError(err)}`, { streamId: this.config.streamId });
+  }
+
+  /** @internal Socket callback: the socket closed. */
+  onClose(code: number, reason: string): void {
     if (this._state === 'closed') return; // already released (destroy, or a close that timed out)
     const wasClosing = this._state === 'closing';
     const neverOpened = this._state === 'connecting';
