@@ -986,8 +986,18 @@ export class RtmsSimulator {
     const respType = isSignaling ? MsgType.SIGNALING_HAND_SHAKE_RESP : MsgType.DATA_HAND_SHAKE_RESP;
     const streamId = msg['rtms_stream_id'];
     const stream = typeof streamId === 'string' ? this.#streams.get(streamId) : undefined;
+    // Both handshake responses echo the request's sequence and carry a status (§3.2, §3.4).
+    const answer = (code: number, reason: string, extra: Record<string, unknown> = {}) =>
+      this.#send(conn, {
+        msg_type: respType,
+        protocol_version: 1,
+        sequence: typeof msg['sequence'] === 'number' ? msg['sequence'] : 0,
+        status_code: code,
+        reason,
+        ...extra,
+      });
     const refuse = (code: number, reason: string) => {
-      this.#send(conn, { msg_type: respType, protocol_version: 1, sequence: msg['sequence'] ?? 0, status_code: code, reason });
+      answer(code, reason);
       this.closeConn(conn, 1000);
     };
     if (!stream) {
@@ -1041,14 +1051,7 @@ export class RtmsSimulator {
       const offered = this.#options.mediaUrls ?? MEDIA_ENDPOINTS;
       const urls: Record<string, string> = {};
       for (const k of offered) urls[k] = `${this.#baseUrl}/rtms/media/${k}`;
-      this.#send(conn, {
-        msg_type: MsgType.SIGNALING_HAND_SHAKE_RESP,
-        protocol_version: 1,
-        sequence: typeof msg['sequence'] === 'number' ? msg['sequence'] : 0,
-        status_code: StatusCode.STATUS_OK,
-        reason: '',
-        media_server: { server_urls: urls },
-      });
+      answer(StatusCode.STATUS_OK, '', { media_server: { server_urls: urls } });
     } else {
       const mediaType = msg['media_type'];
       if (typeof mediaType !== 'number' || !Number.isInteger(mediaType) || mediaType <= 0 || (mediaType & ~VALID_MEDIA_BITS) !== 0) {
@@ -1085,15 +1088,7 @@ export class RtmsSimulator {
       const dataOpt = typeof audioParams === 'object' && audioParams !== null ? (audioParams as Record<string, unknown>)['data_opt'] : undefined;
       conn.audioDataOpt = typeof dataOpt === 'number' ? dataOpt : 1;
       (stream.record as { mediaConnections: number }).mediaConnections++;
-      this.#send(conn, {
-        msg_type: MsgType.DATA_HAND_SHAKE_RESP,
-        protocol_version: 1,
-        sequence: typeof msg['sequence'] === 'number' ? msg['sequence'] : 0,
-        status_code: StatusCode.STATUS_OK,
-        reason: '',
-        payload_encrypted: false,
-        media_params: (params as Record<string, unknown> | undefined) ?? {},
-      });
+      answer(StatusCode.STATUS_OK, '', { payload_encrypted: false, media_params: (params as Record<string, unknown> | undefined) ?? {} });
     }
     this.#startKeepAlive(conn);
   }
