@@ -24,17 +24,41 @@ export interface StreamLease {
   readonly serverUrls: string;
 }
 
-/** A control webhook for a stream, delivered to the instance that owns it. */
-export type ControlMessage =
+/** `*.rtms_stopped`, routed to the owner. */
+export interface StoppedControl {
+  /** Discriminant. */
+  readonly type: 'stopped';
+  /** The stream. */
+  readonly streamId: string;
+  /** The webhook's `stop_reason`. */
+  readonly stopReason: number | undefined;
   /**
-   * `*.rtms_stopped`. `final` is false for the stop reasons after which the owner tries a restart (10–19, 24);
-   * a final stop lets the coordinator forget the stream at once.
+   * False for the stop reasons after which the owner tries a restart (10–19, 24); a final stop lets the
+   * coordinator forget the stream at once. Default true.
    */
-  | { readonly type: 'stopped'; readonly streamId: string; readonly stopReason: number | undefined; readonly final?: boolean }
-  /** `*.rtms_interrupted`. */
-  | { readonly type: 'interrupted'; readonly streamId: string }
-  /** A repeated `*.rtms_started`: a retry (same URLs) or a server failover (new URLs). */
-  | { readonly type: 'started'; readonly streamId: string; readonly serverUrls: string };
+  readonly final?: boolean;
+}
+
+/** `*.rtms_interrupted`, routed to the owner. */
+export interface InterruptedControl {
+  /** Discriminant. */
+  readonly type: 'interrupted';
+  /** The stream. */
+  readonly streamId: string;
+}
+
+/** A repeated `*.rtms_started` (a retry with the same URLs, or a server failover with new ones), routed to the owner. */
+export interface StartedControl {
+  /** Discriminant. */
+  readonly type: 'started';
+  /** The stream. */
+  readonly streamId: string;
+  /** The webhook's `server_urls`. */
+  readonly serverUrls: string;
+}
+
+/** A control webhook for a stream, delivered to the instance that owns it. */
+export type ControlMessage = StoppedControl | InterruptedControl | StartedControl;
 
 /** The client's side of a coordinator: what the coordinator calls back. */
 export interface CoordinatorHost {

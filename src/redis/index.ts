@@ -179,6 +179,11 @@ export class RedisCoordinator implements StreamCoordinator {
   #scanning = false;
   #closed = false;
 
+  /**
+   * Checks the options; connects nothing (the client's constructor calls {@link attach}).
+   *
+   * @throws TypeError for a missing client or subscriber, or inconsistent timings.
+   */
   constructor(options: RedisCoordinatorOptions) {
     if (typeof options?.client?.eval !== 'function') throw new TypeError('RedisCoordinator needs a connected client with eval()');
     if (typeof options.subscriber?.subscribe !== 'function') throw new TypeError('RedisCoordinator needs a subscriber connection (client.duplicate())');

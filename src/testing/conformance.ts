@@ -51,6 +51,16 @@ export interface ConformanceCheck {
   readonly message: string;
 }
 
+/** The simulated stream a conformance run used. */
+export interface ConformanceStream {
+  /** Its product. */
+  readonly product: RtmsProduct;
+  /** Its `rtms_stream_id`. */
+  readonly streamId: string;
+  /** Its meeting UUID, webinar UUID, session id or engagement id. */
+  readonly productId: string;
+}
+
 /** The outcome of {@link runConformance}. */
 export interface ConformanceReport {
   /** True when no check failed (warnings allowed). */
@@ -62,7 +72,7 @@ export interface ConformanceReport {
   /** The simulator's record of the stream. */
   readonly record: StreamRecord;
   /** The stream's ids. */
-  readonly stream: { readonly product: RtmsProduct; readonly streamId: string; readonly productId: string };
+  readonly stream: ConformanceStream;
   /** Wall time of the run in ms. */
   readonly durationMs: number;
 }

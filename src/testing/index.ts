@@ -23,4 +23,4 @@ export type {
 export { buildUrlValidationWebhook, buildWebhook, postWebhook } from './webhooks.js';
 export type { BuildWebhookOptions, PostedWebhook, SignedWebhook } from './webhooks.js';
 export { runConformance } from './conformance.js';
-export type { ConformanceCheck, ConformanceOptions, ConformanceReport } from './conformance.js';
+export type { ConformanceCheck, ConformanceOptions, ConformanceReport, ConformanceStream } from './conformance.js';
