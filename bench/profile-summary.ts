@@ -5,7 +5,7 @@
  *
  *   BENCH_ONLY=sdk BENCH_N=1000 BENCH_SEARCH=0 BENCH_WINDOW_MS=10000 BENCH_PROFILE_WINDOWS=/tmp/prof/windows.json \
  *     node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/throughput.ts
- *   npx tsx bench/profile-summary.ts /tmp/prof [/tmp/prof/windows.json] [realtime|throughput|all] [top] [sdk|baseline]
+ *   npx tsx bench/profile-summary.ts /tmp/prof [/tmp/prof/windows.json] [realtime|throughput|all] [top] [sdk|baseline|raw]
  *
  * The first argument is a .cpuprofile file or a directory: --cpu-prof writes one profile per thread, and the one
  * busiest inside the windows (the main thread) is used. Functions of the bench's esbuild bundle of src/ are mapped
@@ -51,7 +51,7 @@ export interface SummaryOptions {
   windowsFile?: string | undefined;
   mode?: 'realtime' | 'throughput' | 'all';
   top?: number;
-  kind?: 'sdk' | 'baseline';
+  kind?: 'sdk' | 'baseline' | 'raw';
 }
 
 /** Markdown tables: top functions by self time, then self time per file. */
@@ -166,7 +166,7 @@ export function summarize(opts: SummaryOptions): string {
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const [target, windowsFile, mode = 'realtime', top = '25', kind = 'sdk'] = process.argv.slice(2);
   if (!target) {
-    console.error('usage: tsx bench/profile-summary.ts <file.cpuprofile|dir> [windows.json] [realtime|throughput|all] [top] [sdk|baseline]');
+    console.error('usage: tsx bench/profile-summary.ts <file.cpuprofile|dir> [windows.json] [realtime|throughput|all] [top] [sdk|baseline|raw]');
     process.exit(1);
   }
   console.log(summarize({ target, windowsFile: windowsFile || undefined, mode: mode as SummaryOptions['mode'], top: Number(top), kind: kind as SummaryOptions['kind'] }));

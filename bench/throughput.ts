@@ -87,15 +87,26 @@ const NS = (env['BENCH_N'] ?? (SHORT ? '1,50' : '1,100,500,1000,2000'))
   .map((s) => Number(s.trim()))
   .filter((n) => Number.isInteger(n) && n > 0);
 const WARM_MS = SHORT ? 500 : 1_000;
-const WINDOW_MS = Number(env['BENCH_WINDOW_MS'] ?? (SHORT ? 2_000 : 4_000));
+/** Measurements per client and N, in alternating order (baseline, sdk, sdk, baseline, ...); figures are pooled. */
+const REPS = Math.max(1, Math.floor(Number(env['BENCH_REPS'] ?? (SHORT ? 1 : 2))) || 1);
+const WINDOW_MS = Number(env['BENCH_WINDOW_MS'] ?? (SHORT ? 2_000 : 3_000));
 const SEARCH_WINDOW_MS = SHORT ? 1_500 : 3_000;
 const DRAIN_MS = 3_000;
 const TP_FRAMES = Number(env['BENCH_TP_FRAMES'] ?? (SHORT ? 200 : 300));
 /** Small N would finish throughput mode in a few ms: each session then gets enough frames for this total. */
 const TP_MIN_TOTAL = Number(env['BENCH_TP_MIN_TOTAL'] ?? (SHORT ? 10_000 : 30_000));
 const tpFramesFor = (n: number) => (TP_FRAMES > 0 ? Math.max(TP_FRAMES, Math.ceil(TP_MIN_TOTAL / n)) : 0);
-const ONLY = env['BENCH_ONLY'];
-const KINDS: readonly Kind[] = ONLY === 'sdk' ? ['sdk'] : ONLY === 'baseline' ? ['baseline'] : ['baseline', 'sdk'];
+const ALL_KINDS: readonly Kind[] = ['baseline', 'sdk', 'raw'];
+/** BENCH_CLIENTS=baseline,sdk,raw (BENCH_ONLY=<one> is the older spelling). */
+const KINDS: readonly Kind[] = (() => {
+  const wanted = (env['BENCH_CLIENTS'] ?? env['BENCH_ONLY'] ?? 'baseline,sdk').split(',').map((k) => k.trim());
+  const bad = wanted.filter((k) => !(ALL_KINDS as readonly string[]).includes(k));
+  if (bad.length > 0) {
+    process.stderr.write(`bench: unknown client ${bad.join(', ')} in BENCH_CLIENTS (known: ${ALL_KINDS.join(', ')})\n`);
+    process.exit(2);
+  }
+  return ALL_KINDS.filter((k) => wanted.includes(k));
+})();
 const SEARCH = env['BENCH_SEARCH'] !== '0' && KINDS.includes('sdk');
 const BUDGET_MS = Number(env['BENCH_BUDGET_S'] ?? (SHORT ? 45 : 200)) * 1_000;
 const PROFILE_WINDOWS = env['BENCH_PROFILE_WINDOWS'];
@@ -110,7 +121,11 @@ const SIM_LAG_LIMIT_MS = 20;
 
 const CREDS = { clientId: 'bench-client-id', clientSecret: 'bench-client-secret', webhookSecretToken: 'bench-webhook-token' };
 
-type Kind = 'baseline' | 'sdk';
+/**
+ * `baseline`: bare `ws`. `sdk`: the SDK as an app uses it (`audio` + `transcript` listeners, payloads decoded).
+ * `raw`: the SDK with a `rawMedia` listener instead of `audio` (payloads left as base64, nothing decoded).
+ */
+type Kind = 'baseline' | 'sdk' | 'raw';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -326,14 +341,15 @@ interface Runner {
   refused: number;
 }
 
-function sdkRunner(): Runner {
+function sdkRunner(raw: boolean): Runner {
   const client = new RtmsClient({ ...CREDS });
   const r: Runner = {
     errors: 0,
     refused: 0,
     async connect(webhooks) {
       client.on('session', (session) => {
-        session.on('audio', (frame) => deliver(frame.timestamp ?? 0, frame.data.length));
+        if (raw) session.on('rawMedia', (frame) => deliver(frame.timestamp ?? 0, frame.base64.length));
+        else session.on('audio', (frame) => deliver(frame.timestamp ?? 0, frame.data.length));
         session.on('transcript', (t) => deliver(t.timestamp ?? 0, 0));
         session.on('error', () => r.errors++);
       });
@@ -467,6 +483,10 @@ interface RunResult {
     simCpuShare: number;
   };
   tp?: { frames: number; fps: number; cpuPerFrameUs: number; mainPerFrameUs: number; elu: number; p50: number; p99: number; max: number; lost: number; simSendMs: number; othersShare: number };
+  /** Latency samples of the window (ms), kept until the repetitions are pooled. */
+  samples?: { rt: Float64Array; tp: Float64Array };
+  /** CPU µs/frame of each repetition (real-time, throughput), to show the spread. */
+  reps: { rtCpu: number[]; tpCpu: number[] };
 }
 
 interface Snap {
@@ -496,6 +516,75 @@ function percentiles(arr: Float64Array, n: number): { p50: number; p99: number; 
   return { p50: q(0.5), p99: q(0.99), max: s[n - 1]! };
 }
 
+const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
+
+function pooled(parts: readonly (Float64Array | undefined)[]): { p50: number; p99: number; max: number } {
+  const all = new Float64Array(sum(parts.map((p) => p?.length ?? 0)));
+  let at = 0;
+  for (const p of parts) {
+    if (!p) continue;
+    all.set(p, at);
+    at += p.length;
+  }
+  return percentiles(all, all.length);
+}
+
+/**
+ * One client's repetitions at one N as one row: rates and per-frame costs are means of the repetitions (equal
+ * windows), counts are sums, latency percentiles are taken over the pooled samples, and the noise indicators
+ * (other processes, simulator lag) keep the worst repetition.
+ */
+function combine(runs: readonly RunResult[]): RunResult {
+  const first = runs[0]!;
+  if (runs.length === 1) return { ...first, samples: undefined };
+  const rt = (k: keyof RunResult['rt']) => runs.map((r) => r.rt[k]);
+  const out: RunResult = {
+    kind: first.kind,
+    n: first.n,
+    ready: Math.min(...runs.map((r) => r.ready)),
+    connectMs: mean(runs.map((r) => r.connectMs)),
+    errors: sum(runs.map((r) => r.errors)),
+    violations: sum(runs.map((r) => r.violations)),
+    rt: {
+      fps: mean(rt('fps')),
+      cpuPerFrameUs: mean(rt('cpuPerFrameUs')),
+      mainPerFrameUs: mean(rt('mainPerFrameUs')),
+      elu: mean(rt('elu')),
+      kernelShare: mean(rt('kernelShare')),
+      othersShare: Math.max(...rt('othersShare')),
+      ...pooled(runs.map((r) => r.samples?.rt)),
+      heapPerSessionKiB: mean(rt('heapPerSessionKiB')),
+      rssPerSessionKiB: mean(rt('rssPerSessionKiB')),
+      sent: sum(rt('sent')),
+      delivered: sum(rt('delivered')),
+      lost: sum(rt('lost')),
+      simLagP99: Math.max(...rt('simLagP99')),
+      simLagMax: Math.max(...rt('simLagMax')),
+      simBehind: sum(rt('simBehind')),
+      simCpuPerFrameUs: mean(rt('simCpuPerFrameUs')),
+      simCpuShare: mean(rt('simCpuShare')),
+    },
+    reps: { rtCpu: runs.flatMap((r) => r.reps.rtCpu), tpCpu: runs.flatMap((r) => r.reps.tpCpu) },
+  };
+  const tps = runs.map((r) => r.tp).filter((t): t is NonNullable<RunResult['tp']> => t !== undefined);
+  if (tps.length === runs.length) {
+    const tp = (k: keyof NonNullable<RunResult['tp']>) => tps.map((t) => t[k]);
+    out.tp = {
+      frames: sum(tp('frames')),
+      fps: mean(tp('fps')),
+      cpuPerFrameUs: mean(tp('cpuPerFrameUs')),
+      mainPerFrameUs: mean(tp('mainPerFrameUs')),
+      elu: mean(tp('elu')),
+      ...pooled(runs.map((r) => r.samples?.tp)),
+      lost: sum(tp('lost')),
+      simSendMs: mean(tp('simSendMs')),
+      othersShare: Math.max(...tp('othersShare')),
+    };
+  }
+  return out;
+}
+
 async function waitUntil(pred: () => boolean, timeoutMs: number): Promise<boolean> {
   const end = Date.now() + timeoutMs;
   while (!pred()) {
@@ -515,7 +604,7 @@ async function run(sim: Sim, kind: Kind, n: number, opts: { windowMs: number; tp
   gc();
   const mem0 = process.memoryUsage();
   const { webhooks } = await sim.req<{ webhooks: WebhookRequest[] }>({ type: 'setup', n });
-  const runner = kind === 'sdk' ? sdkRunner() : baselineRunner();
+  const runner = kind === 'baseline' ? baselineRunner() : sdkRunner(kind === 'raw');
   const tc = now();
   await runner.connect(webhooks);
   const rd = await sim.req<{ ready: number; violations: number }>({ type: 'waitReady', timeoutMs: 30_000 + n * 10 });
@@ -525,7 +614,7 @@ async function run(sim: Sim, kind: Kind, n: number, opts: { windowMs: number; tp
   // (same sessions, still streaming), within BENCH_WINDOW_RETRIES; the quietest window is kept.
   await sim.req({ type: 'rtStart' });
   await sleep(WARM_MS);
-  let best: { w: Window; lat: { p50: number; p99: number; max: number }; othersShare: number; p0: number; p1: number } | undefined;
+  let best: { w: Window; lat: { p50: number; p99: number; max: number }; samples: Float64Array; othersShare: number; p0: number; p1: number } | undefined;
   for (let attempt = 0; ; attempt++) {
     const rt0 = phase.rt;
     phase.latN = 0;
@@ -543,12 +632,16 @@ async function run(sim: Sim, kind: Kind, n: number, opts: { windowMs: number; tp
     const w = windowOf(a, b, phase.rt - rt0);
     // Busy time of the whole machine not spent by this process or the simulator, as a share of all its CPUs.
     const othersShare = Math.max(0, (m1.busy - m0.busy - w.cpuUs - (sim1.cpuUs - sim0.cpuUs)) / (m1.total - m0.total));
-    if (!best || othersShare < best.othersShare) best = { w, lat: percentiles(phase.lat, phase.latN), othersShare, p0, p1 };
+    if (!best || othersShare < best.othersShare) {
+      const samples = phase.lat.slice(0, phase.latN);
+      best = { w, lat: percentiles(samples, samples.length), samples, othersShare, p0, p1 };
+    }
     if (best.othersShare <= 0.15 || windowRetries <= 0) break;
     windowRetries--;
     log(`  (${kind} N=${n}: other processes used ${f(othersShare * 100, 0)} % of the machine during the window; measuring again)`);
   }
   const { w, lat } = best;
+  const rtSamples = best.samples;
   profileWindows.push({ kind, n, mode: 'realtime', startUs: best.p0, endUs: best.p1 });
   gc();
   gc();
@@ -558,6 +651,7 @@ async function run(sim: Sim, kind: Kind, n: number, opts: { windowMs: number; tp
   const result: RunResult = {
     kind,
     n,
+    reps: { rtCpu: [w.cpuUs / w.frames], tpCpu: [] },
     ready: rd.ready,
     connectMs,
     errors: runner.errors + runner.refused,
@@ -612,7 +706,9 @@ async function run(sim: Sim, kind: Kind, n: number, opts: { windowMs: number; tp
       simSendMs: sent.sendMs,
       othersShare: Math.max(0, (m1.busy - m0.busy - tw.cpuUs - (simCpu1.cpuUs - simCpu0.cpuUs)) / (m1.total - m0.total)),
     };
+    result.reps.tpCpu.push(result.tp.cpuPerFrameUs);
   }
+  result.samples = { rt: rtSamples, tp: phase.tpLat.slice(0, phase.tpLatN) };
 
   await runner.close();
   await sim.req({ type: 'teardown' });
@@ -645,7 +741,7 @@ function rtRow(r: RunResult): string {
 function rtRatio(s: RunResult, b: RunResult): string {
   const x = s.rt;
   const y = b.rt;
-  return pad([String(s.n), 'sdk/base', ratio(x.fps, y.fps), ratio(x.cpuPerFrameUs, y.cpuPerFrameUs), ratio(x.mainPerFrameUs, y.mainPerFrameUs), ratio(x.elu, y.elu), ratio(x.p50, y.p50), ratio(x.p99, y.p99), ratio(x.max, y.max), ratio(x.heapPerSessionKiB, y.heapPerSessionKiB), ratio(x.rssPerSessionKiB, y.rssPerSessionKiB), `${x.lost - y.lost >= 0 ? '+' : ''}${x.lost - y.lost}`], RT_W);
+  return pad([String(s.n), `${s.kind}/base`, ratio(x.fps, y.fps), ratio(x.cpuPerFrameUs, y.cpuPerFrameUs), ratio(x.mainPerFrameUs, y.mainPerFrameUs), ratio(x.elu, y.elu), ratio(x.p50, y.p50), ratio(x.p99, y.p99), ratio(x.max, y.max), ratio(x.heapPerSessionKiB, y.heapPerSessionKiB), ratio(x.rssPerSessionKiB, y.rssPerSessionKiB), `${x.lost - y.lost >= 0 ? '+' : ''}${x.lost - y.lost}`], RT_W);
 }
 
 function tpRow(r: RunResult): string {
@@ -656,11 +752,13 @@ function tpRow(r: RunResult): string {
 function tpRatio(s: RunResult, b: RunResult): string {
   const x = s.tp!;
   const y = b.tp!;
-  return pad([String(s.n), 'sdk/base', ratio(x.fps, y.fps), ratio(x.cpuPerFrameUs, y.cpuPerFrameUs), ratio(x.mainPerFrameUs, y.mainPerFrameUs), ratio(x.elu, y.elu), ratio(x.p50, y.p50), ratio(x.p99, y.p99), ratio(x.max, y.max), '', `${x.lost - y.lost >= 0 ? '+' : ''}${x.lost - y.lost}`], TP_W);
+  return pad([String(s.n), `${s.kind}/base`, ratio(x.fps, y.fps), ratio(x.cpuPerFrameUs, y.cpuPerFrameUs), ratio(x.mainPerFrameUs, y.mainPerFrameUs), ratio(x.elu, y.elu), ratio(x.p50, y.p50), ratio(x.p99, y.p99), ratio(x.max, y.max), '', `${x.lost - y.lost >= 0 ? '+' : ''}${x.lost - y.lost}`], TP_W);
 }
 
 function note(r: RunResult): string {
-  return `  ${r.kind} N=${r.n}: ready ${r.ready}/${r.n} in ${f(r.connectMs / 1000, 2)} s, errors ${r.errors}, other processes used ${f(r.rt.othersShare * 100, 0)} % of the machine, kernel share of our CPU ${f(r.rt.kernelShare * 100, 0)} %, sim violations ${r.violations}, sim send lag p99 ${f(r.rt.simLagP99, 2)} ms / max ${f(r.rt.simLagMax, 1)} ms, sim CPU ${f(r.rt.simCpuPerFrameUs, 1)} µs/frame (${f(r.rt.simCpuShare * 100, 0)} % of a core)${r.rt.simBehind > 0 ? `, SIMULATOR FELL BEHIND: ${r.rt.simBehind} frames never sent` : ''}, rt sent ${r.rt.sent} delivered ${r.rt.delivered}${r.tp ? `; throughput mode: sim write ${f(r.tp.simSendMs / 1000, 2)} s, other processes used ${f(r.tp.othersShare * 100, 0)} % of the machine` : ''}`;
+  const spread = (xs: number[]) => (xs.length > 1 ? ` [${xs.map((x) => f(x, 2)).join(', ')}]` : '');
+  const reps = r.reps.rtCpu.length > 1 ? `${r.reps.rtCpu.length} repetitions, CPU µs/frame real-time${spread(r.reps.rtCpu)}${r.reps.tpCpu.length > 1 ? ` throughput${spread(r.reps.tpCpu)}` : ''}; ` : '';
+  return `  ${r.kind} N=${r.n}: ${reps}ready ${r.ready}/${r.n} in ${f(r.connectMs / 1000, 2)} s, errors ${r.errors}, other processes used ${f(r.rt.othersShare * 100, 0)} % of the machine, kernel share of our CPU ${f(r.rt.kernelShare * 100, 0)} %, sim violations ${r.violations}, sim send lag p99 ${f(r.rt.simLagP99, 2)} ms / max ${f(r.rt.simLagMax, 1)} ms, sim CPU ${f(r.rt.simCpuPerFrameUs, 1)} µs/frame (${f(r.rt.simCpuShare * 100, 0)} % of a core)${r.rt.simBehind > 0 ? `, SIMULATOR FELL BEHIND: ${r.rt.simBehind} frames never sent` : ''}, rt sent ${r.rt.sent} delivered ${r.rt.delivered}${r.tp ? `; throughput mode: sim write ${f(r.tp.simSendMs / 1000, 2)} s, other processes used ${f(r.tp.othersShare * 100, 0)} % of the machine` : ''}`;
 }
 
 function simLimited(r: RunResult): boolean {
@@ -689,12 +787,46 @@ function ratios(s: RunResult | undefined, b: RunResult | undefined): Record<stri
   return out;
 }
 
+interface Linearity {
+  from: number;
+  to: number;
+  clients: Record<string, { cpuFrom: number; cpuTo: number; cpuRatio: number; heapFrom: number; heapTo: number; heapRatio: number; marginalHeapKiB: number }>;
+}
+
+/**
+ * How per-frame CPU and per-session heap change from N = 100 (or the smallest N ≥ 50) to N = 1000 (or the largest
+ * N). "Heap per added session" is (heap(to) − heap(from)) ÷ (to − from): the per-session figure without the fixed
+ * cost of the first sessions, which weighs more at small N.
+ */
+function linearityOf(rs: ReadonlyMap<number, Partial<Record<Kind, RunResult>>>): Linearity | undefined {
+  const ns = [...rs.keys()].sort((a, b) => a - b);
+  const from = ns.includes(100) ? 100 : ns.find((n) => n >= 50);
+  const to = ns.includes(1000) ? 1000 : ns[ns.length - 1];
+  if (from === undefined || to === undefined || to <= from) return undefined;
+  const clients: Linearity['clients'] = {};
+  for (const kind of KINDS) {
+    const a = rs.get(from)?.[kind];
+    const b = rs.get(to)?.[kind];
+    if (!a || !b) continue;
+    clients[kind] = {
+      cpuFrom: a.rt.cpuPerFrameUs,
+      cpuTo: b.rt.cpuPerFrameUs,
+      cpuRatio: b.rt.cpuPerFrameUs / a.rt.cpuPerFrameUs,
+      heapFrom: a.rt.heapPerSessionKiB,
+      heapTo: b.rt.heapPerSessionKiB,
+      heapRatio: b.rt.heapPerSessionKiB / a.rt.heapPerSessionKiB,
+      marginalHeapKiB: (b.rt.heapPerSessionKiB * to - a.rt.heapPerSessionKiB * from) / (to - from),
+    };
+  }
+  return { from, to, clients };
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Main
 // ---------------------------------------------------------------------------------------------------------
 
 const cpuModel = cpus()[0]?.model ?? 'unknown';
-log(`rtms-client benchmark: ${SHORT ? 'short' : 'default'} mode, N = ${NS.join(', ')}; ${KINDS.join(' + ')}`);
+log(`rtms-client benchmark: ${SHORT ? 'short' : 'default'} mode, N = ${NS.join(', ')}; ${KINDS.join(' + ')}; ${REPS} repetition${REPS > 1 ? 's' : ''} per client and N`);
 log(`SDK under test: ${process.env['BENCH_SDK'] === 'src' ? 'src/ through tsx' : 'src/ bundled with esbuild like tsup (node_modules/.cache/rtms-bench/index.mjs)'}`);
 log(`machine: ${cpus().length} CPUs (${cpuModel}), node ${process.version}, ${process.platform}/${process.arch}`);
 log(`workload: per meeting 640-byte L16 audio frames (base64 JSON) every 20 ms + 1 transcript line/s; warm-up ${WARM_MS} ms, window ${WINDOW_MS} ms; throughput mode max(${TP_FRAMES}, ${TP_MIN_TOTAL}/N) frames/session`);
@@ -704,6 +836,7 @@ log(`load average at start: ${load()}${loadavg()[0]! > cpus().length * 0.25 ? ' 
 const sim = new Sim();
 let exitCode = 0;
 const results = new Map<number, Partial<Record<Kind, RunResult>>>();
+let linearity: Linearity | undefined;
 let search: { largestN: number; probes: { n: number; pass: boolean; p99: number; lost: number; simLagP99: number; simLimited: boolean; othersShare: number }[]; bounded: string } | undefined;
 try {
   await sim.listening;
@@ -715,21 +848,35 @@ try {
   for (const kind of KINDS) await run(sim, kind, Math.min(20, NS[0] ?? 20), { windowMs: 300, tpFrames: 50 });
 
   for (const n of NS) {
+    // Alternate the order (A B, B A, ...) so drift in the machine's speed during a row falls on every client alike.
+    const runs = new Map<Kind, RunResult[]>(KINDS.map((k) => [k, []]));
+    for (let rep = 0; rep < REPS; rep++) {
+      for (const kind of rep % 2 === 0 ? KINDS : [...KINDS].reverse()) runs.get(kind)!.push(await run(sim, kind, n, { windowMs: WINDOW_MS, tpFrames: tpFramesFor(n) }));
+    }
     const row: Partial<Record<Kind, RunResult>> = {};
-    for (const kind of KINDS) row[kind] = await run(sim, kind, n, { windowMs: WINDOW_MS, tpFrames: tpFramesFor(n) });
+    for (const [kind, rs] of runs) row[kind] = combine(rs);
     results.set(n, row);
     log();
-    log(`N = ${n} — real-time (${WINDOW_MS / 1000} s window; offered ${n * 51} frames/s: 50 audio + 1 transcript per meeting)`);
+    const windows = REPS > 1 ? `${REPS} × ${WINDOW_MS / 1000} s windows per client, pooled` : `${WINDOW_MS / 1000} s window`;
+    log(`N = ${n} — real-time (${windows}; offered ${n * 51} frames/s: 50 audio + 1 transcript per meeting)`);
     log(header(RT_HEAD, RT_W));
     for (const kind of KINDS) log(rtRow(row[kind]!));
-    if (row.sdk && row.baseline) log(rtRatio(row.sdk, row.baseline));
+    for (const kind of KINDS) if (kind !== 'baseline' && row.baseline) log(rtRatio(row[kind]!, row.baseline));
     if (TP_FRAMES > 0) {
-      log(`N = ${n} — throughput (${tpFramesFor(n)} frames/session, as fast as the sockets take them)`);
+      log(`N = ${n} — throughput (${tpFramesFor(n)} frames/session${REPS > 1 ? ` × ${REPS}` : ''}, as fast as the sockets take them)`);
       log(header(TP_HEAD, TP_W));
       for (const kind of KINDS) if (row[kind]?.tp) log(tpRow(row[kind]!));
-      if (row.sdk?.tp && row.baseline?.tp) log(tpRatio(row.sdk, row.baseline));
+      for (const kind of KINDS) if (kind !== 'baseline' && row[kind]?.tp && row.baseline?.tp) log(tpRatio(row[kind]!, row.baseline));
     }
     for (const kind of KINDS) log(note(row[kind]!));
+  }
+  linearity = linearityOf(results);
+  if (linearity) {
+    log();
+    log(`linearity, N = ${linearity.from} → ${linearity.to} (real-time; a ratio below 1 means cheaper per unit at the larger N):`);
+    for (const [kind, l] of Object.entries(linearity.clients)) {
+      log(`  ${kind.padEnd(8)} CPU µs/frame ${f(l.cpuFrom, 2)} → ${f(l.cpuTo, 2)} (×${f(l.cpuRatio, 2)}); heap KiB/session ${f(l.heapFrom, 1)} → ${f(l.heapTo, 1)} (×${f(l.heapRatio, 2)}); heap per added session ${f(l.marginalHeapKiB, 1)} KiB`);
+    }
   }
 
   // Largest N with zero loss and p99 < 50 ms (SDK, real-time mode): bracket from the table, then bisect.
@@ -801,7 +948,10 @@ log(
     tpFramesPerSession: Number.isFinite(largest) ? tpFramesFor(largest) : TP_FRAMES,
     baseline: json(top?.baseline),
     sdk: json(top?.sdk),
+    reps: REPS,
     sdkOverBaseline: ratios(top?.sdk, top?.baseline),
+    ...(top?.raw ? { rawOverBaseline: ratios(top.raw, top.baseline) } : {}),
+    linearity: linearity ? { ...linearity, clients: Object.fromEntries(Object.entries(linearity.clients).map(([k, v]) => [k, Object.fromEntries(Object.entries(v).map(([x, y]) => [x, +y.toFixed(3)]))])) } : null,
     largestRealtimeN: search ? { n: search.largestN, criterion: `zero loss, p99 < ${P99_LIMIT_MS} ms`, bounded: search.bounded, probes: search.probes } : null,
     machine: { cpus: cpus().length, model: cpuModel, node: process.version },
     totalSeconds: +((Date.now() - T_START) / 1000).toFixed(1),

@@ -73,6 +73,49 @@ export interface VideoFrame {
   readonly format: VideoFormat;
 }
 
+/**
+ * An audio packet as received, its payload still base64 (the `rawMedia` event). Use it to pass audio on to a
+ * service that takes base64 (many speech-to-text and realtime-model APIs do) without decoding and re-encoding.
+ */
+export interface RawAudioFrame {
+  /** Which media this is. */
+  readonly kind: 'audio';
+  /**
+   * `content.data` exactly as received: base64 text, neither decoded nor checked. An invalid payload reaches
+   * this event unchanged; the `audio` event would report it as `RTMS_FRAME_INVALID` instead.
+   */
+  readonly base64: string;
+  /** As {@link AudioFrame.userId}. */
+  readonly userId: UserId | undefined;
+  /** As {@link AudioFrame.userName}. */
+  readonly userName: string | undefined;
+  /** As {@link AudioFrame.channelId}. */
+  readonly channelId: string | undefined;
+  /** As {@link AudioFrame.timestamp}. */
+  readonly timestamp: number | undefined;
+  /** The audio format the decoded bytes are in. */
+  readonly format: AudioFormat;
+}
+
+/** A video or screen-share frame as received, its payload still base64 (the `rawMedia` event). */
+export interface RawVideoFrame {
+  /** Which media this is. */
+  readonly kind: 'video' | 'share';
+  /** `content.data` exactly as received: base64 text, neither decoded nor checked. */
+  readonly base64: string;
+  /** As {@link VideoFrame.userId}. */
+  readonly userId: UserId | undefined;
+  /** As {@link VideoFrame.userName}. */
+  readonly userName: string | undefined;
+  /** As {@link VideoFrame.timestamp}. */
+  readonly timestamp: number | undefined;
+  /** The format the decoded bytes are in. */
+  readonly format: VideoFormat;
+}
+
+/** A media frame with its payload left as base64; `kind` tells which. */
+export type RawMediaFrame = RawAudioFrame | RawVideoFrame;
+
 /** One transcript utterance (MEDIA_DATA_TRANSCRIPT). */
 export interface TranscriptEvent {
   /** The utterance, UTF-8 text exactly as received in `content.data`. */
@@ -324,7 +367,10 @@ export interface RtmsSessionEvents {
   state: [state: SessionState, previous: SessionState];
   /** Both handshakes done and CLIENT_READY_ACK sent: media flows from now on. */
   ready: [];
-  /** One audio packet (MEDIA_DATA_AUDIO). Its base64 payload is decoded only while an `audio` listener exists. */
+  /**
+   * One audio packet (MEDIA_DATA_AUDIO), decoded to bytes. The base64 payload is decoded only while an `audio`
+   * listener (or iterator) exists; see `rawMedia` to receive it undecoded.
+   */
   audio: [frame: AudioFrame];
   /** One camera video frame (MEDIA_DATA_VIDEO). */
   video: [frame: VideoFrame];
@@ -334,6 +380,11 @@ export interface RtmsSessionEvents {
   transcript: [transcript: TranscriptEvent];
   /** One chat message (MEDIA_DATA_CHAT). */
   chat: [message: ChatMessage];
+  /**
+   * Every audio, video and screen-share frame with its payload left as base64, not decoded or validated. It is
+   * independent of `audio` / `video` / `share`: with only `rawMedia` listeners, no payload is decoded at all.
+   */
+  rawMedia: [frame: RawMediaFrame];
   /** A connection dropped and an attempt to restore it is scheduled (state is `reconnecting`). */
   reconnecting: [info: ReconnectingInfo];
   /** The connection is restored and media flows again. */

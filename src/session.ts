@@ -88,7 +88,7 @@ export const SESSION_TRANSITIONS: Readonly<Record<SessionState, readonly Session
 };
 
 /** Events readable through {@link RtmsSession.iterate}. */
-export type IterableEvent = 'audio' | 'video' | 'share' | 'transcript' | 'chat' | 'event' | 'metadata';
+export type IterableEvent = 'audio' | 'video' | 'share' | 'rawMedia' | 'transcript' | 'chat' | 'event' | 'metadata';
 
 /** How media sockets are laid out. */
 export type MediaSocketMode =
@@ -835,31 +835,42 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
   }
 
   #onAudio(channel: Channel, c: WireMediaContent): void {
-    if (this.listenerCount('audio') === 0) return; // nobody reads audio: do not decode it
-    const data = decodeBase64(c.data);
-    if (data === undefined) return this.#badBase64('audio');
+    // Nobody reads audio: nothing is decoded or allocated. Raw listeners get the base64 text as it came.
+    const decoded = this.listenerCount('audio') !== 0;
+    if (!decoded && this.listenerCount('rawMedia') === 0) return;
     const format = (channel.tag as MediaTag | undefined)?.audio ?? NO_LISTENER_DEFAULT_FORMAT_AUDIO;
-    try {
-      this.emit('audio', {
-        data,
-        userId: c.user_id ?? undefined,
-        userName: c.user_name ?? undefined,
-        channelId: c.channel_id ?? undefined,
-        timestamp: c.timestamp ?? undefined,
-        format,
-      });
-    } catch (err) {
-      this.#listenerError('audio', err);
+    const userId = c.user_id ?? undefined;
+    const userName = c.user_name ?? undefined;
+    const channelId = c.channel_id ?? undefined;
+    const timestamp = c.timestamp ?? undefined;
+    if (decoded) {
+      const data = decodeBase64(c.data);
+      if (data === undefined) this.#badBase64('audio');
+      else {
+        try {
+          this.emit('audio', { data, userId, userName, channelId, timestamp, format });
+        } catch (err) {
+          this.#listenerError('audio', err);
+        }
+      }
     }
+    if (this.listenerCount('rawMedia') !== 0) this.#fire('rawMedia', { kind: 'audio', base64: c.data, userId, userName, channelId, timestamp, format });
   }
 
   #onVideo(channel: Channel, c: WireMediaContent, kind: 'video' | 'share'): void {
-    if (this.listenerCount(kind) === 0) return;
-    const data = decodeBase64(c.data);
-    if (data === undefined) return this.#badBase64(kind);
+    const decoded = this.listenerCount(kind) !== 0;
+    if (!decoded && this.listenerCount('rawMedia') === 0) return;
     const tag = channel.tag as MediaTag | undefined;
     const format = (kind === 'video' ? tag?.video : tag?.share) ?? videoFormat(undefined, undefined, kind === 'video' ? VIDEO_DEFAULTS : SHARE_DEFAULTS);
-    this.#fire(kind, { data, userId: c.user_id ?? undefined, userName: c.user_name ?? undefined, timestamp: c.timestamp ?? undefined, format });
+    const userId = c.user_id ?? undefined;
+    const userName = c.user_name ?? undefined;
+    const timestamp = c.timestamp ?? undefined;
+    if (decoded) {
+      const data = decodeBase64(c.data);
+      if (data === undefined) this.#badBase64(kind);
+      else this.#fire(kind, { data, userId, userName, timestamp, format });
+    }
+    if (this.listenerCount('rawMedia') !== 0) this.#fire('rawMedia', { kind, base64: c.data, userId, userName, timestamp, format });
   }
 
   #onTranscript(c: WireMediaContent): void {

@@ -10,6 +10,13 @@ test('session events are typed', () => {
       expectTypeOf(t.text).toBeString();
     });
     session.on('audio', (a) => expectTypeOf(a.data).toEqualTypeOf<Buffer>());
+    session.on('rawMedia', (f) => {
+      expectTypeOf(f.base64).toBeString();
+      // @ts-expect-error raw frames carry no decoded bytes
+      void f.data;
+      if (f.kind === 'audio') expectTypeOf(f.format.sampleRate).toBeNumber();
+      else expectTypeOf(f.format.fps).toBeNumber(); // narrowed to video/share by `kind`
+    });
     session.on('state', (state, previous) => {
       expectTypeOf(state).toEqualTypeOf<SessionState>();
       expectTypeOf(previous).toEqualTypeOf<SessionState>();

@@ -4,7 +4,7 @@
  * and video/share parameters reach the frames' format.
  */
 import { describe, expect, it } from 'vitest';
-import type { AudioParams, MediaKind, RtmsProduct } from '../../src/index.js';
+import type { AudioParams, MediaKind, RawMediaFrame, RtmsProduct } from '../../src/index.js';
 import { rig, until } from '../helpers.js';
 
 const PRODUCTS: RtmsProduct[] = ['meeting', 'webinar', 'session', 'contact_center'];
@@ -125,5 +125,74 @@ describe('session.audioFormat', () => {
     await stream.ready();
     await until(() => res.session!.state === 'streaming');
     expect(res.session!.audioFormat).toMatchObject({ codec: 'L16', sampleRate: 48000, channels: 2 });
+  });
+});
+
+describe('rawMedia: payloads left as base64', () => {
+  it('delivers audio, video and share as received, with the same fields and format as the decoded events', async () => {
+    const r = await rig({ media: ['audio', 'video', 'share'], mediaParams: { audio: { sampleRate: 48000 }, video: { codec: 'H264', resolution: 'HD', fps: 30 } } });
+    const stream = r.sim.createStream();
+    const session = (await r.client.handleWebhook(stream.webhook('started'))).session!;
+    const raw: RawMediaFrame[] = [];
+    const decoded: Buffer[] = [];
+    session.on('rawMedia', (f) => raw.push(f));
+    session.on('audio', (f) => decoded.push(f.data));
+    await stream.ready();
+    await until(() => session.state === 'streaming');
+    const pcm = Buffer.from([1, 2, 3, 4, 5, 6]);
+    stream.sendAudio({ data: pcm, userId: 7, userName: 'Ada', timestamp: 1234 });
+    stream.sendVideo({ data: Buffer.from('video-bytes'), userId: 8, userName: 'Grace' });
+    stream.sendShare({ data: Buffer.from('share-bytes'), userId: 9 });
+    await until(() => raw.length === 3);
+    expect(raw[0]).toMatchObject({ kind: 'audio', base64: pcm.toString('base64'), userId: 7, userName: 'Ada', timestamp: 1234, format: { sampleRate: 48000 } });
+    expect(raw[1]).toMatchObject({ kind: 'video', base64: Buffer.from('video-bytes').toString('base64'), userId: 8, userName: 'Grace', format: { codec: 'H264', fps: 30 } });
+    expect(raw[2]).toMatchObject({ kind: 'share', base64: Buffer.from('share-bytes').toString('base64'), userId: 9 });
+    expect(decoded).toEqual([pcm]); // the audio listener still gets the bytes
+    const first = raw[0]!;
+    if (first.kind === 'audio') expect(first.format).toBe(session.audioFormat); // shared, not copied
+  });
+
+  it('with only rawMedia listeners nothing is decoded: an invalid payload passes through without an error', async () => {
+    const r = await rig();
+    const stream = r.sim.createStream();
+    const session = (await r.client.handleWebhook(stream.webhook('started'))).session!;
+    const raw: string[] = [];
+    const errors: string[] = [];
+    session.on('rawMedia', (f) => raw.push(f.base64));
+    session.on('error', (e) => errors.push(e.code));
+    await stream.ready();
+    await until(() => session.state === 'streaming');
+    stream.sendRaw('media', JSON.stringify({ msg_type: 14, content: { data: '!!!not base64!!!', user_id: 0 } }));
+    stream.sendAudio({ data: Buffer.from([9, 9]) });
+    await until(() => raw.length === 2);
+    expect(raw).toEqual(['!!!not base64!!!', 'CQk=']);
+    expect(errors).toEqual([]);
+    // The same invalid frame with an audio listener is reported, and rawMedia still receives it.
+    session.on('audio', () => undefined);
+    stream.sendRaw('media', JSON.stringify({ msg_type: 14, content: { data: '!!!not base64!!!', user_id: 0 } }));
+    await until(() => raw.length === 3);
+    expect(errors).toEqual(['RTMS_FRAME_INVALID']);
+  });
+
+  it('iterates like the other media, and a throwing rawMedia listener is reported without stopping the stream', async () => {
+    const r = await rig();
+    const stream = r.sim.createStream();
+    const session = (await r.client.handleWebhook(stream.webhook('started'))).session!;
+    const errors: string[] = [];
+    session.on('error', (e) => errors.push(e.code));
+    session.once('rawMedia', () => {
+      throw new Error('user bug');
+    });
+    const it = session.iterate('rawMedia', { filter: (f) => f.kind === 'audio' && f.userId === 2 });
+    await stream.ready();
+    await until(() => session.state === 'streaming');
+    stream.sendAudio({ data: Buffer.from([1]), userId: 1 });
+    stream.sendAudio({ data: Buffer.from([2]), userId: 2 });
+    const next = await it.next();
+    expect(next.done).toBe(false);
+    expect(next.value).toMatchObject({ kind: 'audio', base64: 'Ag==', userId: 2 });
+    expect(errors).toEqual(['RTMS_LISTENER_ERROR']);
+    expect(session.state).toBe('streaming');
+    await it.return?.();
   });
 });
