@@ -77,7 +77,11 @@ export interface RtmsClientOptions extends UrlPolicyOptions {
   connectTimeoutMs?: number;
   /** Time allowed for a handshake response. Default 10 000 ms. */
   handshakeTimeoutMs?: number;
-  /** A socket that receives nothing (no keep-alive, no data) for this long is treated as dropped. Default 65 000 ms; 0 disables. */
+  /**
+   * A socket that receives nothing (no keep-alive, no data) for this long is treated as dropped. Default 65 000 ms;
+   * 0 disables. The watchdog checks eight times per timeout instead of reading the clock on every frame, so a
+   * silent socket is reported between `idleTimeoutMs` and `idleTimeoutMs × 1.125` after its last frame.
+   */
   idleTimeoutMs?: number;
   /** Time allowed for a socket's closing handshake before it is cut. Default 2 000 ms. */
   closeTimeoutMs?: number;

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { Server, WebSocket as MockWebSocket, type Client } from 'mock-socket';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Channel, type ChannelConfig, type ChannelHost, type ChannelLimits, type HandshakeResponse } from '../../src/channel.js';
@@ -506,7 +507,7 @@ describe('Channel over mock-socket — keep-alive (§3.6)', () => {
 });
 
 describe('Channel over mock-socket — idle watchdog (§7.1)', () => {
-  it('fires RTMS_IDLE_TIMEOUT exactly idleTimeoutMs after the last frame, not 1 ms earlier', async () => {
+  it('fires RTMS_IDLE_TIMEOUT exactly idleTimeoutMs after the handshake when nothing else arrives, not 1 ms earlier', async () => {
     const { ch, host } = openReady('signaling', { idleTimeoutMs: 30_000 });
     vi.advanceTimersByTime(30_000 - 1);
     expect(host.downs).toEqual([]);
@@ -520,7 +521,7 @@ describe('Channel over mock-socket — idle watchdog (§7.1)', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it('any frame pushes the deadline back: a keep-alive 20 s in moves it to 50 s', () => {
+  it('any frame pushes the deadline back: a keep-alive 20 s in moves it to 50 s (+ at most timeout/8)', () => {
     const { rtms, host, readyAt } = openReady('signaling', { idleTimeoutMs: 30_000 });
     vi.advanceTimersByTime(20_000);
     rtms.send({ msg_type: 12, timestamp: 1 });
@@ -528,8 +529,8 @@ describe('Channel over mock-socket — idle watchdog (§7.1)', () => {
     expect(host.downs).toEqual([]);
     vi.advanceTimersByTime(20_000 - 1);
     expect(Date.now() - readyAt).toBe(49_999);
-    expect(host.downs).toEqual([]);
-    vi.advanceTimersByTime(1);
+    expect(host.downs).toEqual([]); // never before 30 s of silence
+    vi.advanceTimersByTime(1 + 30_000 / 8);
     expect(host.downs.map((e) => e.code)).toEqual(['RTMS_IDLE_TIMEOUT']);
   });
 
@@ -543,7 +544,7 @@ describe('Channel over mock-socket — idle watchdog (§7.1)', () => {
     rtms.send(frame);
     vi.advanceTimersByTime(30_000 - 1);
     expect(host.downs).toEqual([]);
-    vi.advanceTimersByTime(1);
+    vi.advanceTimersByTime(1 + 30_000 / 8);
     expect(host.downs.map((e) => e.code)).toEqual(['RTMS_IDLE_TIMEOUT']);
   });
 
@@ -864,10 +865,10 @@ describe('IdleWatchdog', () => {
     expect(fired).toEqual([]);
   });
 
-  it('fires exactly timeoutMs after start, with the idle time, not 1 ms earlier', () => {
+  it('fires exactly timeoutMs after start when nothing was seen, with the idle time, not 1 ms earlier', () => {
     const { clock, fired, dog } = setup(1_000);
     dog.start();
-    expect(clock.scheduled).toEqual([1_000]);
+    expect(clock.scheduled).toEqual([125]); // checks every timeout / 8
     clock.advance(999);
     expect(fired).toEqual([]);
     clock.advance(1);
@@ -883,34 +884,67 @@ describe('IdleWatchdog', () => {
     expect(clock.timers.size).toBe(0);
   });
 
-  it('touch() moves the deadline to last activity + timeout, re-arming for the remainder only', () => {
+  it('touch() is a field write: it reads no clock and schedules nothing', () => {
+    const { clock, dog } = setup(1_000);
+    dog.start();
+    const now = vi.spyOn(clock, 'now');
+    const scheduled = clock.scheduled.length;
+    for (let i = 0; i < 1_000; i++) dog.touch();
+    expect(now).not.toHaveBeenCalled();
+    expect(clock.scheduled.length).toBe(scheduled);
+    expect(clock.timers.size).toBe(1);
+  });
+
+  it('touch() moves the deadline to the check after it + timeout: 400 ms in, it fires at 1,500 ms', () => {
     const { clock, fired, dog } = setup(1_000);
+    const t0 = clock.now();
     dog.start();
     clock.advance(400);
     dog.touch();
-    expect(clock.timers.size).toBe(1); // touch itself does not schedule
-    clock.advance(600); // original deadline: re-arms for 400
+    clock.advance(600); // the original deadline
     expect(fired).toEqual([]);
-    expect(clock.scheduled).toEqual([1_000, 400]);
-    clock.advance(399);
+    clock.advance(499);
     expect(fired).toEqual([]);
-    clock.advance(1);
+    clock.advance(1); // the check at 500 ms saw the touch; 1,000 ms of silence after it
     expect(fired).toEqual([1_000]);
+    expect(clock.now() - t0).toBe(1_500);
+    expect(clock.scheduled.every((ms) => ms <= 125)).toBe(true);
   });
 
-  it('many touches: fires timeout after the last one', () => {
+  it('many touches: fires between timeout and timeout × 1.125 after the last one', () => {
     const { clock, fired, dog } = setup(1_000);
     dog.start();
     for (let i = 0; i < 50; i++) {
       clock.advance(300);
       dog.touch();
     }
-    const lastTouch = clock.now();
     clock.advance(999);
-    expect(fired).toEqual([]);
-    clock.advance(1);
-    expect(fired).toEqual([1_000]);
-    expect(clock.now() - lastTouch).toBe(1_000);
+    expect(fired).toEqual([]); // 999 ms after the last touch
+    clock.advance(126);
+    expect(fired).toHaveLength(1); // by 1,125 ms after it
+  });
+
+  it('property: silence after any pattern of activity is reported no earlier than timeout and no later than timeout + timeout/8', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 8, max: 100_000 }), fc.array(fc.integer({ min: 0, max: 50_000 }), { maxLength: 40 }), (timeoutMs, gaps) => {
+        const clock = new ManualClock();
+        let firedAt: number | undefined;
+        const dog = new IdleWatchdog(clock, timeoutMs, () => (firedAt ??= clock.now()));
+        dog.start();
+        let last = clock.now();
+        for (const gap of gaps) {
+          clock.advance(gap);
+          if (firedAt !== undefined) break;
+          dog.touch();
+          last = clock.now();
+        }
+        if (firedAt === undefined) clock.advance(timeoutMs * 2);
+        expect(firedAt).toBeDefined();
+        expect(firedAt! - last).toBeGreaterThanOrEqual(timeoutMs);
+        expect(firedAt! - last).toBeLessThanOrEqual(timeoutMs + Math.floor(timeoutMs / 8));
+        dog.stop();
+      }),
+    );
   });
 
   it('stop() cancels the timer, is idempotent, and a late callback does nothing', () => {
