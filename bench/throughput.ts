@@ -34,7 +34,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { PerformanceObserver, constants as perfConstants, performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -448,6 +448,10 @@ interface Window {
   sysUs: number;
   mainUs: number;
   elu: number;
+  readsPerFrame: number;
+  writesPerFrame: number;
+  gcMs: number;
+  gcMajor: number;
 }
 
 interface RunResult {
@@ -464,6 +468,12 @@ interface RunResult {
     elu: number;
     /** Share of the process CPU spent in the kernel (socket reads and writes, epoll). */
     kernelShare: number;
+    /** read()-like and write()-like system calls per frame delivered (/proc/self/io). */
+    readsPerFrame: number;
+    writesPerFrame: number;
+    /** Garbage-collection pause time per second of window (ms/s), and major collections in the window. */
+    gcMsPerS: number;
+    gcMajor: number;
     /** Share of the machine's CPU that other processes used during the window (noise indicator). */
     othersShare: number;
     p50: number;
@@ -494,9 +504,31 @@ interface Snap {
   cpu: NodeJS.CpuUsage;
   main: number;
   elu: EventLoopUtilization;
+  io: { reads: number; writes: number };
+  gc: { ms: number; major: number };
 }
 
-const snap = (): Snap => ({ t: now(), cpu: process.cpuUsage(), main: mainThreadNs(), elu: performance.eventLoopUtilization() });
+/** Garbage collection so far in this process, from V8's `gc` performance entries: pause time and major collections. */
+const gcTotals = { ms: 0, major: 0 };
+const gcObserver = new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    gcTotals.ms += e.duration;
+    if ((e as { detail?: { kind?: number } }).detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) gcTotals.major++;
+  }
+});
+gcObserver.observe({ entryTypes: ['gc'] });
+
+/** Read-like and write-like system calls of this process so far (/proc/self/io syscr / syscw; Linux). */
+function syscalls(): { reads: number; writes: number } {
+  try {
+    const text = readFileSync('/proc/self/io', 'latin1');
+    return { reads: Number(/syscr: (\d+)/.exec(text)?.[1]), writes: Number(/syscw: (\d+)/.exec(text)?.[1]) };
+  } catch {
+    return { reads: Number.NaN, writes: Number.NaN };
+  }
+}
+
+const snap = (): Snap => ({ t: now(), cpu: process.cpuUsage(), main: mainThreadNs(), elu: performance.eventLoopUtilization(), io: syscalls(), gc: { ...gcTotals } });
 
 function windowOf(a: Snap, b: Snap, frames: number): Window {
   return {
@@ -506,6 +538,10 @@ function windowOf(a: Snap, b: Snap, frames: number): Window {
     sysUs: b.cpu.system - a.cpu.system,
     mainUs: (b.main - a.main) / 1000,
     elu: performance.eventLoopUtilization(b.elu, a.elu).utilization,
+    readsPerFrame: (b.io.reads - a.io.reads) / frames,
+    writesPerFrame: (b.io.writes - a.io.writes) / frames,
+    gcMs: b.gc.ms - a.gc.ms,
+    gcMajor: b.gc.major - a.gc.major,
   };
 }
 
@@ -552,6 +588,10 @@ function combine(runs: readonly RunResult[]): RunResult {
       mainPerFrameUs: mean(rt('mainPerFrameUs')),
       elu: mean(rt('elu')),
       kernelShare: mean(rt('kernelShare')),
+      readsPerFrame: mean(rt('readsPerFrame')),
+      writesPerFrame: mean(rt('writesPerFrame')),
+      gcMsPerS: mean(rt('gcMsPerS')),
+      gcMajor: sum(rt('gcMajor')),
       othersShare: Math.max(...rt('othersShare')),
       ...pooled(runs.map((r) => r.samples?.rt)),
       heapPerSessionKiB: mean(rt('heapPerSessionKiB')),
@@ -664,6 +704,10 @@ async function run(sim: Sim, kind: Kind, n: number, opts: { windowMs: number; tp
       mainPerFrameUs: w.mainUs / w.frames,
       elu: w.elu,
       kernelShare: w.sysUs / w.cpuUs,
+      readsPerFrame: w.readsPerFrame,
+      writesPerFrame: w.writesPerFrame,
+      gcMsPerS: (w.gcMs * 1000) / w.ms,
+      gcMajor: w.gcMajor,
       othersShare: best.othersShare,
       ...lat,
       heapPerSessionKiB: (mem1.heapUsed - mem0.heapUsed) / 1024 / n,
@@ -760,7 +804,7 @@ function tpRatio(s: RunResult, b: RunResult): string {
 function note(r: RunResult): string {
   const spread = (xs: number[]) => (xs.length > 1 ? ` [${xs.map((x) => f(x, 2)).join(', ')}]` : '');
   const reps = r.reps.rtCpu.length > 1 ? `${r.reps.rtCpu.length} repetitions, CPU µs/frame real-time${spread(r.reps.rtCpu)}${r.reps.tpCpu.length > 1 ? ` throughput${spread(r.reps.tpCpu)}` : ''}; ` : '';
-  return `  ${r.kind} N=${r.n}: ${reps}ready ${r.ready}/${r.n} in ${f(r.connectMs / 1000, 2)} s, errors ${r.errors}, other processes used ${f(r.rt.othersShare * 100, 0)} % of the machine, kernel share of our CPU ${f(r.rt.kernelShare * 100, 0)} %, sim violations ${r.violations}, sim send lag p99 ${f(r.rt.simLagP99, 2)} ms / max ${f(r.rt.simLagMax, 1)} ms, sim CPU ${f(r.rt.simCpuPerFrameUs, 1)} µs/frame (${f(r.rt.simCpuShare * 100, 0)} % of a core)${r.rt.simBehind > 0 ? `, SIMULATOR FELL BEHIND: ${r.rt.simBehind} frames never sent` : ''}, rt sent ${r.rt.sent} delivered ${r.rt.delivered}${r.tp ? `; throughput mode: sim write ${f(r.tp.simSendMs / 1000, 2)} s, other processes used ${f(r.tp.othersShare * 100, 0)} % of the machine` : ''}`;
+  return `  ${r.kind} N=${r.n}: ${reps}ready ${r.ready}/${r.n} in ${f(r.connectMs / 1000, 2)} s, errors ${r.errors}, other processes used ${f(r.rt.othersShare * 100, 0)} % of the machine, kernel share of our CPU ${f(r.rt.kernelShare * 100, 0)} %, system calls per frame ${f(r.rt.readsPerFrame, 2)} read + ${f(r.rt.writesPerFrame, 2)} write, GC ${f(r.rt.gcMsPerS, 1)} ms/s (${r.rt.gcMajor} major), sim violations ${r.violations}, sim send lag p99 ${f(r.rt.simLagP99, 2)} ms / max ${f(r.rt.simLagMax, 1)} ms, sim CPU ${f(r.rt.simCpuPerFrameUs, 1)} µs/frame (${f(r.rt.simCpuShare * 100, 0)} % of a core)${r.rt.simBehind > 0 ? `, SIMULATOR FELL BEHIND: ${r.rt.simBehind} frames never sent` : ''}, rt sent ${r.rt.sent} delivered ${r.rt.delivered}${r.tp ? `; throughput mode: sim write ${f(r.tp.simSendMs / 1000, 2)} s, other processes used ${f(r.tp.othersShare * 100, 0)} % of the machine` : ''}`;
 }
 
 function simLimited(r: RunResult): boolean {
@@ -935,6 +979,7 @@ try {
   exitCode = 1;
   process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
 } finally {
+  gcObserver.disconnect();
   await sim.exit();
 }
 
