@@ -3,7 +3,7 @@
  * that `bench/throughput.ts` writes to BENCH_PROFILE_WINDOWS. `npm run bench:profile` (bench/profile.ts) runs the
  * whole thing; by hand:
  *
- *   BENCH_ONLY=sdk BENCH_N=1000 BENCH_SEARCH=0 BENCH_WINDOW_MS=10000 BENCH_PROFILE_WINDOWS=/tmp/prof/windows.json \
+ *   BENCH_CLIENTS=sdk BENCH_REPS=1 BENCH_N=1000 BENCH_SEARCH=0 BENCH_WINDOW_MS=10000 BENCH_PROFILE_WINDOWS=/tmp/prof/windows.json \
  *     node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/throughput.ts
  *   npx tsx bench/profile-summary.ts /tmp/prof [/tmp/prof/windows.json] [realtime|throughput|all] [top] [sdk|baseline|raw]
  *

@@ -4,7 +4,8 @@
  *
  * The simulator runs in a child process (bench/sim-server.ts), so every figure here is this process's own: the
  * SDK (or the baseline) in the main thread, plus V8's GC helper threads. For each N (concurrent meetings) and
- * each client (baseline, then SDK) the run is:
+ * each client (baseline, SDK and optionally the SDK with `rawMedia`; BENCH_REPS runs each, in alternating order,
+ * pooled into one row) the run is:
  *
  *   1. N streams are created in the simulator; their signed `meeting.rtms_started` webhooks come over IPC.
  *   2. SDK: `new RtmsClient({ clientId, clientSecret, webhookSecretToken })`, `client.handleWebhook(...)` for
@@ -22,7 +23,8 @@
  * Then (SDK only) a coarse search for the largest N with zero loss and p99 < 50 ms in real-time mode.
  *
  * Environment: BENCH_N="1,100" (list of N), BENCH_SHORT=1 or --short (N=1,50, short windows: CI), BENCH_WINDOW_MS,
- * BENCH_TP_FRAMES (frames per session in throughput mode; 0 skips it), BENCH_ONLY=sdk|baseline,
+ * BENCH_TP_FRAMES (frames per session in throughput mode; 0 skips it), BENCH_CLIENTS=baseline,sdk,raw,
+ * BENCH_REPS (runs per client and N; default 2, short mode 1),
  * BENCH_SEARCH=0 (no search), BENCH_BUDGET_S (time budget; the search stops before it), BENCH_QUIET_WAIT_S
  * (total time to wait, before runs, for other processes to quiet down), BENCH_WINDOW_RETRIES (windows measured
  * again because other processes were busy), BENCH_SDK=src (measure src/ through tsx instead of the bundle),
