@@ -64,6 +64,15 @@ export interface SimulatorOptions {
   keepAliveMaxMissed?: number;
   /** Media URLs offered in the signaling response. Default: `all` plus one per kind. */
   mediaUrls?: readonly SimMediaKind[];
+  /**
+   * What a second connection for a stream that already has a live one gets. Zoom's sources disagree:
+   * `reject` (the default) refuses it with status 8 (STATUS_DUPLICATE_SIGNAL_REQUEST) or 16
+   * (STATUS_DUPLICATE_MEDIA_DATA_CONNECTION), as the data-type reference and Zoom's samples describe;
+   * `kick` accepts it and closes the older connection of that channel with 1000, as Zoom's agent-skills text
+   * says ("a second connection kicks the first out"). Either way the attempt is recorded as a violation: a
+   * client must never open two. Use `kick` to test what happens when two instances connect the same stream.
+   */
+  duplicateConnection?: 'reject' | 'kick';
 }
 
 /** Something the client did that Zoom's documentation says it must not (`error`), or should not (`warning`). */
@@ -1039,12 +1048,16 @@ export class RtmsSimulator {
       return;
     }
 
+    const kick = this.#options.duplicateConnection === 'kick';
     if (isSignaling) {
-      const live = [...stream.conns].some((c) => c !== conn && c.channel === 'signaling' && c.handshaken && !c.frozen && c.ws.readyState === c.ws.OPEN);
-      if (live) {
+      const live = [...stream.conns].filter((c) => c !== conn && c.channel === 'signaling' && c.handshaken && !c.frozen && c.ws.readyState === c.ws.OPEN);
+      if (live.length > 0) {
         err('one-connection', 'a second signaling connection for a stream that already has one');
-        refuse(StatusCode.STATUS_DUPLICATE_SIGNAL_REQUEST, 'duplicate signal request');
-        return;
+        if (!kick) {
+          refuse(StatusCode.STATUS_DUPLICATE_SIGNAL_REQUEST, 'duplicate signal request');
+          return;
+        }
+        for (const c of live) this.closeConn(c, 1000);
       }
       conn.handshaken = true;
       (stream.record as { signalingConnections: number }).signalingConnections++;
@@ -1073,11 +1086,14 @@ export class RtmsSimulator {
         refuse(StatusCode.STATUS_INVALID_MEDIA_PARAMS, 'invalid media_params');
         return;
       }
-      const overlapping = [...stream.conns].some((c) => c !== conn && c.channel === 'media' && c.handshaken && !c.frozen && c.ws.readyState === c.ws.OPEN && (c.mask & mediaType) !== 0);
-      if (overlapping) {
+      const overlapping = [...stream.conns].filter((c) => c !== conn && c.channel === 'media' && c.handshaken && !c.frozen && c.ws.readyState === c.ws.OPEN && (c.mask & mediaType) !== 0);
+      if (overlapping.length > 0) {
         err('one-connection', 'a second media connection for a media type that already has one');
-        refuse(StatusCode.STATUS_DUPLICATE_MEDIA_DATA_CONNECTION, 'duplicate media connection');
-        return;
+        if (!kick) {
+          refuse(StatusCode.STATUS_DUPLICATE_MEDIA_DATA_CONNECTION, 'duplicate media connection');
+          return;
+        }
+        for (const c of overlapping) this.closeConn(c, 1000);
       }
       if (!stream.isReady && ![...stream.conns].some((c) => c.channel === 'signaling' && c.handshaken)) {
         warn('order', 'media handshake before the signaling handshake succeeded');

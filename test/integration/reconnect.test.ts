@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { StatusCode, StopReason, type ReconnectingInfo, type SessionState } from '../../src/index.js';
-import { rig, until } from '../helpers.js';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { RtmsClient, StatusCode, StopReason, type ReconnectingInfo, type SessionState } from '../../src/index.js';
+import { CREDS, rig, until } from '../helpers.js';
 
 const FAST = { reconnect: { baseDelayMs: 20, maxDelayMs: 80, jitter: 0, maxAttempts: 4 } } as const;
 
@@ -228,5 +228,47 @@ describe('per-speaker iterators', () => {
     };
     expect(await bytes(ada)).toEqual([3, 4]);
     expect(await bytes(grace)).toEqual([10, 11, 12, 13, 14]);
+  });
+});
+
+describe('two clients on one stream (never do this; the simulator shows what Zoom may do)', () => {
+  async function twoClients(duplicateConnection: 'reject' | 'kick') {
+    const r = await rig({ reconnect: false }, { duplicateConnection });
+    const stream = r.sim.createStream();
+    const first = (await r.client.handleWebhook(stream.webhook('started'))).session!;
+    await stream.ready();
+    await until(() => first.state === 'streaming');
+    const other = new RtmsClient({ ...CREDS, ...FAST });
+    onTestFinished(() => other.close());
+    const second = (await other.handleWebhook(stream.webhook('started'))).session!;
+    return { r, stream, first, second };
+  }
+
+  it("reject (Zoom's data-type reference): the second is refused with status 8 and the first streams on", async () => {
+    const { stream, first, second } = await twoClients('reject');
+    const end = await second.closed();
+    expect(end.state).toBe('failed');
+    expect(end.error).toMatchObject({ code: 'RTMS_HANDSHAKE_REJECTED', statusCode: StatusCode.STATUS_DUPLICATE_SIGNAL_REQUEST });
+    const text = new Promise<string>((resolve) => first.once('transcript', (t) => resolve(t.text)));
+    stream.sendTranscript({ text: 'still mine' });
+    expect(await text).toBe('still mine');
+    expect(first.state).toBe('streaming');
+    expect(stream.record.violations.filter((v) => v.rule === 'one-connection').length).toBeGreaterThan(0);
+  });
+
+  it("kick (Zoom's agent-skills text): the second takes the stream over and the first is closed by the server", async () => {
+    const { stream, first, second } = await twoClients('kick');
+    await until(() => second.state === 'streaming');
+    const end = await first.closed(); // reconnect: false, so the first client's session ends instead of fighting back
+    expect(end.state).toBe('failed');
+    const text = new Promise<string>((resolve) => second.once('transcript', (t) => resolve(t.text)));
+    stream.sendTranscript({ text: 'now yours' });
+    expect(await text).toBe('now yours');
+    // The first client's signaling socket is kicked; its media socket goes either way (its session closes it after
+    // losing signaling, or the second client's media handshake kicks it first).
+    expect(stream.record.closes.filter((c) => c.channel === 'signaling')).toEqual([{ channel: 'signaling', code: 1000, by: 'server' }]);
+    expect(stream.record.closes.filter((c) => c.channel === 'media')).toHaveLength(1);
+    expect(stream.record.violations.filter((v) => v.rule === 'one-connection').map((v) => v.channel)).toContain('signaling');
+    expect(stream.record.signalingConnections).toBe(2);
   });
 });
