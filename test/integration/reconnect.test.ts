@@ -1,5 +1,6 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { RtmsClient, StatusCode, StopReason, type ReconnectingInfo, type SessionState } from '../../src/index.js';
+import WebSocket from 'ws';
+import { MediaTypeBit, MsgType, RtmsClient, StatusCode, StopReason, generateSignature, type ReconnectingInfo, type SessionState } from '../../src/index.js';
 import { CREDS, rig, until } from '../helpers.js';
 
 const FAST = { reconnect: { baseDelayMs: 20, maxDelayMs: 80, jitter: 0, maxAttempts: 4 } } as const;
@@ -270,5 +271,25 @@ describe('two clients on one stream (never do this; the simulator shows what Zoo
     expect(stream.record.closes.filter((c) => c.channel === 'media')).toHaveLength(1);
     expect(stream.record.violations.filter((v) => v.rule === 'one-connection').map((v) => v.channel)).toContain('signaling');
     expect(stream.record.signalingConnections).toBe(2);
+  });
+
+  it('kick applies to media sockets too: a second media connection for the same kinds closes the first with 1000', async () => {
+    const r = await rig({ reconnect: false }, { duplicateConnection: 'kick' });
+    const stream = r.sim.createStream();
+    const session = (await r.client.handleWebhook(stream.webhook('started'))).session!;
+    await stream.ready();
+    await until(() => session.state === 'streaming');
+    // A second media connection for the same stream and kinds, with a valid handshake, straight over ws.
+    const ws = new WebSocket(`${r.sim.baseUrl}/rtms/media/all`);
+    onTestFinished(() => ws.terminate());
+    const answer = new Promise<Record<string, unknown>>((resolve) => ws.once('message', (d: Buffer) => resolve(JSON.parse(d.toString()) as Record<string, unknown>)));
+    await new Promise((resolve) => ws.once('open', resolve));
+    const signature = generateSignature({ clientId: CREDS.clientId, clientSecret: CREDS.clientSecret, id: stream.productId, streamId: stream.streamId });
+    ws.send(JSON.stringify({ msg_type: MsgType.DATA_HAND_SHAKE_REQ, protocol_version: 1, sequence: 1, meeting_uuid: stream.productId, rtms_stream_id: stream.streamId, signature, media_type: MediaTypeBit.AUDIO | MediaTypeBit.TRANSCRIPT, payload_encryption: false }));
+    expect(await answer).toMatchObject({ msg_type: MsgType.DATA_HAND_SHAKE_RESP, status_code: StatusCode.STATUS_OK });
+    const end = await session.closed(); // its media socket was kicked, and it may not reconnect
+    expect(end.state).toBe('failed');
+    expect(stream.record.closes.filter((c) => c.channel === 'media' && c.by === 'server')).toEqual([{ channel: 'media', code: 1000, by: 'server' }]);
+    expect(stream.record.violations.filter((v) => v.rule === 'one-connection').map((v) => v.channel)).toEqual(['media']);
   });
 });
