@@ -45,9 +45,8 @@
  * ASR services take it as "linear16"), so no transcoding is needed here.
  */
 import { createHash } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { RtmsClient, type AudioFormat, type AudioFrame, type OverflowPolicy, type RtmsSession, type UserId } from 'rtms-client';
+import { exampleCredentials, serveWebhooks, simulateMeeting, simulating } from '../shared/app.js';
 
 /** One recognition result from an ASR stream. */
 export interface AsrResult {
@@ -369,13 +368,9 @@ export class FakeAsr implements SpeechToText {
 // -------------------------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
-  const simulate = process.argv.includes('--simulate');
   const mixed = process.argv.includes('--mixed');
   const slow = process.argv.includes('--slow');
-  const credentials = simulate
-    ? { clientId: 'sim-client-id', clientSecret: 'sim-client-secret', webhookSecretToken: 'sim-secret-token' }
-    : { clientId: process.env['ZOOM_CLIENT_ID'] ?? '', clientSecret: process.env['ZOOM_CLIENT_SECRET'] ?? '', webhookSecretToken: process.env['ZOOM_SECRET_TOKEN'] ?? '' };
-  const client = new RtmsClient({ ...credentials, media: ['audio'], mediaParams: { audio: { dataOption: mixed ? 'mixed' : 'multi' } } });
+  const client = new RtmsClient({ ...exampleCredentials(), media: ['audio'], mediaParams: { audio: { dataOption: mixed ? 'mixed' : 'multi' } } });
   // Replace FakeAsr with your service's adapter (see the sketch at the top of this file).
   const asr = new FakeAsr({ writeDelayMs: slow ? 60 : 0 });
   const done: Promise<unknown>[] = [];
@@ -392,29 +387,16 @@ async function main(): Promise<void> {
       }),
     );
   });
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => void client.handleWebhook({ headers: req.headers, body: Buffer.concat(chunks) }).then((out) => res.writeHead(out.status, out.headers).end(out.body)));
-  });
-  await new Promise<void>((resolve) => server.listen(simulate ? 0 : Number(process.env['PORT'] ?? 3000), resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-  if (!simulate) {
+  const { server, url } = await serveWebhooks(client);
+  if (!simulating) {
     console.log(`listening on ${url}`);
     const shutdown = (): void => void client.close().then(() => server.close());
     process.once('SIGINT', shutdown).once('SIGTERM', shutdown);
     return;
   }
-  const { RtmsSimulator, postWebhook } = await import('rtms-client/testing');
-  const sim = await RtmsSimulator.start(credentials);
-  const stream = sim.createStream();
-  await postWebhook(url, stream.webhook('started'));
-  await stream.ready();
-  await stream.playMeeting({ durationMs: Number(process.env['DURATION_MS'] ?? 4000), transcriptEveryMs: 1200 });
-  await postWebhook(url, stream.webhook('stopped'));
+  await simulateMeeting(url, { durationMs: 4_000, transcriptEveryMs: 1200 });
   await Promise.all(done);
   await client.close();
-  await sim.close();
   server.close();
 }
 

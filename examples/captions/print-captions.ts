@@ -5,9 +5,8 @@
  *   npx tsx examples/captions/print-captions.ts --simulate
  *   ZOOM_CLIENT_ID=... ZOOM_CLIENT_SECRET=... ZOOM_SECRET_TOKEN=... npx tsx examples/captions/print-captions.ts
  */
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { RtmsClient, type RtmsSession } from 'rtms-client';
+import { exampleCredentials, serveWebhooks, simulateMeeting, simulating } from '../shared/app.js';
 
 /** Formats one caption line. */
 export function caption(startMs: number, at: number | undefined, who: string | undefined, text: string): string {
@@ -31,34 +30,17 @@ export async function printCaptions(session: RtmsSession, write: (line: string) 
 }
 
 async function main(): Promise<void> {
-  const simulate = process.argv.includes('--simulate');
-  const credentials = simulate
-    ? { clientId: 'sim-client-id', clientSecret: 'sim-client-secret', webhookSecretToken: 'sim-secret-token' }
-    : { clientId: process.env['ZOOM_CLIENT_ID'] ?? '', clientSecret: process.env['ZOOM_CLIENT_SECRET'] ?? '', webhookSecretToken: process.env['ZOOM_SECRET_TOKEN'] ?? '' };
-  const client = new RtmsClient({ ...credentials, media: ['transcript'] });
+  const client = new RtmsClient({ ...exampleCredentials(), media: ['transcript'] });
   const printing: Promise<number>[] = [];
   client.on('session', (session) => printing.push(printCaptions(session)));
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => void client.handleWebhook({ headers: req.headers, body: Buffer.concat(chunks) }).then((out) => res.writeHead(out.status, out.headers).end(out.body)));
-  });
-  await new Promise<void>((resolve) => server.listen(simulate ? 0 : Number(process.env['PORT'] ?? 3000), resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-  if (!simulate) {
+  const { server, url } = await serveWebhooks(client);
+  if (!simulating) {
     console.log(`listening on ${url}`);
     return;
   }
-  const { RtmsSimulator, postWebhook } = await import('rtms-client/testing');
-  const sim = await RtmsSimulator.start(credentials);
-  const stream = sim.createStream();
-  await postWebhook(url, stream.webhook('started'));
-  await stream.ready();
-  await stream.playMeeting({ durationMs: Number(process.env['DURATION_MS'] ?? 4000), transcriptEveryMs: 600, audioFrameMs: 0 });
-  await postWebhook(url, stream.webhook('stopped'));
+  await simulateMeeting(url, { durationMs: 4_000, transcriptEveryMs: 600, audioFrameMs: 0 });
   await Promise.all(printing);
   await client.close();
-  await sim.close();
   server.close();
 }
 

@@ -10,12 +10,12 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { RtmsClient } from 'rtms-client';
-import { RtmsSimulator, postWebhook } from 'rtms-client/testing';
+import { exampleCredentials, simulateMeeting } from '../shared/app.js';
 import { routeServer, type RouteModule } from './node-adapter.js';
 
 const port = Number(process.env.PORT ?? 3000);
 const path = '/api/zoom/webhook';
-const credentials = { clientId: 'sim-client-id', clientSecret: 'sim-client-secret', webhookSecretToken: 'sim-secret-token' };
+const credentials = exampleCredentials(true); // made up; the simulator uses the same
 
 // The route reads its credentials from the environment on its first request, as it would in Next.js.
 process.env.ZOOM_CLIENT_ID = credentials.clientId;
@@ -28,14 +28,7 @@ await new Promise<void>((resolve) => server.listen(port, resolve));
 const webhookUrl = `http://localhost:${(server.address() as AddressInfo).port}${path}`;
 console.log(`listening on ${webhookUrl}`);
 
-const sim = await RtmsSimulator.start(credentials);
-const stream = sim.createStream({ product: 'meeting' });
-console.log('webhook answered', (await postWebhook(webhookUrl, stream.webhook('started'))).status);
-await stream.ready();
-await stream.playMeeting({ durationMs: Number(process.env['DURATION_MS'] ?? 4_000), audioFrameMs: 0 });
-await postWebhook(webhookUrl, stream.webhook('stopped'));
-await stream.socketsClosed();
-await sim.close();
+await simulateMeeting(webhookUrl, { audioFrameMs: 0 });
 
 // The route keeps its client on globalThis (see route.ts); close it so the process can exit.
 await (globalThis as { [key: symbol]: RtmsClient | undefined })[Symbol.for('rtms-client.examples.nextjs')]?.close();

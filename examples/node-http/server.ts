@@ -8,38 +8,20 @@
  */
 import { createServer, type IncomingMessage } from 'node:http';
 import { RtmsClient } from 'rtms-client';
+import { exampleCredentials, printTranscripts, simulateMeeting, simulating } from '../shared/app.js';
 
-const simulate = process.argv.includes('--simulate');
 const port = Number(process.env.PORT ?? 3000);
 const path = process.env.WEBHOOK_PATH ?? '/zoom/webhook';
 const MAX_BODY_BYTES = 1024 * 1024;
 
-// In --simulate mode the simulator and the client share made-up credentials; nothing reaches Zoom.
-const credentials = simulate
-  ? { clientId: 'sim-client-id', clientSecret: 'sim-client-secret', webhookSecretToken: 'sim-secret-token' }
-  : {
-      clientId: requireEnv('ZOOM_CLIENT_ID'),
-      clientSecret: requireEnv('ZOOM_CLIENT_SECRET'),
-      webhookSecretToken: requireEnv('ZOOM_SECRET_TOKEN'),
-    };
-
+// Made up with --simulate, else ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET and ZOOM_SECRET_TOKEN (see ../shared/app.ts).
 const client = new RtmsClient({
-  ...credentials,
+  ...exampleCredentials(),
   media: ['transcript'], // ask only for what we use: no audio crosses the wire
   maxWebhookBodyBytes: MAX_BODY_BYTES,
   logger: { info: console.info, warn: console.warn, error: console.error }, // no debug lines
 });
-
-client.on('session', (session) => {
-  console.log(`stream ${session.id} started (${session.product})`);
-  session.on('transcript', (t) => console.log(`[${session.id}] ${t.userName ?? t.channelId ?? 'unknown'}: ${t.text}`));
-  session.on('error', (err) => console.warn(`[${session.id}] ${err.code}: ${err.message}`));
-  session.on('reconnecting', (r) => console.warn(`[${session.id}] reconnecting (${r.scope}, attempt ${r.attempt}): ${r.cause.code}`));
-  void session.closed().then((end) => {
-    const reason = end.stopReasonName ? `, ${end.stopReasonName}` : '';
-    console.log(`stream ${session.id} ended: ${end.state} (${end.cause}${reason})`);
-  });
-});
+printTranscripts(client); // what this app does with each stream: print its transcripts and how it ended
 
 /**
  * Reads the raw body: the signature covers these exact bytes, so never parse and re-serialise. Past the limit it
@@ -76,7 +58,7 @@ const server = createServer(async (req, res) => {
 
 server.listen(port, () => {
   console.log(`listening on http://localhost:${port}${path}`);
-  if (simulate) void runSimulation(`http://localhost:${port}${path}`);
+  if (simulating) void simulateMeeting(`http://localhost:${port}${path}`, { audioFrameMs: 0 }).then(shutdown);
 });
 
 async function shutdown(): Promise<void> {
@@ -86,25 +68,3 @@ async function shutdown(): Promise<void> {
 process.once('SIGINT', () => void shutdown());
 process.once('SIGTERM', () => void shutdown());
 
-function requireEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) {
-    console.error(`${name} is not set (or run with --simulate)`);
-    process.exit(1);
-  }
-  return value;
-}
-
-/** --simulate: a local RTMS server plays a short meeting through this app's own webhook endpoint. */
-async function runSimulation(webhookUrl: string): Promise<void> {
-  const { RtmsSimulator, postWebhook } = await import('rtms-client/testing');
-  const sim = await RtmsSimulator.start(credentials);
-  const stream = sim.createStream({ product: 'meeting' });
-  console.log('webhook answered', (await postWebhook(webhookUrl, stream.webhook('started'))).status);
-  await stream.ready();
-  await stream.playMeeting({ durationMs: 4_000, audioFrameMs: 0 });
-  await postWebhook(webhookUrl, stream.webhook('stopped'));
-  await stream.socketsClosed();
-  await sim.close();
-  await shutdown();
-}

@@ -10,10 +10,9 @@
  * the session ends, so a recording survives however long the meeting runs.
  */
 import { mkdirSync, openSync, writeSync, closeSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { RtmsClient, wavHeader, type AudioFormat, type RtmsSession } from 'rtms-client';
+import { exampleCredentials, serveWebhooks, simulateMeeting, simulating } from '../shared/app.js';
 
 /** Writes one WAV file incrementally; `close()` patches the header with the final sizes. */
 class WavFile {
@@ -52,13 +51,9 @@ export function recordSession(session: RtmsSession, dir: string): Promise<{ path
 }
 
 async function main(): Promise<void> {
-  const simulate = process.argv.includes('--simulate');
   const mixed = process.argv.includes('--mixed');
   const dir = process.env['RECORDINGS_DIR'] ?? 'recordings';
-  const credentials = simulate
-    ? { clientId: 'sim-client-id', clientSecret: 'sim-client-secret', webhookSecretToken: 'sim-secret-token' }
-    : { clientId: process.env['ZOOM_CLIENT_ID'] ?? '', clientSecret: process.env['ZOOM_CLIENT_SECRET'] ?? '', webhookSecretToken: process.env['ZOOM_SECRET_TOKEN'] ?? '' };
-  const client = new RtmsClient({ ...credentials, media: ['audio'], mediaParams: { audio: { dataOption: mixed ? 'mixed' : 'multi' } } });
+  const client = new RtmsClient({ ...exampleCredentials(), media: ['audio'], mediaParams: { audio: { dataOption: mixed ? 'mixed' : 'multi' } } });
   const done: Promise<unknown>[] = [];
   client.on('session', (session) => {
     console.log(`recording ${session.id}`);
@@ -68,27 +63,14 @@ async function main(): Promise<void> {
       }),
     );
   });
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => void client.handleWebhook({ headers: req.headers, body: Buffer.concat(chunks) }).then((out) => res.writeHead(out.status, out.headers).end(out.body)));
-  });
-  await new Promise<void>((resolve) => server.listen(simulate ? 0 : Number(process.env['PORT'] ?? 3000), resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-  if (!simulate) {
+  const { server, url } = await serveWebhooks(client);
+  if (!simulating) {
     console.log(`listening on ${url}`);
     return;
   }
-  const { RtmsSimulator, postWebhook } = await import('rtms-client/testing');
-  const sim = await RtmsSimulator.start(credentials);
-  const stream = sim.createStream();
-  await postWebhook(url, stream.webhook('started'));
-  await stream.ready();
-  await stream.playMeeting({ durationMs: Number(process.env['DURATION_MS'] ?? 3000), transcriptEveryMs: 700 });
-  await postWebhook(url, stream.webhook('stopped'));
+  await simulateMeeting(url, { durationMs: 3_000, transcriptEveryMs: 700 });
   await Promise.all(done);
   await client.close();
-  await sim.close();
   server.close();
 }
 

@@ -20,6 +20,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { RtmsClient, type RtmsSession, type TranscriptEvent, type UserId } from 'rtms-client';
+import { exampleCredentials } from '../shared/app.js';
 
 /** What the browser receives for each transcript line (the `data:` of an unnamed event). */
 export interface TranscriptMessage {
@@ -330,9 +331,7 @@ async function listen(url: string, signal: AbortSignal, onMessage: (m: Transcrip
 async function main(): Promise<void> {
   const simulate = process.argv.includes('--simulate');
   const once = process.argv.includes('--once');
-  const credentials = simulate
-    ? { clientId: 'sim-client-id', clientSecret: 'sim-client-secret', webhookSecretToken: 'sim-secret-token' }
-    : { clientId: process.env['ZOOM_CLIENT_ID'] ?? '', clientSecret: process.env['ZOOM_CLIENT_SECRET'] ?? '', webhookSecretToken: process.env['ZOOM_SECRET_TOKEN'] ?? '' };
+  const credentials = exampleCredentials(simulate);
   const client = new RtmsClient({ ...credentials, media: ['transcript'] });
   const webhookPath = process.env['WEBHOOK_PATH'] ?? '/webhook';
   const app = createTranscriptServer(client, { webhookPath });
