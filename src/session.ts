@@ -837,7 +837,8 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
   #onAudio(channel: Channel, c: WireMediaContent): void {
     // Nobody reads audio: nothing is decoded or allocated. Raw listeners get the base64 text as it came.
     const decoded = this.listenerCount('audio') !== 0;
-    if (!decoded && this.listenerCount('rawMedia') === 0) return;
+    const raw = this.listenerCount('rawMedia') !== 0;
+    if (!decoded && !raw) return;
     const format = (channel.tag as MediaTag | undefined)?.audio ?? NO_LISTENER_DEFAULT_FORMAT_AUDIO;
     const userId = c.user_id ?? undefined;
     const userName = c.user_name ?? undefined;
@@ -854,12 +855,13 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
         }
       }
     }
-    if (this.listenerCount('rawMedia') !== 0) this.#fire('rawMedia', { kind: 'audio', base64: c.data, userId, userName, channelId, timestamp, format });
+    if (raw) this.#fire('rawMedia', { kind: 'audio', base64: c.data, userId, userName, channelId, timestamp, format });
   }
 
   #onVideo(channel: Channel, c: WireMediaContent, kind: 'video' | 'share'): void {
     const decoded = this.listenerCount(kind) !== 0;
-    if (!decoded && this.listenerCount('rawMedia') === 0) return;
+    const raw = this.listenerCount('rawMedia') !== 0;
+    if (!decoded && !raw) return;
     const tag = channel.tag as MediaTag | undefined;
     const format = (kind === 'video' ? tag?.video : tag?.share) ?? videoFormat(undefined, undefined, kind === 'video' ? VIDEO_DEFAULTS : SHARE_DEFAULTS);
     const userId = c.user_id ?? undefined;
@@ -870,7 +872,7 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
       if (data === undefined) this.#badBase64(kind);
       else this.#fire(kind, { data, userId, userName, timestamp, format });
     }
-    if (this.listenerCount('rawMedia') !== 0) this.#fire('rawMedia', { kind, base64: c.data, userId, userName, timestamp, format });
+    if (raw) this.#fire('rawMedia', { kind, base64: c.data, userId, userName, timestamp, format });
   }
 
   #onTranscript(c: WireMediaContent): void {
