@@ -6,7 +6,7 @@
  * timer the channel set and lets go of the socket; `closed()` resolves then. `close()` is idempotent.
  */
 import { IdleWatchdog, type Clock, type TimerHandle } from './clock.js';
-import { RtmsError, describeError, statusName, type RtmsChannelKind } from './errors.js';
+import { RtmsError, describeError, statusName, type FrameInfo, type RtmsChannelKind } from './errors.js';
 import type { SafeLogger } from './logger.js';
 import type { FrameCodec } from './protocol/codec.js';
 import { encodeKeepAliveResp } from './protocol/codec.js';
@@ -167,7 +167,7 @@ export class Channel implements RtmsSocketHandlers {
 
   // ----------------------------------------------------------------------------------------------------
 
-  private details(extra: { statusCode?: number; reason?: string; cause?: unknown; closeCode?: number } = {}) {
+  private details(extra: { statusCode?: number; reason?: string; cause?: unknown; closeCode?: number; frame?: FrameInfo | undefined } = {}) {
     return { channel: this.kind, streamId: this.config.streamId, ...extra };
   }
 
@@ -186,6 +186,19 @@ export class Channel implements RtmsSocketHandlers {
 
   /** @internal Socket callback: one text frame. */
   onText(data: string): void {
+    this.onFrame(data);
+  }
+
+  /**
+   * @internal Socket callback: one binary frame. Zoom may send JSON as UTF-8 in binary frames (its
+   * troubleshooting guide: a client that ignores them gets timed out), so it is decoded exactly like text;
+   * bytes that are not UTF-8 JSON are reported as `RTMS_FRAME_UNSUPPORTED` and skipped.
+   */
+  onBinary(data: Uint8Array): void {
+    this.onFrame(data);
+  }
+
+  private onFrame(data: string | Uint8Array): void {
     const state = this._state;
     if (state === 'closing' || state === 'closed') return;
     this.stats.framesReceived++;
@@ -193,6 +206,11 @@ export class Channel implements RtmsSocketHandlers {
     const result = this.config.codec.decode(data);
     if (result.kind === 'message') {
       const msg = result.message;
+      if (result.dropped !== undefined) {
+        this.config.logger.debug(`${this.label}: msg_type ${msg.msg_type}: ignored field(s) that could not be read: ${result.dropped.join(', ')}`, {
+          streamId: this.config.streamId,
+        });
+      }
       if (msg.msg_type === MsgType.KEEP_ALIVE_REQ) {
         this.stats.keepAlivesAnswered++;
         this.send(encodeKeepAliveResp(msg.timestamp));
@@ -207,7 +225,8 @@ export class Channel implements RtmsSocketHandlers {
     }
     if (result.kind === 'error') {
       this.stats.frameErrors++;
-      this.host.onFrameError(this, new RtmsError('RTMS_FRAME_INVALID', `${this.label}: ${result.error.message}`, this.details({ cause: result.error.cause })));
+      const e = result.error;
+      this.host.onFrameError(this, new RtmsError(e.code, `${this.label}: ${e.message}`, this.details({ cause: e.cause, frame: e.frame })));
       return;
     }
     this.host.onUnhandled(this, result.msgType, result.known);
@@ -224,15 +243,6 @@ export class Channel implements RtmsSocketHandlers {
     this._state = 'ready';
     this.watchdog.start();
     this.host.onReady(this, resp);
-  }
-
-  /** @internal Socket callback: one binary frame. */
-  onBinary(byteLength: number): void {
-    if (this._state === 'closing' || this._state === 'closed') return;
-    this.stats.framesReceived++;
-    this.stats.frameErrors++;
-    this.watchdog.touch();
-    this.host.onFrameError(this, new RtmsError('RTMS_FRAME_INVALID', `${this.label}: unexpected binary frame (${byteLength} bytes); protocol V1 sends JSON text`, this.details()));
   }
 
   /** @internal Socket callback: a socket error (`onClose` follows). */

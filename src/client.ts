@@ -11,9 +11,10 @@ import type { ConcurrencyLimited, ConcurrencyNearLimit, StreamIdentity, WebhookE
 import { safeLogger, type RtmsLogger, type SafeLogger } from './logger.js';
 import { resolveMedia, type MediaParams, type ResolvedMedia } from './media-params.js';
 import { jsonCodec } from './protocol/codec.js';
+import { readId, readInt, readNumber, value } from './protocol/fields.js';
 import { CLIENT_IDLE_TIMEOUT_MS } from './protocol/constants.js';
 import type { MediaKind } from './protocol/messages.js';
-import type { RtmsProduct } from './protocol/products.js';
+import { isRtmsProduct, type RtmsProduct } from './protocol/products.js';
 import { generateSignature } from './protocol/signature.js';
 import { DEFAULT_RECONNECT, RESTART_STOP_REASONS, type ReconnectOptions, type ReconnectPolicy } from './reconnect-policy.js';
 import { RtmsSession, type MediaSocketMode, type SessionContext, type StopOptions } from './session.js';
@@ -43,8 +44,18 @@ export interface RtmsClientOptions extends UrlPolicyOptions {
   clientId: string;
   /** The app's client secret (for Video SDK apps, the SDK secret). Used only to sign handshakes; never logged. */
   clientSecret: string;
-  /** The app's webhook secret token. When set, every webhook must carry a valid `x-zm-signature`. */
+  /**
+   * The app's webhook Secret Token (Marketplace → Features → Access). Every webhook must then carry a valid
+   * `x-zm-signature`, and `endpoint.url_validation` is answered with it. Required unless `verifyWebhooks` is
+   * `false`: a client without it throws at construction rather than accept forged webhooks.
+   */
   webhookSecretToken?: string;
+  /**
+   * Verify `x-zm-signature` on every webhook. Default `true`, which requires `webhookSecretToken`. `false` accepts
+   * unsigned and wrongly signed webhooks, so anyone who can reach the endpoint can start, stop or redirect
+   * sessions: for local testing only. The client logs a warning when it is off.
+   */
+  verifyWebhooks?: boolean;
   /** Media kinds to receive. Default `['audio', 'transcript']`. */
   media?: readonly MediaKind[];
   /** Media parameters; validated at construction. */
@@ -54,8 +65,9 @@ export interface RtmsClientOptions extends UrlPolicyOptions {
   /**
    * Event types to subscribe to. A list applies to meetings, webinars and Video SDK sessions ({@link EventType}
    * numbers); per-product lists (`{ meeting: [...], contact_center: [...] }`) are needed for Contact Center, whose
-   * {@link ZccEventType} numbers overlap. Default: active speaker, participant join and leave for the meeting-like
-   * products; none for Contact Center. Change at run time with `session.subscribe()`.
+   * {@link ZccEventType} numbers overlap, and for Zoom Phone (`phone`), whose event numbers Zoom has not published.
+   * Default: active speaker, participant join and leave for the meeting-like products; none for Contact Center and
+   * Zoom Phone. Change at run time with `session.subscribe()`.
    */
   events?: readonly number[] | Readonly<Partial<Record<RtmsProduct, readonly number[]>>>;
   /** Time allowed for the answer to a request (`subscribeVideo`, `requestStreamState`, ...). Default 10 000 ms. */
@@ -184,7 +196,7 @@ function resolveEvents(events: RtmsClientOptions['events']): SessionContext['eve
   if (typeof events !== 'object' || events === null) throw new RtmsError('RTMS_INVALID_OPTIONS', 'events must be a list or a per-product map');
   const out: Partial<Record<RtmsProduct, readonly number[]>> = {};
   for (const [k, v] of Object.entries(events)) {
-    if (k !== 'meeting' && k !== 'webinar' && k !== 'session' && k !== 'contact_center') throw new RtmsError('RTMS_INVALID_OPTIONS', `events: unknown product ${k}`);
+    if (!isRtmsProduct(k)) throw new RtmsError('RTMS_INVALID_OPTIONS', `events: unknown product ${k}`);
     out[k] = list(`events.${k}`, v);
   }
   return Object.freeze(out);
@@ -221,7 +233,7 @@ function json(status: number, body: Record<string, unknown>, session?: RtmsSessi
 }
 
 function num(v: unknown): number | undefined {
-  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+  return value(readNumber(v));
 }
 
 /**
@@ -239,6 +251,7 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
   readonly #clientId: string;
   readonly #clientSecret: string;
   readonly #webhookSecretToken: string | undefined;
+  readonly #verifyWebhooks: boolean;
   readonly #sessions = new Map<string, RtmsSession>();
   #ctx: SessionContext;
   readonly #logger: SafeLogger;
@@ -263,9 +276,21 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
     if (typeof options.clientSecret !== 'string' || options.clientSecret.length === 0) {
       throw new RtmsError('RTMS_INVALID_OPTIONS', 'clientSecret is required (the app\'s client secret)');
     }
-    if (options.webhookSecretToken !== undefined && (typeof options.webhookSecretToken !== 'string' || options.webhookSecretToken.length === 0)) {
-      throw new RtmsError('RTMS_INVALID_OPTIONS', 'webhookSecretToken must be a non-empty string when given');
+    if (options.verifyWebhooks !== undefined && typeof options.verifyWebhooks !== 'boolean') {
+      throw new RtmsError('RTMS_INVALID_OPTIONS', 'verifyWebhooks must be a boolean');
     }
+    const verify = options.verifyWebhooks !== false;
+    if (options.webhookSecretToken !== undefined && (typeof options.webhookSecretToken !== 'string' || options.webhookSecretToken.length === 0)) {
+      throw new RtmsError('RTMS_INVALID_OPTIONS', `webhookSecretToken must be a non-empty string${verify ? "; set it to the app's Secret Token, or pass verifyWebhooks: false to accept unsigned webhooks (local testing only)" : ''}`);
+    }
+    if (verify && options.webhookSecretToken === undefined) {
+      // Secure by default: without a token every webhook would be accepted unverified. Name both ways out.
+      throw new RtmsError(
+        'RTMS_INVALID_OPTIONS',
+        "webhookSecretToken is required to verify Zoom's webhooks: set it to the app's Secret Token (e.g. process.env.ZOOM_SECRET_TOKEN), or pass verifyWebhooks: false to accept unsigned webhooks (local testing only)",
+      );
+    }
+    this.#verifyWebhooks = verify;
     const mediaSockets = options.mediaSockets ?? 'single';
     if (mediaSockets !== 'single' && mediaSockets !== 'per-kind') throw new RtmsError('RTMS_INVALID_OPTIONS', "mediaSockets must be 'single' or 'per-kind'");
     this.#clientId = options.clientId;
@@ -299,8 +324,8 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
       clock: options.clock ?? systemClock,
       logger: this.#logger,
     };
-    if (this.#webhookSecretToken === undefined) {
-      this.#logger.warn('webhookSecretToken is not set: webhooks are NOT verified');
+    if (!this.#verifyWebhooks) {
+      this.#logger.warn('verifyWebhooks is false: webhooks are NOT verified; anyone who reaches the endpoint can start, stop or redirect sessions');
     }
     this.#coordinator = options.coordinator ?? new LocalCoordinator();
     const coordinator = this.#coordinator;
@@ -360,12 +385,12 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
 
   /** Secret-free description for `util.inspect`. */
   [Symbol.for('nodejs.util.inspect.custom')](): string {
-    return `RtmsClient { clientId: '${this.#clientId}', sessions: ${this.#sessions.size}, verifiesWebhooks: ${this.#webhookSecretToken !== undefined} }`;
+    return `RtmsClient { clientId: '${this.#clientId}', sessions: ${this.#sessions.size}, verifiesWebhooks: ${this.#verifyWebhooks} }`;
   }
 
   /** Secret-free JSON form. */
   toJSON(): Record<string, unknown> {
-    return { clientId: this.#clientId, sessions: [...this.#sessions.keys()], verifiesWebhooks: this.#webhookSecretToken !== undefined };
+    return { clientId: this.#clientId, sessions: [...this.#sessions.keys()], verifiesWebhooks: this.#verifyWebhooks };
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -400,7 +425,10 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
     if (bodyByteLength(body) > this.#maxBodyBytes) {
       return this.#reject(413, 'RTMS_WEBHOOK_BODY_TOO_LARGE', `body is larger than ${this.#maxBodyBytes} bytes`, undefined);
     }
-    const token = this.#webhookSecretToken;
+    // With verification on, the constructor made sure there is a token; with it off (an explicit opt-out for
+    // local testing), nothing is checked and the token only answers URL validation.
+    const token = this.#verifyWebhooks ? this.#webhookSecretToken : undefined;
+    if (this.#verifyWebhooks && token === undefined) return this.#reject(500, 'RTMS_WEBHOOK_NOT_CONFIGURED', 'no webhook secret token to verify with', undefined);
     const headers = request.headers;
     const signed = getHeader(headers, SIGNATURE_HEADER) !== undefined || getHeader(headers, TIMESTAMP_HEADER) !== undefined;
     // Verify before parsing. An unsigned request may only be a URL validation (§6.3: Zoom's own samples
@@ -444,17 +472,16 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
     const p = webhook.payload;
     if (webhook.event === 'rtms.concurrency_near_limit') {
       this.#safeEmit('concurrencyNearLimit', {
-        concurrencyLimit: num(payloadField(p, 'concurrency_limit')),
-        concurrencyNumber: num(payloadField(p, 'concurrency_number')),
+        concurrencyLimit: value(readInt(payloadField(p, 'concurrency_limit'))),
+        concurrencyNumber: value(readInt(payloadField(p, 'concurrency_number'))),
         percentage: num(payloadField(p, 'percentage')),
       });
       return json(200, { status: 'ok' });
     }
     if (webhook.event === 'rtms.concurrency_limited') {
-      const op = payloadField(p, 'operator_id');
       this.#safeEmit('concurrencyLimited', {
-        concurrencyNumber: num(payloadField(p, 'concurrency_number')),
-        operatorId: typeof op === 'string' ? op : undefined,
+        concurrencyNumber: value(readInt(payloadField(p, 'concurrency_number'))),
+        operatorId: value(readId(payloadField(p, 'operator_id'))),
         payload: p,
       });
       return json(200, { status: 'ok' });

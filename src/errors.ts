@@ -7,7 +7,7 @@ import { StatusCode, nameOf } from './protocol/constants.js';
  * `RTMS_CONNECTION_LOST`, `RTMS_IDLE_TIMEOUT`, and `RTMS_HANDSHAKE_REJECTED` with a retryable status) start a
  * reconnect; they end the session when reconnection is off or its budget is spent. Always session-ending:
  * `RTMS_URL_REJECTED`, `RTMS_PROTOCOL_ERROR`, `RTMS_HANDSHAKE_REJECTED` with any other status. Reported and the
- * stream goes on: `RTMS_FRAME_INVALID`, `RTMS_LISTENER_ERROR`. Rejections of request promises:
+ * stream goes on: `RTMS_FRAME_INVALID`, `RTMS_FRAME_UNSUPPORTED`, `RTMS_LISTENER_ERROR`. Rejections of request promises:
  * `RTMS_REQUEST_FAILED`. Iterators: `RTMS_BUFFER_OVERFLOW`. Constructors: `RTMS_INVALID_OPTIONS`. Webhook answers
  * (`WebhookRejection.code`, never thrown): `RTMS_WEBHOOK_*`, `RTMS_CLIENT_CLOSED`, `RTMS_INTERNAL_ERROR`.
  */
@@ -22,6 +22,7 @@ export type RtmsErrorCode =
   | 'RTMS_IDLE_TIMEOUT'
   | 'RTMS_PROTOCOL_ERROR'
   | 'RTMS_FRAME_INVALID'
+  | 'RTMS_FRAME_UNSUPPORTED'
   | 'RTMS_LISTENER_ERROR'
   | 'RTMS_REQUEST_FAILED'
   | 'RTMS_BUFFER_OVERFLOW'
@@ -51,6 +52,16 @@ export interface RtmsErrorDetails {
   streamId?: string;
   /** WebSocket close code, for a closed socket. */
   closeCode?: number;
+  /** Size and first byte of a frame the client could not read (`RTMS_FRAME_UNSUPPORTED`). */
+  frame?: FrameInfo;
+}
+
+/** What an error says about a frame it could not read: never the frame's content. */
+export interface FrameInfo {
+  /** The frame's length in bytes. */
+  readonly byteLength: number;
+  /** Its first byte (0–255); undefined for an empty frame. */
+  readonly firstByte: number | undefined;
 }
 
 const BRAND = Symbol.for('rtms-client.RtmsError');
@@ -78,6 +89,8 @@ export class RtmsError extends Error {
   readonly streamId: string | undefined;
   /** WebSocket close code, for a closed socket. */
   readonly closeCode: number | undefined;
+  /** Length and first byte of the frame, for `RTMS_FRAME_UNSUPPORTED`; undefined otherwise. */
+  readonly frame: FrameInfo | undefined;
 
   /**
    * Creates an error; {@link RtmsError.statusName} is derived from `details.statusCode`.
@@ -96,6 +109,7 @@ export class RtmsError extends Error {
     this.channel = details.channel;
     this.streamId = details.streamId;
     this.closeCode = details.closeCode;
+    this.frame = details.frame === undefined ? undefined : Object.freeze({ byteLength: details.frame.byteLength, firstByte: details.frame.firstByte });
     Object.defineProperty(this, BRAND, { value: true });
   }
 

@@ -23,7 +23,7 @@ export type { BoundedIterator, IterateEventOptions, IterateOptions, OverflowPoli
 export { LocalCoordinator } from './coordination.js';
 export type { ControlMessage, CoordinatorHost, InterruptedControl, StartedControl, StoppedControl, StreamCoordinator, StreamLease } from './coordination.js';
 export { RtmsError, statusName } from './errors.js';
-export type { RtmsChannelKind, RtmsErrorCode, RtmsErrorDetails } from './errors.js';
+export type { FrameInfo, RtmsChannelKind, RtmsErrorCode, RtmsErrorDetails } from './errors.js';
 export type {
   ActiveSpeakerEvent,
   ContactCenterEvent,

@@ -10,8 +10,11 @@ export interface RtmsSocketHandlers {
   onOpen(): void;
   /** A text frame. */
   onText(data: string): void;
-  /** A binary frame (V1 never sends one; reported, not decoded). */
-  onBinary(byteLength: number): void;
+  /**
+   * A binary frame. Zoom's servers may send JSON in binary frames (UTF-8 bytes); the channel decodes them exactly
+   * like text. The bytes are only valid during the call.
+   */
+  onBinary(data: Uint8Array): void;
   /** The socket is closed; called exactly once. */
   onClose(code: number, reason: string): void;
   /** A socket error; `onClose` follows. */
@@ -63,7 +66,7 @@ export const wsSocketFactory: SocketFactory = (url, handlers, options) => {
   ws.on('open', () => handlers.onOpen());
   ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
     if (isBinary) {
-      handlers.onBinary(Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data instanceof ArrayBuffer ? data.byteLength : data.length);
+      handlers.onBinary(Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : data);
       return;
     }
     handlers.onText(typeof data === 'string' ? data : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : data.toString());

@@ -6,6 +6,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { RtmsErrorCode } from './errors.js';
 import type { WebhookEvent } from './events.js';
+import { readId, readInt, readNumber, readUrlList, value } from './protocol/fields.js';
 import { PRODUCTS, parseLifecycleEvent, type RtmsLifecycleEvent, type RtmsProduct } from './protocol/products.js';
 
 /** Header carrying `v0=<hex>`. */
@@ -147,7 +148,10 @@ export type ParsedWebhook =
   | { readonly ok: true; readonly webhook: WebhookEvent }
   | { readonly ok: false; readonly message: string };
 
-/** Parses `{ event, event_ts?, payload }`. Never throws. */
+/**
+ * Parses `{ event, event_ts?, payload }`. Never throws. `event_ts` is read by the codec's field table (a numeric
+ * string is a number; anything else that is not a number is absent).
+ */
 export function parseWebhookBody(text: string): ParsedWebhook {
   let parsed: unknown;
   try {
@@ -160,8 +164,7 @@ export function parseWebhookBody(text: string): ParsedWebhook {
   if (typeof o['event'] !== 'string' || o['event'].length === 0) return { ok: false, message: 'body has no event name' };
   const payload = o['payload'];
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return { ok: false, message: 'body has no payload object' };
-  const ts = o['event_ts'];
-  return { ok: true, webhook: { event: o['event'], eventTs: typeof ts === 'number' ? ts : undefined, payload: payload as Record<string, unknown> } };
+  return { ok: true, webhook: { event: o['event'], eventTs: value(readNumber(o['event_ts'])), payload: payload as Record<string, unknown> } };
 }
 
 /**
@@ -188,31 +191,34 @@ export interface StreamWebhook {
   readonly productId: string | undefined;
   /** `server_urls`; present for `rtms_started`. */
   readonly serverUrls: string | undefined;
-  /** `stop_reason` ({@link StopReason}) of `rtms_stopped`; undefined when absent or not an integer. */
+  /** `stop_reason` ({@link StopReason}) of `rtms_stopped`; undefined when absent or not an integer (or integer string). */
   readonly stopReason: number | undefined;
 }
 
-/** Validates an RTMS lifecycle webhook's payload. `undefined` for events that are not RTMS lifecycle events. */
+/**
+ * Validates an RTMS lifecycle webhook's payload. `undefined` for events that are not RTMS lifecycle events.
+ *
+ * Fields are read by the codec's field table, as frames are: ids may arrive as numbers (delivered as strings),
+ * `stop_reason` as a numeric string, `server_urls` as a string, an array of strings or an object of strings, and
+ * `null` is absent. Only a payload without a usable `rtms_stream_id` (or, for `rtms_started`, without the
+ * product id or `server_urls`) is refused.
+ */
 export function readStreamWebhook(webhook: WebhookEvent): { ok: true; value: StreamWebhook } | { ok: false; message: string } | undefined {
   const kind = parseLifecycleEvent(webhook.event);
   if (kind === undefined) return undefined;
   const spec = PRODUCTS[kind.product];
   const p = webhook.payload;
-  const streamId = payloadField(p, 'rtms_stream_id');
-  if (typeof streamId !== 'string' || streamId.length === 0) return { ok: false, message: 'payload.rtms_stream_id is missing' };
+  const streamId = value(readId(payloadField(p, 'rtms_stream_id')));
+  if (streamId === undefined) return { ok: false, message: 'payload.rtms_stream_id is missing' };
   let productId: string | undefined;
   for (const key of [spec.idField, ...spec.idFallbackFields]) {
-    const v = payloadField(p, key);
-    if (typeof v === 'string' && v.length > 0) {
-      productId = v;
-      break;
-    }
+    productId = value(readId(payloadField(p, key)));
+    if (productId !== undefined) break;
   }
-  const urls = payloadField(p, 'server_urls');
-  const stop = payloadField(p, 'stop_reason');
+  const urls = value(readUrlList(payloadField(p, 'server_urls')));
   if (kind.step === 'rtms_started') {
     if (productId === undefined) return { ok: false, message: `payload.${spec.idField} is missing` };
-    if (typeof urls !== 'string' || urls.length === 0) return { ok: false, message: 'payload.server_urls is missing' };
+    if (urls === undefined) return { ok: false, message: 'payload.server_urls is missing' };
   }
   return {
     ok: true,
@@ -221,8 +227,8 @@ export function readStreamWebhook(webhook: WebhookEvent): { ok: true; value: Str
       step: kind.step,
       streamId,
       productId,
-      serverUrls: typeof urls === 'string' ? urls : undefined,
-      stopReason: typeof stop === 'number' && Number.isInteger(stop) ? stop : undefined,
+      serverUrls: urls,
+      stopReason: value(readInt(payloadField(p, 'stop_reason'))),
     },
   };
 }

@@ -2,7 +2,7 @@ import { expectTypeOf, test } from 'vitest';
 import { RtmsClient, RtmsError, type AudioFrame, type RtmsSession, type SessionEnd, type SessionState, type TranscriptEvent } from '../src/index.js';
 
 test('session events are typed', () => {
-  const client = new RtmsClient({ clientId: 'i', clientSecret: 's' });
+  const client = new RtmsClient({ clientId: 'i', clientSecret: 's', webhookSecretToken: 't' });
   client.on('session', (session) => {
     expectTypeOf(session).toEqualTypeOf<RtmsSession>();
     session.on('transcript', (t) => {

@@ -1,34 +1,42 @@
 /**
- * The V1 codec: JSON text frames in, validated typed messages out; typed messages in, JSON text out.
+ * The V1 codec: JSON frames in (text, or binary frames holding UTF-8 JSON), normalised typed messages out; typed
+ * messages in, JSON text out.
  *
- * Pure: no I/O, no timers, never throws. A frame that is not JSON, not an object, lacks an integer `msg_type`,
- * or has a known `msg_type` with missing or wrongly typed fields becomes an `RTMS_FRAME_INVALID` error value.
- * A `msg_type` the client never expects (or that the protocol does not define) becomes an `unhandled` value
- * the session logs and skips. Media payloads are validated but not decoded here: base64 is decoded only when
- * someone listens (see the session).
+ * Pure: no I/O, no timers, never throws. Reading follows one policy, the table in {@link FIELD_RULES}: known
+ * fields are normalised in place (numbers sent as strings, ids sent as numbers, `null` as absent), fields that
+ * cannot be interpreted become `undefined` and are listed in the result's `dropped`, unknown fields stay as
+ * received. Only a frame with no usable payload is an error ({@link REQUIRED_FIELDS}): `RTMS_FRAME_INVALID`. A
+ * binary frame that is not UTF-8 JSON (a protocol V2 protobuf frame, for instance, whose definitions Zoom has not
+ * published) is `RTMS_FRAME_UNSUPPORTED`. A `msg_type` the client never expects becomes an `unhandled` value the
+ * session logs and skips. Media payloads are validated but not decoded here: base64 is decoded only when someone
+ * listens (see the session).
  *
- * A second wire format (protocol V2, protobuf) would be a second module with the same `decode` contract; the
+ * A second wire format (protocol V2 protobuf) would be a second module with the same `decode` contract; the
  * channels take the codec through {@link FrameCodec}.
  */
 import { RtmsError } from '../errors.js';
 import { MsgType, PROTOCOL_VERSION } from './constants.js';
-import type {
-  InboundMessage,
-  MediaKind,
-  WireMediaContent,
-  WireUserId,
-} from './messages.js';
+import { isObject, normaliseInPlace, readInt, rowsOf, type Rows } from './fields.js';
+import type { InboundMessage, MediaKind, WireUserId } from './messages.js';
 
 /** Outcome of decoding one frame. */
 export type DecodeResult =
-  | { readonly kind: 'message'; readonly message: InboundMessage }
+  | {
+      readonly kind: 'message';
+      readonly message: InboundMessage;
+      /** Fields that held a value the codec could not interpret and now read as `undefined` (for a debug log). */
+      readonly dropped?: readonly string[];
+    }
   | { readonly kind: 'unhandled'; readonly msgType: number; readonly known: boolean }
   | { readonly kind: 'error'; readonly error: RtmsError };
 
 /** The seam a channel decodes through; V1 JSON is the only implementation today. */
 export interface FrameCodec {
-  /** Decodes one text frame into a message, an `unhandled` note or an `RTMS_FRAME_INVALID` error; never throws. */
-  decode(frame: string): DecodeResult;
+  /**
+   * Decodes one frame, text or binary, into a message, an `unhandled` note or an error (`RTMS_FRAME_INVALID`,
+   * or `RTMS_FRAME_UNSUPPORTED` for a binary frame that is not UTF-8 JSON); never throws.
+   */
+  decode(frame: string | Uint8Array): DecodeResult;
 }
 
 /** Media kind for each media `msg_type` (14–18). */
@@ -44,156 +52,167 @@ const KNOWN_MSG_TYPES: ReadonlySet<number> = new Set(Object.values(MsgType));
 
 type Obj = Record<string, unknown>;
 
+const ENVELOPE = rowsOf('envelope').filter(([field]) => field !== 'msg_type');
+const CONTENT = rowsOf('media content');
+const SIGNALING_RESP = rowsOf('SIGNALING_HAND_SHAKE_RESP');
+const DATA_RESP = rowsOf('DATA_HAND_SHAKE_RESP');
+const MEDIA_PARAMS = rowsOf('media_params');
+const EVENT = rowsOf('EVENT_UPDATE event');
+const PARTICIPANT = rowsOf('participants[]');
+const PARTICIPANT_INFO = rowsOf('participant_info');
+const BY_TYPE: Readonly<Record<number, Rows>> = {
+  [MsgType.STREAM_STATE_UPDATE]: rowsOf('STREAM_STATE_UPDATE'),
+  [MsgType.SESSION_STATE_UPDATE]: rowsOf('SESSION_STATE_UPDATE'),
+  [MsgType.SESSION_STATE_RESP]: rowsOf('SESSION_STATE_RESP'),
+  [MsgType.STREAM_STATE_RESP]: rowsOf('STREAM_STATE_RESP'),
+  [MsgType.STREAM_CLOSE_RESP]: rowsOf('STREAM_CLOSE_RESP'),
+  [MsgType.VIDEO_SUBSCRIPTION_RESP]: rowsOf('VIDEO_SUBSCRIPTION_RESP'),
+};
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 function invalid(message: string, cause?: unknown): DecodeResult {
   return { kind: 'error', error: new RtmsError('RTMS_FRAME_INVALID', message, { cause }) };
 }
 
-function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+function unsupported(bytes: Uint8Array): DecodeResult {
+  const first = bytes[0];
+  const firstByte = first === undefined ? 'none' : `0x${first.toString(16).padStart(2, '0')}`;
+  return {
+    kind: 'error',
+    error: new RtmsError(
+      'RTMS_FRAME_UNSUPPORTED',
+      `binary frame is not UTF-8 JSON (${bytes.byteLength} bytes, first byte ${firstByte}); possibly protocol V2 protobuf, which this client does not decode`,
+      { frame: { byteLength: bytes.byteLength, firstByte: first } },
+    ),
+  };
 }
 
-function isInt(v: unknown): v is number {
-  return typeof v === 'number' && Number.isInteger(v);
+function message(m: Obj, dropped: string[] | undefined): DecodeResult {
+  return dropped === undefined ? { kind: 'message', message: m as unknown as InboundMessage } : { kind: 'message', message: m as unknown as InboundMessage, dropped };
 }
 
-function optType(o: Obj, key: string, type: 'string' | 'number' | 'boolean'): boolean {
-  const v = o[key];
-  return v === undefined || v === null || typeof v === type;
+/** Normalises an optional nested object field: a non-object becomes undefined (and is reported). */
+function nested(o: Obj, field: string, rows: Rows, path: string, dropped: string[] | undefined): string[] | undefined {
+  const v = o[field];
+  if (!isObject(v)) return dropped;
+  return normaliseInPlace(v, rows, `${path}${field}.`, dropped);
 }
 
-function isUserId(v: unknown): v is WireUserId | undefined {
-  return v === undefined || v === null || typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
-}
-
-/** Reads `status_code`, falling back to `status` (RS-PY, §3.2). */
-function readStatus(o: Obj): number | undefined {
-  const v = o['status_code'] ?? o['status'];
-  return isInt(v) ? v : undefined;
-}
-
-function decodeMediaContent(o: Obj, msgType: number): WireMediaContent | string {
+function decodeMedia(o: Obj, msgType: number): DecodeResult {
   let content = o['content'];
   // Some samples treat `content` as a bare string (§3.14 defensive notes): wrap it.
   if (typeof content === 'string') {
     content = { data: content };
     o['content'] = content;
   }
-  if (!isObj(content)) return `msg_type ${msgType}: content must be an object`;
-  if (typeof content['data'] !== 'string') return `msg_type ${msgType}: content.data must be a string`;
-  if (!isUserId(content['user_id'])) return `msg_type ${msgType}: content.user_id must be a number or string`;
-  if (!optType(content, 'user_name', 'string')) return `msg_type ${msgType}: content.user_name must be a string`;
-  if (!optType(content, 'channel_id', 'string')) return `msg_type ${msgType}: content.channel_id must be a string`;
-  if (!optType(content, 'timestamp', 'number')) return `msg_type ${msgType}: content.timestamp must be a number`;
-  if (!optType(content, 'length', 'number')) return `msg_type ${msgType}: content.length must be a number`;
-  if (msgType === MsgType.MEDIA_DATA_TRANSCRIPT) {
-    if (!optType(content, 'start_time', 'number')) return 'transcript: content.start_time must be a number';
-    if (!optType(content, 'end_time', 'number')) return 'transcript: content.end_time must be a number';
-    if (!optType(content, 'language', 'number')) return 'transcript: content.language must be a number';
-  }
-  return content as WireMediaContent;
+  if (!isObject(content)) return invalid(`msg_type ${msgType}: content must be an object`);
+  if (typeof content['data'] !== 'string') return invalid(`msg_type ${msgType}: content.data must be a string`);
+  return message(o, normaliseInPlace(content, CONTENT, 'content.', undefined));
 }
 
-/** V1 JSON decoding of one text frame. Never throws. */
-export function decode(frame: string): DecodeResult {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(frame);
-  } catch (err) {
-    return invalid('frame is not valid JSON', err);
-  }
-  if (!isObj(parsed)) return invalid('frame is not a JSON object');
-  const msgType = parsed['msg_type'];
-  if (!isInt(msgType)) return invalid('frame has no integer msg_type');
+function noStatus(name: string): DecodeResult {
+  return invalid(`${name}: status_code must be an integer`);
+}
 
+function decodeObject(parsed: unknown): DecodeResult {
+  if (!isObject(parsed)) return invalid('frame is not a JSON object');
+  const msgType = readInt(parsed['msg_type']);
+  if (typeof msgType !== 'number') return invalid('frame has no integer msg_type');
+  parsed['msg_type'] = msgType;
   switch (msgType) {
     case MsgType.MEDIA_DATA_AUDIO:
     case MsgType.MEDIA_DATA_VIDEO:
     case MsgType.MEDIA_DATA_SHARE:
     case MsgType.MEDIA_DATA_TRANSCRIPT:
-    case MsgType.MEDIA_DATA_CHAT: {
-      const content = decodeMediaContent(parsed, msgType);
-      if (typeof content === 'string') return invalid(content);
-      return { kind: 'message', message: parsed as unknown as InboundMessage };
-    }
-    case MsgType.KEEP_ALIVE_REQ: {
-      const ts = parsed['timestamp'];
-      if (ts !== undefined && typeof ts !== 'number' && typeof ts !== 'string') {
-        return invalid('KEEP_ALIVE_REQ: timestamp must be a number');
-      }
-      return { kind: 'message', message: parsed as unknown as InboundMessage };
-    }
+    case MsgType.MEDIA_DATA_CHAT:
+      return decodeMedia(parsed, msgType);
+    case MsgType.KEEP_ALIVE_REQ:
+      // The one field never normalised: the answer echoes `timestamp` exactly as received (§3.6).
+      return message(parsed, undefined);
     case MsgType.SIGNALING_HAND_SHAKE_RESP: {
-      const status = readStatus(parsed);
-      if (status === undefined) return invalid('SIGNALING_HAND_SHAKE_RESP: status_code must be an integer');
-      parsed['status_code'] = status;
-      if (!optType(parsed, 'reason', 'string')) return invalid('SIGNALING_HAND_SHAKE_RESP: reason must be a string');
+      // status_code falls back to `status` (RS-PY, §3.2).
+      let d = normaliseInPlace(parsed, SIGNALING_RESP, '', normaliseInPlace(parsed, ENVELOPE, '', undefined));
+      if (typeof parsed['status_code'] !== 'number') return noStatus('SIGNALING_HAND_SHAKE_RESP');
       const ms = parsed['media_server'];
-      if (ms !== undefined && ms !== null) {
-        if (!isObj(ms)) return invalid('SIGNALING_HAND_SHAKE_RESP: media_server must be an object');
-        const urls = ms['server_urls'];
-        if (urls !== undefined && urls !== null) {
-          if (!isObj(urls)) return invalid('SIGNALING_HAND_SHAKE_RESP: media_server.server_urls must be an object');
-          const clean: Record<string, string> = {};
-          for (const [k, v] of Object.entries(urls)) if (typeof v === 'string') clean[k] = v;
-          ms['server_urls'] = clean;
-        }
-      }
-      return { kind: 'message', message: parsed as unknown as InboundMessage };
+      if (isObject(ms)) d = normaliseInPlace(ms, [['server_urls', 'urls', undefined]], 'media_server.', d);
+      return message(parsed, d);
     }
     case MsgType.DATA_HAND_SHAKE_RESP: {
-      const status = readStatus(parsed);
-      if (status === undefined) return invalid('DATA_HAND_SHAKE_RESP: status_code must be an integer');
-      parsed['status_code'] = status;
-      if (!optType(parsed, 'reason', 'string')) return invalid('DATA_HAND_SHAKE_RESP: reason must be a string');
-      // The docs name this field both ways (§3.4, §9.7): read both.
-      const enc = parsed['payload_encrypted'] ?? parsed['payload_encryption'];
-      if (enc !== undefined && typeof enc !== 'boolean') return invalid('DATA_HAND_SHAKE_RESP: payload_encrypted must be a boolean');
-      parsed['payload_encrypted'] = enc === true;
-      if (parsed['media_params'] !== undefined && !isObj(parsed['media_params'])) {
-        return invalid('DATA_HAND_SHAKE_RESP: media_params must be an object');
-      }
-      return { kind: 'message', message: parsed as unknown as InboundMessage };
+      // payload_encrypted is also spelt payload_encryption (§3.4, §9.7).
+      let d = normaliseInPlace(parsed, DATA_RESP, '', normaliseInPlace(parsed, ENVELOPE, '', undefined));
+      if (typeof parsed['status_code'] !== 'number') return noStatus('DATA_HAND_SHAKE_RESP');
+      parsed['payload_encrypted'] = parsed['payload_encrypted'] === true;
+      const mp = parsed['media_params'];
+      if (isObject(mp)) for (const kind of Object.keys(mp)) d = nested(mp, kind, MEDIA_PARAMS, 'media_params.', d);
+      return message(parsed, d);
     }
     case MsgType.EVENT_UPDATE: {
+      let d = normaliseInPlace(parsed, ENVELOPE, '', undefined);
       const ev = parsed['event'];
-      if (!isObj(ev) || !isInt(ev['event_type'])) return invalid('EVENT_UPDATE: event.event_type must be an integer');
-      return { kind: 'message', message: parsed as unknown as InboundMessage };
-    }
-    case MsgType.STREAM_STATE_UPDATE: {
-      if (!isInt(parsed['state'])) return invalid('STREAM_STATE_UPDATE: state must be an integer');
-      const reason = parsed['reason'] ?? parsed['stop_reason'];
-      if (reason !== undefined && reason !== null && !isInt(reason)) return invalid('STREAM_STATE_UPDATE: reason must be an integer');
-      parsed['reason'] = reason ?? undefined;
-      return { kind: 'message', message: parsed as unknown as InboundMessage };
-    }
-    case MsgType.SESSION_STATE_UPDATE: {
-      if (!isInt(parsed['state'])) return invalid('SESSION_STATE_UPDATE: state must be an integer');
-      const reason = parsed['stop_reason'] ?? parsed['reason'];
-      if (reason !== undefined && reason !== null && !isInt(reason)) return invalid('SESSION_STATE_UPDATE: stop_reason must be an integer');
-      parsed['stop_reason'] = reason ?? undefined;
-      if (parsed['rtms_session_id'] === undefined && typeof parsed['session_id'] === 'string') {
-        parsed['rtms_session_id'] = parsed['session_id']; // MOCK spelling, §3.10 [C1]
+      if (!isObject(ev)) return invalid('EVENT_UPDATE: event must be an object');
+      d = normaliseInPlace(ev, EVENT, 'event.', d);
+      if (ev['event_type'] === undefined && ev['event_code'] === undefined) {
+        return invalid('EVENT_UPDATE: event has no integer event_type or event_code');
       }
-      return { kind: 'message', message: parsed as unknown as InboundMessage };
+      const list = ev['participants'];
+      if (Array.isArray(list)) {
+        for (const p of list) if (isObject(p)) d = normaliseInPlace(p, PARTICIPANT, 'event.participants[].', d);
+      }
+      d = nested(ev, 'participant_info', PARTICIPANT_INFO, 'event.', d);
+      return message(parsed, d);
+    }
+    case MsgType.STREAM_STATE_UPDATE:
+    case MsgType.SESSION_STATE_UPDATE: {
+      const d = normaliseInPlace(parsed, BY_TYPE[msgType]!, '', normaliseInPlace(parsed, ENVELOPE, '', undefined));
+      if (typeof parsed['state'] !== 'number') {
+        return invalid(`${msgType === MsgType.STREAM_STATE_UPDATE ? 'STREAM' : 'SESSION'}_STATE_UPDATE: state must be an integer`);
+      }
+      return message(parsed, d);
+    }
+    case MsgType.VIDEO_SUBSCRIPTION_RESP: {
+      const d = normaliseInPlace(parsed, BY_TYPE[msgType]!, '', normaliseInPlace(parsed, ENVELOPE, '', undefined));
+      if (typeof parsed['status_code'] !== 'number') return noStatus('VIDEO_SUBSCRIPTION_RESP');
+      return message(parsed, d);
     }
     case MsgType.STREAM_CLOSE_RESP:
-    case MsgType.VIDEO_SUBSCRIPTION_RESP: {
-      const status = readStatus(parsed);
-      if (status === undefined) return invalid(`msg_type ${msgType}: status_code must be an integer`);
-      parsed['status_code'] = status;
-      return { kind: 'message', message: parsed as unknown as InboundMessage };
-    }
     case MsgType.SESSION_STATE_RESP:
     case MsgType.STREAM_STATE_RESP:
+      return message(parsed, normaliseInPlace(parsed, BY_TYPE[msgType]!, '', normaliseInPlace(parsed, ENVELOPE, '', undefined)));
     case MsgType.META_DATA_AUDIO:
     case MsgType.META_DATA_VIDEO:
     case MsgType.META_DATA_SHARE:
     case MsgType.META_DATA_TRANSCRIPT:
     case MsgType.META_DATA_CHAT:
-      return { kind: 'message', message: parsed as unknown as InboundMessage };
+      // Shapes undocumented: passed on as received.
+      return message(parsed, undefined);
     default:
       return { kind: 'unhandled', msgType, known: KNOWN_MSG_TYPES.has(msgType) };
   }
+}
+
+/**
+ * Decodes one frame. Text is parsed as JSON; bytes (a binary WebSocket frame) are decoded as UTF-8 and then
+ * handled exactly like text, since Zoom's servers may send JSON in binary frames (§3.14). Never throws.
+ */
+export function decode(frame: string | Uint8Array): DecodeResult {
+  let parsed: unknown;
+  if (typeof frame === 'string') {
+    try {
+      parsed = JSON.parse(frame);
+    } catch (err) {
+      return invalid('frame is not valid JSON', err);
+    }
+    return decodeObject(parsed);
+  }
+  let text: string;
+  try {
+    text = utf8.decode(frame);
+    parsed = JSON.parse(text);
+  } catch {
+    return unsupported(frame);
+  }
+  return decodeObject(parsed);
 }
 
 /** The V1 JSON codec as a {@link FrameCodec}. */
@@ -259,7 +278,7 @@ export function encodeClientReadyAck(streamId: string): string {
 }
 
 /** KEEP_ALIVE_RESP (13): echoes the request's timestamp unchanged. §3.6 */
-export function encodeKeepAliveResp(timestamp: number | string | undefined): string {
+export function encodeKeepAliveResp(timestamp: unknown): string {
   return JSON.stringify({ msg_type: MsgType.KEEP_ALIVE_RESP, timestamp });
 }
 

@@ -1,14 +1,19 @@
 /**
- * Wire message types, exactly as they travel (snake_case). Incoming types describe what the codec has
- * validated: fields marked required are present with the stated type; everything else may be absent.
- * Extra fields are tolerated and kept.
+ * Wire message types (snake_case, as they travel). Incoming types describe what the codec delivers after
+ * normalising each known field by the table in `fields.ts`: fields marked required are present with the stated
+ * type; every other known field is either absent (`undefined`) or of the stated type. Extra fields are kept as
+ * received.
  */
 import type { MsgType } from './constants.js';
+import type { UserIdValue } from './fields.js';
 
 type M = typeof MsgType;
 
-/** A user id as the wire carries it: a number for meetings, a string in some Contact Center payloads. §3.8 */
-export type WireUserId = number | string;
+/**
+ * A user id: on the wire a number for meetings and a string in some Contact Center payloads (§3.8); after
+ * decoding, a number whenever the id is a decimal integer, else the string.
+ */
+export type WireUserId = UserIdValue;
 
 /** SIGNALING_HAND_SHAKE_RESP (2). §3.2 */
 export interface WireSignalingHandshakeResp {
@@ -40,7 +45,11 @@ export interface WireDataHandshakeResp {
 /** EVENT_UPDATE (6). The `event` body depends on `event_type` and the product. §3.8 */
 export interface WireEventUpdate {
   msg_type: M['EVENT_UPDATE'];
-  event: { event_type: number; timestamp?: number; event_ts?: number; [key: string]: unknown };
+  /**
+   * The event body. At least one of `event_type` (V1, numbered per product) and `event_code` (V2's globally
+   * unique code, §7.5; Zoom Phone sends only this one) is present.
+   */
+  event: { event_type?: number; event_code?: number; timestamp?: number; event_ts?: number; [key: string]: unknown };
 }
 
 /** STREAM_STATE_UPDATE (8). `reason` is normalised from `reason ?? stop_reason` (§9.6). */
@@ -98,7 +107,8 @@ export interface WireVideoSubscriptionResp {
 /** KEEP_ALIVE_REQ (12), on every socket. The `timestamp` is echoed back unchanged. §3.6 */
 export interface WireKeepAliveReq {
   msg_type: M['KEEP_ALIVE_REQ'];
-  timestamp?: number | string;
+  /** Echoed back exactly as received, whatever its type (the one field the codec never normalises). */
+  timestamp?: unknown;
 }
 
 /** `content` of a media frame (14–18). §3.14 */
@@ -107,7 +117,7 @@ export interface WireMediaContent {
   data: string;
   user_id?: WireUserId;
   user_name?: string;
-  /** Contact Center only: SIP channel of one party. */
+  /** Contact Center and Zoom Phone: the channel of one party (a number on the wire is converted to a string). */
   channel_id?: string;
   length?: number;
   timestamp?: number;

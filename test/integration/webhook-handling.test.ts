@@ -55,6 +55,54 @@ describe('handleWebhook', () => {
     expect((await client.handleWebhook(good)).status).toBe(200);
   });
 
+  describe('secure by default', () => {
+    it('refuses to construct without a webhook secret token, naming both ways out', () => {
+      for (const options of [{ clientId: 'id', clientSecret: 'secret' }, { clientId: 'id', clientSecret: 'secret', webhookSecretToken: undefined }, { clientId: 'id', clientSecret: 'secret', verifyWebhooks: true }]) {
+        let thrown: unknown;
+        try {
+          new RtmsClient(options);
+        } catch (err) {
+          thrown = err;
+        }
+        expect(thrown).toMatchObject({ code: 'RTMS_INVALID_OPTIONS' });
+        expect((thrown as Error).message).toContain('webhookSecretToken');
+        expect((thrown as Error).message).toContain('verifyWebhooks: false');
+      }
+      // An unset environment variable read as '' gets the same advice.
+      expect(() => new RtmsClient({ clientId: 'id', clientSecret: 'secret', webhookSecretToken: '' })).toThrow(/verifyWebhooks: false/);
+      expect(() => new RtmsClient({ clientId: 'id', clientSecret: 'secret', verifyWebhooks: 'no' as unknown as boolean })).toThrow(/verifyWebhooks must be a boolean/);
+    });
+
+    it('verifyWebhooks: false is an explicit opt-out: unsigned webhooks start sessions, and the client warns', async () => {
+      const warnings: string[] = [];
+      const { sim, client } = await rig({ webhookSecretToken: undefined, verifyWebhooks: false, logger: { warn: (m) => warnings.push(m) } });
+      expect(warnings.some((w) => w.includes('NOT verified'))).toBe(true);
+      const stream = sim.createStream();
+      const unsigned = { headers: { 'content-type': 'application/json' }, body: stream.webhook('started').body };
+      const res = await client.handleWebhook(unsigned);
+      expect(res.status).toBe(200);
+      await stream.ready();
+      expect(client.toJSON()).toMatchObject({ verifiesWebhooks: false });
+      // Without a token there is nothing to answer URL validation with: 500, never a guess.
+      expect((await client.handleWebhook(buildUrlValidationWebhook('abc'))).status).toBe(500);
+    });
+
+    it('with a token, a webhook that is not signed can neither start, stop nor redirect a session', async () => {
+      const { sim, client } = await rig();
+      const stream = sim.createStream();
+      const strip = (w: { body: string }) => ({ headers: { 'content-type': 'application/json' }, body: w.body });
+      expect((await client.handleWebhook(strip(stream.webhook('started')))).status).toBe(401);
+      expect(client.sessions.size).toBe(0);
+      const session = (await client.handleWebhook(stream.webhook('started'))).session!;
+      await stream.ready();
+      expect((await client.handleWebhook(strip(stream.webhook('started', { serverUrls: 'wss://evil.example/rtms' })))).status).toBe(401);
+      expect((await client.handleWebhook(strip(stream.webhook('stopped')))).status).toBe(401);
+      expect((await client.handleWebhook(strip(stream.webhook('interrupted')))).status).toBe(401);
+      expect(session.state).toBe('streaming');
+      expect(session.identity.serverUrls).toBe(stream.serverUrls);
+    });
+  });
+
   it('accepts a configurable replay window', async () => {
     const { sim, client } = await rig({ webhookToleranceSeconds: 1000 });
     const res = await client.handleWebhook(sim.createStream().webhook('started', { timestampSeconds: nowSec() - 900 }));
@@ -62,7 +110,7 @@ describe('handleWebhook', () => {
   });
 
   it('answers 400 with a short reason for bodies that are not JSON or have the wrong shape', async () => {
-    const client = new RtmsClient({ clientId: 'id', clientSecret: 'secret' });
+    const client = new RtmsClient({ clientId: 'id', clientSecret: 'secret', verifyWebhooks: false });
     const bodies = [
       'not json',
       '[]',
@@ -92,7 +140,7 @@ describe('handleWebhook', () => {
   });
 
   it('413 for oversize bodies, 503 after close, 200 for unhandled events and unknown streams', async () => {
-    const client = new RtmsClient({ clientId: 'id', clientSecret: 'secret', maxWebhookBodyBytes: 100 });
+    const client = new RtmsClient({ clientId: 'id', clientSecret: 'secret', verifyWebhooks: false, maxWebhookBodyBytes: 100 });
     expect((await client.handleWebhook({ body: 'x'.repeat(101) })).status).toBe(413);
     const other = await client.handleWebhook({ body: JSON.stringify({ event: 'meeting.started', payload: {} }) });
     expect(other.status).toBe(200);
@@ -104,7 +152,7 @@ describe('handleWebhook', () => {
   });
 
   it('emits typed concurrency events', async () => {
-    const client = new RtmsClient({ clientId: 'id', clientSecret: 'secret' });
+    const client = new RtmsClient({ clientId: 'id', clientSecret: 'secret', verifyWebhooks: false });
     const near: number[] = [];
     client.on('concurrencyNearLimit', (e) => near.push(e.percentage ?? -1));
     const res = await client.handleWebhook({ body: JSON.stringify({ event: 'rtms.concurrency_near_limit', payload: { concurrency_limit: 2000, concurrency_number: 1700, percentage: 85 } }) });
@@ -114,7 +162,7 @@ describe('handleWebhook', () => {
   });
 
   it('reads ids from payload.object as a fallback', async () => {
-    const { sim, client } = await rig({ webhookSecretToken: undefined });
+    const { sim, client } = await rig({ webhookSecretToken: undefined, verifyWebhooks: false });
     const s = sim.createStream();
     const body = JSON.stringify({ event: 'meeting.rtms_started', event_ts: Date.now(), payload: { object: { meeting_uuid: s.productId, rtms_stream_id: s.streamId, server_urls: s.serverUrls } } });
     const res = await handleWebhook(client, { body });

@@ -45,7 +45,7 @@ function mockSocketFactory(record: RecordedSocket[]): SocketFactory {
       if (closed) return;
       const data: unknown = ev.data;
       if (typeof data === 'string') handlers.onText(data);
-      else handlers.onBinary(data instanceof ArrayBuffer ? data.byteLength : ArrayBuffer.isView(data) ? data.byteLength : 0);
+      else handlers.onBinary(data instanceof ArrayBuffer ? new Uint8Array(data) : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(0));
     };
     ws.onerror = () => {
       if (!closed) handlers.onError(new Error('mock socket error'));
@@ -611,13 +611,59 @@ describe('Channel over mock-socket — frames', () => {
     ]);
   });
 
-  it('reports a binary frame as RTMS_FRAME_INVALID and carries on', () => {
+  const binary = (o: unknown): ArrayBuffer => {
+    const b = new TextEncoder().encode(JSON.stringify(o));
+    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+  };
+
+  it('decodes a binary frame holding UTF-8 JSON exactly like text: keep-alives are answered, messages passed on', () => {
     const { rtms, host, ch } = openReady('media');
-    rtms.client().send(new ArrayBuffer(16));
-    expect(host.frameErrors).toHaveLength(1);
-    expect(host.frameErrors[0]!.code).toBe('RTMS_FRAME_INVALID');
-    expect(host.frameErrors[0]!.message).toContain('16');
+    rtms.client().send(binary({ msg_type: 12, timestamp: 1_712_345_678_901 }));
+    rtms.client().send(binary({ msg_type: 14, content: { data: 'AAAA', user_id: '16778240', channel_id: 7 } }));
+    vi.advanceTimersByTime(2 * MOCK_DELAY_MS);
+    expect(rtms.received.at(-1)).toEqual({ msg_type: 13, timestamp: 1_712_345_678_901 });
+    expect(ch.stats.keepAlivesAnswered).toBe(1);
+    expect(host.messages).toEqual([{ msg_type: 14, content: { data: 'AAAA', user_id: 16778240, channel_id: '7' } }]);
+    expect(host.frameErrors).toEqual([]);
+  });
+
+  it('takes a handshake response sent as a binary frame', () => {
+    const rtms = mockRtms((msg, socket) => {
+      if (msg['msg_type'] === 1) socket.send(binary({ msg_type: 2, protocol_version: 1, status_code: '0', reason: '', media_server: { server_urls: { all: 'wss://m.zoom.us' } } }));
+    });
+    const { ch, host } = makeChannel('signaling', rtms.url, mockSocketFactory([]));
+    ch.open();
+    vi.advanceTimersByTime(2 * MOCK_DELAY_MS);
     expect(ch.state).toBe('ready');
+    expect(host.ready).toHaveLength(1);
+  });
+
+  it('reports a binary frame that is not UTF-8 JSON as RTMS_FRAME_UNSUPPORTED (length, first byte) and carries on', () => {
+    const { rtms, host, ch } = openReady('media');
+    rtms.client().send(new Uint8Array([0x08, 0x0e, 0x12, 0x04, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]).buffer);
+    rtms.send({ msg_type: 14, content: { data: 'AAAA' } });
+    expect(host.frameErrors).toHaveLength(1);
+    const err = host.frameErrors[0]!;
+    expect(err.code).toBe('RTMS_FRAME_UNSUPPORTED');
+    expect(err.message).toContain('16 bytes');
+    expect(err.message).toContain('0x08');
+    expect(err.frame).toEqual({ byteLength: 16, firstByte: 8 });
+    expect(err.channel).toBe('media');
+    expect(host.messages).toHaveLength(1);
+    expect(ch.state).toBe('ready');
+    expect(ch.stats.frameErrors).toBe(1);
+  });
+
+  it('logs fields it could not read at debug level, and still passes the message on', () => {
+    const lines: string[] = [];
+    const rtms = mockRtms(acceptHandshakes);
+    const { ch, host } = makeChannel('media', rtms.url, mockSocketFactory([]));
+    (ch as unknown as { config: { logger: unknown } }).config.logger = safeLogger({ debug: (m: string) => lines.push(m) });
+    ch.open();
+    vi.advanceTimersByTime(2 * MOCK_DELAY_MS);
+    rtms.send({ msg_type: 17, content: { data: 'hi', language: 'en', timestamp: {} } });
+    expect(host.messages).toHaveLength(1);
+    expect(lines.some((l) => l.includes('content.language') && l.includes('content.timestamp'))).toBe(true);
   });
 });
 

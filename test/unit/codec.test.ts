@@ -17,6 +17,7 @@ import {
   type DecodeResult,
 } from '../../src/protocol/codec.js';
 import { MsgType } from '../../src/protocol/constants.js';
+import { readInt, readUserId } from '../../src/protocol/fields.js';
 import type { InboundMessage } from '../../src/protocol/messages.js';
 import { ALL_HANDSHAKE_ID_KEYS, PRODUCTS } from '../../src/protocol/products.js';
 
@@ -155,13 +156,28 @@ describe('decode — normalisations', () => {
     it('prefers status_code over status', () => {
       expect(expectMessage(decode(frame({ msg_type: t, status_code: 0, status: 8 })))['status_code']).toBe(0);
     });
-    it('rejects a missing or non-integer status', () => {
+    it('reads a numeric string status, and a null status_code falls back to status', () => {
+      expect(expectMessage(decode(frame({ msg_type: t, status_code: '0' })))['status_code']).toBe(0);
+      expect(expectMessage(decode(frame({ msg_type: t, status_code: ' 16 ' })))['status_code']).toBe(16);
+      expect(expectMessage(decode(frame({ msg_type: t, status_code: null, status: 3 })))['status_code']).toBe(3);
+    });
+  });
+
+  describe.each([2, 4, 29])('msg_type %i without a usable status has no usable payload', (t) => {
+    it('is RTMS_FRAME_INVALID', () => {
       expectInvalid(decode(frame({ msg_type: t })));
-      expectInvalid(decode(frame({ msg_type: t, status_code: '0' })));
       expectInvalid(decode(frame({ msg_type: t, status_code: 0.5 })));
       expectInvalid(decode(frame({ msg_type: t, status_code: null })));
       expectInvalid(decode(frame({ msg_type: t, status: true })));
+      expectInvalid(decode(frame({ msg_type: t, status_code: 'ok' })));
     });
+  });
+
+  it('STREAM_CLOSE_RESP is an answer even without a status (its arrival is what counts)', () => {
+    const r = decode(frame({ msg_type: 22, status_code: 'x', rtms_stream_id: 's' }));
+    expect(expectMessage(r)['status_code']).toBeUndefined();
+    expect(r.kind === 'message' && r.dropped).toEqual(['status_code']);
+    expectMessage(decode(frame({ msg_type: 22 })));
   });
 
   it('SIGNALING_HAND_SHAKE_RESP keeps media_server.server_urls, dropping non-string values', () => {
@@ -180,9 +196,11 @@ describe('decode — normalisations', () => {
     expect(ms.srtp_keys).toEqual({ audio: 'k' });
   });
 
-  it('SIGNALING_HAND_SHAKE_RESP tolerates a null media_server / server_urls', () => {
+  it('SIGNALING_HAND_SHAKE_RESP tolerates a null media_server / server_urls, and keeps V2 fields it does not read', () => {
     expectMessage(decode(frame({ msg_type: 2, status_code: 0, media_server: null })));
     expectMessage(decode(frame({ msg_type: 2, status_code: 0, media_server: { server_urls: null } })));
+    const v2 = expectMessage(decode(frame({ msg_type: 2, status_code: 0, srt_passphrase: 'p', srt_pbkey_length: 16, media_server: { server_urls: { all: 'wss://x' } } })));
+    expect(v2['srt_pbkey_length']).toBe(16);
   });
 
   describe('DATA_HAND_SHAKE_RESP payload_encrypted (§3.4, §9.7)', () => {
@@ -190,22 +208,27 @@ describe('decode — normalisations', () => {
       expect(expectMessage(decode(frame({ msg_type: 4, status_code: 0, payload_encrypted: true })))['payload_encrypted']).toBe(true);
       expect(expectMessage(decode(frame({ msg_type: 4, status_code: 0, payload_encrypted: false })))['payload_encrypted']).toBe(false);
     });
-    it('maps payload_encryption to payload_encrypted', () => {
+    it('maps payload_encryption to payload_encrypted, and reads "true" / "false"', () => {
       expect(expectMessage(decode(frame({ msg_type: 4, status_code: 0, payload_encryption: true })))['payload_encrypted']).toBe(true);
       expect(expectMessage(decode(frame({ msg_type: 4, status_code: 0, payload_encryption: false })))['payload_encrypted']).toBe(false);
+      expect(expectMessage(decode(frame({ msg_type: 4, status_code: 0, payload_encrypted: 'true' })))['payload_encrypted']).toBe(true);
     });
-    it('defaults to false when absent', () => {
+    it('defaults to false when absent or uninterpretable (and reports the field)', () => {
       expect(expectMessage(decode(frame({ msg_type: 4, status_code: 0 })))['payload_encrypted']).toBe(false);
+      const r = decode(frame({ msg_type: 4, status_code: 0, payload_encrypted: 'yes' }));
+      expect(expectMessage(r)['payload_encrypted']).toBe(false);
+      expect(r.kind === 'message' && r.dropped).toEqual(['payload_encrypted']);
     });
-    it('rejects a non-boolean value under either name', () => {
-      expectInvalid(decode(frame({ msg_type: 4, status_code: 0, payload_encrypted: 'yes' })));
-      expectInvalid(decode(frame({ msg_type: 4, status_code: 0, payload_encryption: 1 })));
-    });
-    it('keeps media_params, rejects a non-object one', () => {
-      const mp = { audio: { sample_rate: 1, codec: 1 } };
+    it('keeps media_params with numeric strings read as numbers; a non-object one is dropped', () => {
+      const mp = { audio: { sample_rate: 1, codec: 1, send_rate: 100 }, transcript: { src_language: 9, enable_lid: true } };
       expect(expectMessage(decode(frame({ msg_type: 4, status_code: 0, media_params: mp })))['media_params']).toEqual(mp);
-      expectInvalid(decode(frame({ msg_type: 4, status_code: 0, media_params: 'x' })));
-      expectInvalid(decode(frame({ msg_type: 4, status_code: 0, media_params: [1] })));
+      const drifted = { audio: { sample_rate: '1', codec: 1, send_rate: '100' }, transcript: { src_language: '9', enable_lid: 'true' } };
+      expect(expectMessage(decode(frame({ msg_type: 4, status_code: 0, media_params: drifted })))['media_params']).toEqual(mp);
+      for (const bad of ['x', [1]]) {
+        const r = decode(frame({ msg_type: 4, status_code: 0, media_params: bad }));
+        expect(expectMessage(r)['media_params']).toBeUndefined();
+        expect(r.kind === 'message' && r.dropped).toEqual(['media_params']);
+      }
     });
   });
 
@@ -222,11 +245,16 @@ describe('decode — normalisations', () => {
     it('leaves reason undefined when neither is present', () => {
       expect(expectMessage(decode(frame({ msg_type: 8, state: 1 })))['reason']).toBeUndefined();
     });
-    it('rejects a non-integer reason or a missing/non-integer state', () => {
-      expectInvalid(decode(frame({ msg_type: 8, state: 4, reason: '6' })));
-      expectInvalid(decode(frame({ msg_type: 8, state: 4, stop_reason: 1.5 })));
+    it('reads numeric strings; an uninterpretable reason is dropped, the update still delivered', () => {
+      const m = expectMessage(decode(frame({ msg_type: 8, state: '4', reason: '6', timestamp: '1712345678901' })));
+      expect([m['state'], m['reason'], m['timestamp']]).toEqual([4, 6, 1_712_345_678_901]);
+      const r = decode(frame({ msg_type: 8, state: 4, stop_reason: 1.5 }));
+      expect(expectMessage(r)['reason']).toBeUndefined();
+      expect(r.kind === 'message' && r.dropped).toEqual(['reason']);
+    });
+    it('without a usable state it has no payload', () => {
       expectInvalid(decode(frame({ msg_type: 8 })));
-      expectInvalid(decode(frame({ msg_type: 8, state: '4' })));
+      expectInvalid(decode(frame({ msg_type: 8, state: 'four' })));
     });
   });
 
@@ -240,13 +268,14 @@ describe('decode — normalisations', () => {
     it('prefers stop_reason when both are present', () => {
       expect(expectMessage(decode(frame({ msg_type: 9, state: 5, stop_reason: 6, reason: 2 })))['stop_reason']).toBe(6);
     });
-    it('rejects a non-integer stop reason or a missing state', () => {
-      expectInvalid(decode(frame({ msg_type: 9, state: 5, stop_reason: 'x' })));
-      expectInvalid(decode(frame({ msg_type: 9, state: 5, reason: 2.5 })));
+    it('drops an uninterpretable stop reason; without a state there is no payload', () => {
+      expect(expectMessage(decode(frame({ msg_type: 9, state: 5, stop_reason: 'x' })))['stop_reason']).toBeUndefined();
+      expect(expectMessage(decode(frame({ msg_type: 9, state: 5, reason: 2.5 })))['stop_reason']).toBeUndefined();
       expectInvalid(decode(frame({ msg_type: 9, rtms_session_id: 's' })));
     });
-    it('copies the MOCK spelling session_id into rtms_session_id', () => {
+    it('copies the MOCK spelling session_id into rtms_session_id; a numeric id becomes a string', () => {
       expect(expectMessage(decode(frame({ msg_type: 9, state: 2, session_id: 'sess-1' })))['rtms_session_id']).toBe('sess-1');
+      expect(expectMessage(decode(frame({ msg_type: 9, state: 2, rtms_session_id: 42 })))['rtms_session_id']).toBe('42');
     });
     it('keeps rtms_session_id when both are present', () => {
       expect(expectMessage(decode(frame({ msg_type: 9, state: 2, rtms_session_id: 'real', session_id: 'other' })))['rtms_session_id']).toBe('real');
@@ -260,16 +289,10 @@ describe('decode — normalisations', () => {
     });
   });
 
-  describe('KEEP_ALIVE_REQ timestamp', () => {
-    it('accepts a number, a string, or no timestamp', () => {
-      expect(expectMessage(decode(frame({ msg_type: 12, timestamp: 1_712_345_678_901 })))['timestamp']).toBe(1_712_345_678_901);
-      expect(expectMessage(decode(frame({ msg_type: 12, timestamp: '1712345678901' })))['timestamp']).toBe('1712345678901');
-      expectMessage(decode(frame({ msg_type: 12 })));
-    });
-    it('rejects an object, array or boolean timestamp', () => {
-      expectInvalid(decode(frame({ msg_type: 12, timestamp: { t: 1 } })));
-      expectInvalid(decode(frame({ msg_type: 12, timestamp: [1] })));
-      expectInvalid(decode(frame({ msg_type: 12, timestamp: true })));
+  describe('KEEP_ALIVE_REQ timestamp: never normalised, echoed as received', () => {
+    it.each([1_712_345_678_901, '1712345678901', null, { t: 1 }, [1], true, undefined])('%j', (ts) => {
+      const msg = expectMessage(decode(frame({ msg_type: 12, timestamp: ts })));
+      expect(msg['timestamp']).toEqual(ts);
     });
   });
 
@@ -289,14 +312,77 @@ describe('decode — normalisations', () => {
     expect(expectMessage(decode(frame({ msg_type: 14, content: zcc })))['content']).toEqual(zcc);
   });
 
-  it('media user_id may be a number or a string (ZCC); null is tolerated', () => {
-    expectMessage(decode(frame({ msg_type: 14, content: { data: 'A', user_id: 0 } })));
-    expectMessage(decode(frame({ msg_type: 14, content: { data: 'A', user_id: 'agent-7' } })));
-    expectMessage(decode(frame({ msg_type: 14, content: { data: 'A', user_id: null } })));
+  it('media frames normalise drifted metadata and deliver the payload (the numeric channel_id case)', () => {
+    const r = decode(
+      frame({
+        msg_type: 17,
+        content: { user_id: '16778240', user_name: 7, channel_id: 123, data: 'hello', length: '5', timestamp: '1712345678901', start_time: '1712345678000', end_time: null, language: '9', attribute: '1', extra: { keep: true } },
+      }),
+    );
+    expect(r.kind === 'message' && r.dropped).toBeUndefined();
+    expect(expectMessage(r)['content']).toEqual({
+      user_id: 16778240,
+      user_name: '7',
+      channel_id: '123',
+      data: 'hello',
+      length: 5,
+      timestamp: 1_712_345_678_901,
+      start_time: 1_712_345_678_000,
+      end_time: undefined,
+      language: 9,
+      attribute: 1,
+      extra: { keep: true },
+    });
+  });
+
+  it('media user_id: a number, a canonical decimal string as that number, any other string as the string; null is absent', () => {
+    const uidOf = (v: unknown) => (expectMessage(decode(frame({ msg_type: 14, content: { data: 'A', user_id: v } })))['content'] as Record<string, unknown>)['user_id'];
+    expect(uidOf(0)).toBe(0);
+    expect(uidOf('0')).toBe(0);
+    expect(uidOf('16778240')).toBe(16778240);
+    expect(uidOf('agent-7')).toBe('agent-7');
+    expect(uidOf('007')).toBe('007'); // not canonical: kept as the string, never guessed
+    expect(uidOf('-1')).toBe('-1');
+    expect(uidOf('99999999999999999999')).toBe('99999999999999999999'); // beyond 2^53: kept as the string
+    expect(uidOf(null)).toBeUndefined();
+    expect(uidOf('')).toBeUndefined();
+  });
+
+  it('uninterpretable metadata becomes undefined and is reported; the payload is still delivered', () => {
+    for (const [field, v] of [
+      ['user_id', true],
+      ['user_id', { id: 1 }],
+      ['user_id', [1]],
+      ['timestamp', {}],
+      ['timestamp', 'yesterday'],
+      ['length', '3.5'],
+      ['user_name', false],
+      ['channel_id', { id: 1 }],
+      ['language', 'en'],
+      ['start_time', 'soon'],
+    ] as const) {
+      const r = decode(frame({ msg_type: 17, content: { data: 'hi', [field]: v } }));
+      const c = expectMessage(r)['content'] as Record<string, unknown>;
+      expect(c['data']).toBe('hi');
+      expect(c[field], field).toBeUndefined();
+      expect(r.kind === 'message' && r.dropped).toEqual([`content.${field}`]);
+    }
+  });
+
+  it('msg_type as a numeric string is read as the number', () => {
+    expect(expectMessage(decode('{"msg_type": "12", "timestamp": 1}')).msg_type).toBe(12);
+    expect(expectMessage(decode('{"msg_type": " 14 ", "content": {"data": "AA=="}}')).msg_type).toBe(14);
+  });
+
+  it('EVENT_UPDATE reads event_type and V2 event_code, numeric strings included; participants are normalised', () => {
+    const ev = expectMessage(decode(frame({ msg_type: 6, event: { event_type: '3', event_code: '1003', timestamp: '5', participants: [{ user_id: '7', user_name: 'Ada' }, { user_id: 'x-1' }, 'junk'] } })))['event'];
+    expect(ev).toEqual({ event_type: 3, event_code: 1003, timestamp: 5, participants: [{ user_id: 7, user_name: 'Ada' }, { user_id: 'x-1' }, 'junk'] });
+    // Zoom Phone sends event_code only (§7.5).
+    expect(expectMessage(decode(frame({ msg_type: 6, event: { event_code: 42 } })))['event']).toEqual({ event_code: 42 });
   });
 });
 
-describe('decode — invalid frames give RTMS_FRAME_INVALID', () => {
+describe('decode — frames with no usable payload give RTMS_FRAME_INVALID', () => {
   it.each([
     ['not JSON', 'hello'],
     ['empty string', ''],
@@ -309,7 +395,7 @@ describe('decode — invalid frames give RTMS_FRAME_INVALID', () => {
     ['empty array', '[]'],
     ['object without msg_type', '{"timestamp": 1}'],
     ['msg_type null', '{"msg_type": null}'],
-    ['msg_type as string', '{"msg_type": "12"}'],
+    ['msg_type a word', '{"msg_type": "twelve"}'],
     ['float msg_type', '{"msg_type": 12.5}'],
     ['float msg_type 14.000001', '{"msg_type": 14.000001, "content": {"data": "A"}}'],
     ['msg_type overflowing to Infinity', '{"msg_type": 1e400}'],
@@ -324,7 +410,7 @@ describe('decode — invalid frames give RTMS_FRAME_INVALID', () => {
     expect(err.cause).toBeInstanceOf(SyntaxError);
   });
 
-  it.each([14, 15, 16, 17, 18])('media msg_type %i: invalid content', (t) => {
+  it.each([14, 15, 16, 17, 18])('media msg_type %i: content.data missing or not a string', (t) => {
     expectInvalid(decode(frame({ msg_type: t })));
     expectInvalid(decode(frame({ msg_type: t, content: null })));
     expectInvalid(decode(frame({ msg_type: t, content: 5 })));
@@ -334,30 +420,16 @@ describe('decode — invalid frames give RTMS_FRAME_INVALID', () => {
     expectInvalid(decode(frame({ msg_type: t, content: { data: null } })));
     expectInvalid(decode(frame({ msg_type: t, content: { data: 5 } })));
     expectInvalid(decode(frame({ msg_type: t, content: { data: ['A'] } })));
-    expectInvalid(decode(frame({ msg_type: t, content: { data: 'A', user_id: true } })));
-    expectInvalid(decode(frame({ msg_type: t, content: { data: 'A', user_id: { id: 1 } } })));
-    expectInvalid(decode(frame({ msg_type: t, content: { data: 'A', user_id: [1] } })));
-    expectInvalid(decode(frame({ msg_type: t, content: { data: 'A', timestamp: '1712345678901' } })));
-    expectInvalid(decode(frame({ msg_type: t, content: { data: 'A', timestamp: {} } })));
-    expectInvalid(decode(frame({ msg_type: t, content: { data: 'A', user_name: 7 } })));
-    expectInvalid(decode(frame({ msg_type: t, content: { data: 'A', channel_id: 7 } })));
-    expectInvalid(decode(frame({ msg_type: t, content: { data: 'A', length: '3' } })));
   });
 
-  it('transcript: start_time, end_time and language must be numbers', () => {
-    expectInvalid(decode(frame({ msg_type: 17, content: { data: 'hi', start_time: '1' } })));
-    expectInvalid(decode(frame({ msg_type: 17, content: { data: 'hi', end_time: '2' } })));
-    expectInvalid(decode(frame({ msg_type: 17, content: { data: 'hi', language: 'en' } })));
-  });
-
-  it('EVENT_UPDATE without a valid event.event_type', () => {
+  it('EVENT_UPDATE without an event object, or with neither event_type nor event_code', () => {
     expectInvalid(decode(frame({ msg_type: 6 })));
     expectInvalid(decode(frame({ msg_type: 6, event: null })));
     expectInvalid(decode(frame({ msg_type: 6, event: 'x' })));
     expectInvalid(decode(frame({ msg_type: 6, event: [] })));
     expectInvalid(decode(frame({ msg_type: 6, event: {} })));
     expectInvalid(decode(frame({ msg_type: 6, event: { timestamp: 1 } })));
-    expectInvalid(decode(frame({ msg_type: 6, event: { event_type: '2' } })));
+    expectInvalid(decode(frame({ msg_type: 6, event: { event_type: 'two' } })));
     expectInvalid(decode(frame({ msg_type: 6, event: { event_type: 2.5 } })));
     expectInvalid(decode(frame({ msg_type: 6, event_type: 2 })));
   });
@@ -367,13 +439,68 @@ describe('decode — invalid frames give RTMS_FRAME_INVALID', () => {
     expect(expectMessage(decode(frame({ msg_type: 6, event: ev })))['event']).toEqual(ev);
   });
 
-  it('handshake responses with a wrongly typed reason or media_server', () => {
-    expectInvalid(decode(frame({ msg_type: 2, status_code: 0, reason: 5 })));
-    expectInvalid(decode(frame({ msg_type: 2, status_code: 0, media_server: 'wss://x' })));
-    expectInvalid(decode(frame({ msg_type: 2, status_code: 0, media_server: [] })));
-    expectInvalid(decode(frame({ msg_type: 2, status_code: 0, media_server: { server_urls: 'wss://x' } })));
-    expectInvalid(decode(frame({ msg_type: 2, status_code: 0, media_server: { server_urls: ['wss://x'] } })));
-    expectInvalid(decode(frame({ msg_type: 4, status_code: 0, reason: false })));
+  it('handshake responses with a wrongly typed reason or media_server are delivered without those fields', () => {
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ msg_type: 2, status_code: 0, reason: false }, 'reason'],
+      [{ msg_type: 2, status_code: 0, media_server: 'wss://x' }, 'media_server'],
+      [{ msg_type: 2, status_code: 0, media_server: [] }, 'media_server'],
+      [{ msg_type: 2, status_code: 0, media_server: { server_urls: 'wss://x' } }, 'media_server.server_urls'],
+      [{ msg_type: 2, status_code: 0, media_server: { server_urls: ['wss://x'] } }, 'media_server.server_urls'],
+      [{ msg_type: 4, status_code: 0, reason: {} }, 'reason'],
+    ];
+    for (const [o, field] of cases) {
+      const r = decode(frame(o));
+      expect(expectMessage(r)['status_code']).toBe(0);
+      expect(r.kind === 'message' && r.dropped, field).toEqual([field]);
+    }
+    // A number where text is expected is text.
+    expect(expectMessage(decode(frame({ msg_type: 2, status_code: 3, reason: 5 })))['reason']).toBe('5');
+  });
+});
+
+describe('decode — binary frames (§3.14)', () => {
+  const bytes = (s: string) => new TextEncoder().encode(s);
+
+  it('a binary frame holding UTF-8 JSON decodes exactly like the same text', () => {
+    for (const [t, body] of Object.entries(MINIMAL_BODY)) {
+      const text = frame({ msg_type: Number(t), ...body, note: 'héllo ✓' });
+      expect(decode(bytes(text))).toEqual(decode(text));
+    }
+    // A UTF-8 byte-order mark is allowed.
+    expect(expectMessage(decode(new Uint8Array([0xef, 0xbb, 0xbf, ...bytes('{"msg_type":12,"timestamp":1}')]))).msg_type).toBe(12);
+  });
+
+  it('a binary frame that is JSON but not a usable message is RTMS_FRAME_INVALID, as text would be', () => {
+    expectInvalid(decode(bytes('[1,2]')));
+    expectInvalid(decode(bytes('{"msg_type": 14}')));
+  });
+
+  it('bytes that are not UTF-8 JSON are RTMS_FRAME_UNSUPPORTED with their length and first byte, never their content', () => {
+    const protobufLike = new Uint8Array([0x08, 0x0e, 0x12, 0x04, 0xde, 0xad, 0xbe, 0xef]);
+    for (const [b, first] of [
+      [protobufLike, 0x08],
+      [bytes('hello, not json'), 0x68],
+      [new Uint8Array([0x7b, 0xff, 0xfe]), 0x7b], // starts like JSON, invalid UTF-8
+      [new Uint8Array(0), undefined],
+    ] as const) {
+      const r = decode(b);
+      expect(r.kind).toBe('error');
+      if (r.kind !== 'error') continue;
+      expect(r.error.code).toBe('RTMS_FRAME_UNSUPPORTED');
+      expect(r.error.frame).toEqual({ byteLength: b.byteLength, firstByte: first });
+      expect(r.error.message).toContain(`${b.byteLength} bytes`);
+      expect(r.error.message).not.toContain('hello');
+    }
+  });
+
+  it('property: any bytes decode without throwing, to a message, an unhandled note or a typed error', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (b) => {
+        const r = decode(b);
+        if (r.kind === 'error') expect(['RTMS_FRAME_INVALID', 'RTMS_FRAME_UNSUPPORTED']).toContain(r.error.code);
+      }),
+      { numRuns: NUM_RUNS },
+    );
   });
 });
 
@@ -414,9 +541,11 @@ describe('encoders (app → Zoom)', () => {
     webinar: ['meeting_uuid', 'webinar_uuid'],
     session: ['meeting_uuid', 'session_id'],
     contact_center: ['engagement_id'],
+    phone: ['call_id'], // ZP-S, §6.4 [C1]
   };
 
-  it('the product table sends the §5.2 id keys', () => {
+  it('the product table sends the §5.2 id keys, for every product', () => {
+    expect(Object.keys(PRODUCTS).sort()).toEqual(Object.keys(EXPECTED_KEYS).sort());
     for (const [product, keys] of Object.entries(EXPECTED_KEYS)) {
       expect([...PRODUCTS[product as keyof typeof PRODUCTS].handshakeKeys].sort()).toEqual([...keys].sort());
     }
@@ -572,9 +701,9 @@ describe('decode — properties', () => {
       fc.property(fc.jsonValue(), (v) => {
         const r = decode(JSON.stringify(v) ?? 'null');
         checkShape(r);
-        // Anything that is not an object with an integer msg_type must be an error.
+        // Anything that is not an object with an integer msg_type (or a decimal-integer string) must be an error.
         const isObj = typeof v === 'object' && v !== null && !Array.isArray(v);
-        if (!isObj || !Number.isInteger((v as Record<string, unknown>)['msg_type'])) expect(r.kind).toBe('error');
+        if (!isObj || typeof readInt((v as Record<string, unknown>)['msg_type']) !== 'number') expect(r.kind).toBe('error');
       }),
       { numRuns: NUM_RUNS },
     );
@@ -639,7 +768,8 @@ describe('decode — properties', () => {
         const got = msg['content'] as Record<string, unknown>;
         expect(got['data']).toBe(data);
         if (!bare) {
-          for (const k of ['user_id', 'user_name', 'channel_id', 'length', 'language'] as const) expect(got[k]).toEqual(content[k]);
+          for (const k of ['user_name', 'channel_id', 'length', 'language'] as const) expect(got[k]).toEqual(content[k] === '' && k === 'channel_id' ? undefined : content[k]);
+          expect(got['user_id']).toEqual(readUserId(content['user_id']));
         }
       }),
       { numRuns: NUM_RUNS },

@@ -397,11 +397,15 @@ describe('parseWebhookBody', () => {
     });
   });
 
-  it('event_ts is optional and must be a number', () => {
+  it('event_ts is optional; a numeric string is read as the number, anything else is absent', () => {
     const a = parseWebhookBody('{"event":"x","payload":{}}');
     expect(a.ok && a.webhook.eventTs).toBeUndefined();
     const b = parseWebhookBody('{"event":"x","event_ts":"123","payload":{}}');
-    expect(b.ok && b.webhook.eventTs).toBeUndefined();
+    expect(b.ok && b.webhook.eventTs).toBe(123);
+    const c = parseWebhookBody('{"event":"x","event_ts":{"t":1},"payload":{}}');
+    expect(c.ok && c.webhook.eventTs).toBeUndefined();
+    const d = parseWebhookBody('{"event":"x","event_ts":null,"payload":{}}');
+    expect(d.ok && d.webhook.eventTs).toBeUndefined();
   });
 
   it.each([
@@ -457,12 +461,40 @@ describe('readStreamWebhook (§6.2, §5.2)', () => {
     expect(interrupted).toMatchObject({ ok: true, value: { step: 'rtms_interrupted', streamId: 's', stopReason: undefined } });
   });
 
-  it('accepts any integer stop_reason (§4.7, §9.15) and ignores non-integers', () => {
+  it('accepts any integer stop_reason (§4.7, §9.15), numeric strings included, and ignores the rest', () => {
     for (const reason of [0, 1, 6, 19, 24, 26, 99]) {
       expect(readStreamWebhook(wh('meeting.rtms_stopped', { rtms_stream_id: 's', stop_reason: reason }))).toMatchObject({ value: { stopReason: reason } });
     }
-    expect(readStreamWebhook(wh('meeting.rtms_stopped', { rtms_stream_id: 's', stop_reason: '6' }))).toMatchObject({ value: { stopReason: undefined } });
+    expect(readStreamWebhook(wh('meeting.rtms_stopped', { rtms_stream_id: 's', stop_reason: '6' }))).toMatchObject({ value: { stopReason: 6 } });
     expect(readStreamWebhook(wh('meeting.rtms_stopped', { rtms_stream_id: 's', stop_reason: 1.5 }))).toMatchObject({ value: { stopReason: undefined } });
+    expect(readStreamWebhook(wh('meeting.rtms_stopped', { rtms_stream_id: 's', stop_reason: 'ended' }))).toMatchObject({ value: { stopReason: undefined } });
+    expect(readStreamWebhook(wh('meeting.rtms_stopped', { rtms_stream_id: 's', stop_reason: null }))).toMatchObject({ value: { stopReason: undefined } });
+  });
+
+  it('ids sent as numbers are read as strings; null is absent', () => {
+    expect(readStreamWebhook(wh('contact_center.voice_rtms_started', { engagement_id: 12345, rtms_stream_id: 987, server_urls: URLS }))).toEqual({
+      ok: true,
+      value: { product: 'contact_center', step: 'rtms_started', streamId: '987', productId: '12345', serverUrls: URLS, stopReason: undefined },
+    });
+    expect(readStreamWebhook(wh('webinar.rtms_started', { webinar_uuid: null, meeting_uuid: 'm', rtms_stream_id: 's', server_urls: URLS }))).toMatchObject({ value: { productId: 'm' } });
+  });
+
+  it('server_urls may be a string, an array of strings or an object of strings (ZP-S, §6.2)', () => {
+    const other = 'https://rtms.zoom.us/x';
+    for (const urls of [`${other},${URLS}`, [other, URLS], { http: other, wss: URLS }]) {
+      expect(readStreamWebhook(wh('phone.rtms_started', { call_id: 'c', rtms_stream_id: 's', server_urls: urls }))).toMatchObject({ ok: true, value: { serverUrls: `${other},${URLS}` } });
+    }
+  });
+
+  it.each(['phone.rtms_started', 'phone.call_rtms_started'])('%s → product phone, id from call_id', (event) => {
+    expect(readStreamWebhook(wh(event, { call_id: 'call+/=', rtms_stream_id: 's', server_urls: URLS }))).toEqual({
+      ok: true,
+      value: { product: 'phone', step: 'rtms_started', streamId: 's', productId: 'call+/=', serverUrls: URLS, stopReason: undefined },
+    });
+  });
+
+  it.each(['phone.rtms_stopped', 'phone.call_rtms_stopped', 'phone.rtms_interrupted', 'phone.call_rtms_interrupted'])('%s needs only rtms_stream_id', (event) => {
+    expect(readStreamWebhook(wh(event, { call_id: 'c', rtms_stream_id: 's', stop_reason: 6 }))).toMatchObject({ ok: true, value: { product: 'phone', streamId: 's' } });
   });
 
   it('falls back to payload.object when the flat fields are absent (§6.1, §9.3)', () => {
@@ -509,7 +541,9 @@ describe('readStreamWebhook (§6.2, §5.2)', () => {
   it.each([
     ['missing', {}],
     ['empty', { rtms_stream_id: '' }],
-    ['numeric', { rtms_stream_id: 5 }],
+    ['null', { rtms_stream_id: null }],
+    ['an object', { rtms_stream_id: { id: 5 } }],
+    ['a boolean', { rtms_stream_id: true }],
   ])('rtms_stream_id %s → error', (_label, extra) => {
     for (const event of ['meeting.rtms_started', 'meeting.rtms_stopped', 'webinar.rtms_interrupted']) {
       const r = readStreamWebhook(wh(event, { meeting_uuid: 'm', webinar_uuid: 'w', server_urls: URLS, ...extra }));
@@ -534,7 +568,9 @@ describe('readStreamWebhook (§6.2, §5.2)', () => {
   it.each([
     ['missing', {}],
     ['empty', { server_urls: '' }],
-    ['an array', { server_urls: [URLS] }],
+    ['an empty array', { server_urls: [] }],
+    ['an array without strings', { server_urls: [1, null] }],
+    ['a number', { server_urls: 5 }],
   ])('rtms_started with server_urls %s → error', (_label, extra) => {
     const r = readStreamWebhook(wh('meeting.rtms_started', { meeting_uuid: 'm', rtms_stream_id: 's', ...extra }));
     expect(r).toMatchObject({ ok: false });
@@ -550,7 +586,8 @@ describe('readStreamWebhook (§6.2, §5.2)', () => {
     'rtms.concurrency_near_limit',
     'rtms.concurrency_limited',
     'rtms.start_failed',
-    'phone.rtms_started',
+    'phone.rtms_paused',
+    'phone.call_started',
     'contact_center.rtms_started',
     'Meeting.rtms_started',
     'xmeeting.rtms_started',
