@@ -379,16 +379,24 @@ export function normaliseInPlace(obj: Record<string, unknown>, rows: Rows, path:
     // Fast path: absent, or already the delivered type (the common case on a well-behaved server).
     if (raw === undefined && alias === undefined) continue;
     if (raw !== undefined && raw !== null && isDelivered(kind, raw)) continue;
+    let fromAlias = false;
     if ((raw === undefined || raw === null) && alias !== undefined) {
       const a = obj[alias];
-      if (a !== undefined && a !== null) raw = a;
+      if (a !== undefined && a !== null) {
+        raw = a;
+        fromAlias = true;
+      }
     }
     if (raw === undefined) continue;
     const v = readKind(kind, raw);
     if (v === INVALID) {
-      (dropped ??= []).push(`${path}${field}`);
+      (dropped ??= []).push(`${path}${fromAlias ? alias : field}`);
       obj[field] = undefined;
-    } else obj[field] = v;
+    } else {
+      obj[field] = v;
+      // The alias, when it supplied the value, reads the same (one value under both names).
+      if (fromAlias) obj[alias!] = v;
+    }
   }
   return dropped;
 }

@@ -250,7 +250,7 @@ describe('decode — normalisations', () => {
       expect([m['state'], m['reason'], m['timestamp']]).toEqual([4, 6, 1_712_345_678_901]);
       const r = decode(frame({ msg_type: 8, state: 4, stop_reason: 1.5 }));
       expect(expectMessage(r)['reason']).toBeUndefined();
-      expect(r.kind === 'message' && r.dropped).toEqual(['reason']);
+      expect(r.kind === 'message' && r.dropped).toEqual(['stop_reason']); // named as it arrived
     });
     it('without a usable state it has no payload', () => {
       expectInvalid(decode(frame({ msg_type: 8 })));
