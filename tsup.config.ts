@@ -4,7 +4,10 @@ export default defineConfig([
   {
     entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts', 'redis/index': 'src/redis/index.ts' },
     format: ['esm', 'cjs'],
-    dts: true,
+    // stripInternal: members marked `@internal` (the session's lifecycle hooks, the simulator's socket plumbing,
+    // which holds `ws` types) stay out of the published .d.ts, so the types need no @types/ws and autocomplete
+    // shows only the public API. test/package/consumer-types.test.ts checks the result in a new strict app.
+    dts: { compilerOptions: { stripInternal: true } },
     sourcemap: true,
     clean: true,
     target: 'node20',

@@ -147,6 +147,7 @@ export interface CreateStreamOptions {
   productId?: string;
 }
 
+/** @internal One client socket. Holds `ws` types, so it and every member typed with it stay out of the published .d.ts. */
 interface Conn {
   readonly ws: WebSocket;
   /** The TCP socket under `ws`, for freezing. */
