@@ -7,7 +7,9 @@
  * {@link SESSION_TRANSITIONS} and emits `state`.
  *
  * The session owns every socket and timer it opens and releases them on every path to `stopped`/`failed`;
- * `closed()` resolves (never rejects) once they are gone.
+ * `closed()` resolves (never rejects) once they are gone. Two helpers do the rest: a {@link FrameRouter} turns
+ * decoded frames into typed events and keeps the roster (session-events.ts), and a {@link Recovery} repairs
+ * outages (session-recovery.ts). Each reports back through a narrow host the session builds here.
  */
 import { EventEmitter } from 'eventemitter3';
 import { Channel, type ChannelHost, type ChannelLimits, type HandshakeResponse } from './channel.js';
@@ -46,31 +48,12 @@ import {
   encodeVideoSubscriptionReq,
   type FrameCodec,
 } from './protocol/codec.js';
-import {
-  EventType,
-  MediaResolution,
-  RETRYABLE_STATUS_CODES,
-  MsgType,
-  SessionStateCode,
-  StopReason,
-  StreamState,
-  WS_CLOSE_NORMAL,
-  ZccEventType,
-  nameOf,
-} from './protocol/constants.js';
-import type {
-  InboundMessage,
-  MediaKind,
-  WireEventUpdate,
-  WireMediaContent,
-  WireMetadata,
-  WireSessionStateUpdate,
-  WireSignalingHandshakeResp,
-  WireStreamStateUpdate,
-} from './protocol/messages.js';
-import { decodeBase64, eventTimestamp, readParticipants, readZccParticipant, str, uid } from './protocol/payloads.js';
+import { EventType, MsgType, SessionStateCode, StopReason, StreamState, WS_CLOSE_NORMAL, nameOf } from './protocol/constants.js';
+import type { InboundMessage, MediaKind, WireSignalingHandshakeResp } from './protocol/messages.js';
 import { PRODUCTS } from './protocol/products.js';
-import { RESTART_STOP_REASONS, backoffDelay, type ReconnectPolicy } from './reconnect-policy.js';
+import type { ReconnectPolicy } from './reconnect-policy.js';
+import { FrameRouter, SHARE_DEFAULTS, VIDEO_DEFAULTS, reportListenerError, type FrameHost, type MediaFormats } from './session-events.js';
+import { Recovery, type RecoveryHost } from './session-recovery.js';
 import type { SocketFactory } from './transport.js';
 import { checkUrl, type UrlPolicyOptions } from './url-policy.js';
 
@@ -133,8 +116,8 @@ export interface SessionContext {
   readonly logger: SafeLogger;
 }
 
-/** Per-media-socket facts, kept in `Channel.tag`. */
-interface MediaTag {
+/** Per-media-socket facts, kept in `Channel.tag` (the {@link FrameRouter} reads the formats for each frame). */
+interface MediaTag extends MediaFormats {
   readonly kinds: readonly MediaKind[];
   ready: boolean;
   audio: AudioFormat | undefined;
@@ -149,21 +132,6 @@ interface MediaPlanEntry {
   readonly handshake: (sequence: number) => string;
 }
 
-/** An outage being repaired. */
-interface ReconnectState {
-  /** `media`: only media sockets are reopened; `full`: signaling and media. */
-  scope: 'full' | 'media';
-  /** Attempts started for this outage. */
-  attempt: number;
-  /** No attempt starts after this time. */
-  deadline: number;
-  startedAt: number;
-  timer: TimerHandle | undefined;
-  lastError: RtmsError;
-  /** Set when the outage began with a restart-worthy stop webhook. */
-  stopReason: number | undefined;
-}
-
 /** A request waiting for its response on signaling. */
 interface PendingRequest {
   /** Returns true when `msg` answers this request (and settles it). */
@@ -174,13 +142,15 @@ interface PendingRequest {
 /**
  * Events subscribed by default: who speaks, joins and leaves, for the meeting-like products (what Zoom's own SDK
  * subscribes when such callbacks are registered). FIRST_PACKET_TIMESTAMP and MEDIA_CONNECTION_INTERRUPTED are
- * always sent and must not be subscribed (D-EVT, §3.7). Contact Center: none, as in Zoom's guide.
+ * always sent and must not be subscribed (D-EVT, §3.7). Contact Center: none, as in Zoom's guide. Zoom Phone: none
+ * (its event numbers are not published).
  */
 export const DEFAULT_EVENTS: Readonly<Record<StreamIdentity['product'], readonly number[]>> = {
   meeting: [EventType.ACTIVE_SPEAKER_CHANGE, EventType.PARTICIPANT_JOIN, EventType.PARTICIPANT_LEAVE],
   webinar: [EventType.ACTIVE_SPEAKER_CHANGE, EventType.PARTICIPANT_JOIN, EventType.PARTICIPANT_LEAVE],
   session: [EventType.ACTIVE_SPEAKER_CHANGE, EventType.PARTICIPANT_JOIN, EventType.PARTICIPANT_LEAVE],
   contact_center: [],
+  phone: [],
 };
 
 /** The `server_urls` keys that may hold each kind's URL (share/chat keys are undocumented, §3.2). */
@@ -191,10 +161,6 @@ const URL_KEYS: Readonly<Record<MediaKind, readonly string[]>> = {
   transcript: ['transcript'],
   chat: ['chat'],
 };
-
-const NO_LISTENER_DEFAULT_FORMAT_AUDIO = audioFormat(undefined, undefined);
-const VIDEO_DEFAULTS = { fps: 5, resolution: MediaResolution.HD };
-const SHARE_DEFAULTS = { fps: 1, resolution: MediaResolution.FHD };
 
 /**
  * One RTMS stream. Created by {@link RtmsClient} from an `*.rtms_started` webhook; subscribe to its events in
@@ -219,7 +185,6 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
   #signaling: Channel | undefined;
   #media: Channel[] = [];
   #mediaPlan: MediaPlanEntry[] = [];
-  #reconnect: ReconnectState | undefined;
   #startTimer: TimerHandle | undefined;
   #ending = false;
   #end: SessionEnd | undefined;
@@ -228,7 +193,8 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
   #closeStreamWaiter: (() => void) | undefined;
   #everStreamed = false;
   readonly #host: ChannelHost;
-  readonly #participants = new Map<UserId, Participant>();
+  readonly #frames: FrameRouter;
+  readonly #recovery: Recovery;
   readonly #subscribed: Set<number>;
   readonly #pending = new Set<PendingRequest>();
 
@@ -244,9 +210,12 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
     this.#closedPromise = new Promise<SessionEnd>((resolve) => {
       this.#resolveClosed = resolve;
     });
+    const frames = new FrameRouter({ streamId: this.id, product: identity.product, logger: ctx.logger }, this.#frameHost());
+    this.#frames = frames;
+    this.#recovery = new Recovery({ streamId: this.id, policy: ctx.reconnect, clock: ctx.clock, logger: ctx.logger }, this.#recoveryHost());
     this.#host = {
       onReady: (ch, resp) => this.#onReady(ch, resp),
-      onMessage: (ch, msg) => this.#onMessage(ch, msg),
+      onMessage: (ch, msg) => frames.route(ch, msg),
       onFrameError: (_ch, err) => this.#fire('error', err),
       onUnhandled: (ch, msgType, known) =>
         ctx.logger.debug(`${ch.label}: skipped ${known ? 'unexpected' : 'unknown'} msg_type ${msgType}`, { streamId: this.id }),
@@ -349,7 +318,7 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
 
   /** The live roster, kept from PARTICIPANT_JOIN / PARTICIPANT_LEAVE (and names from ACTIVE_SPEAKER_CHANGE). */
   get participants(): ReadonlyMap<UserId, Participant> {
-    return this.#participants;
+    return this.#frames.participants;
   }
 
   /** Event types currently subscribed. */
@@ -468,11 +437,7 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
    * its failover guide calls for a complete restart: with reconnection on, the session tries one.
    */
   stopFromWebhook(stopReason: number | undefined): Promise<SessionEnd> {
-    if (stopReason !== undefined && RESTART_STOP_REASONS.has(stopReason) && this.#ctx.reconnect !== undefined && !this.#ending) {
-      const name = nameOf(StopReason, stopReason) ?? String(stopReason);
-      this.#reconnectOrFail('full', new RtmsError('RTMS_CONNECTION_LOST', `stream stopped by Zoom (${name}); restarting`, { streamId: this.id }), true, stopReason);
-      return this.#closedPromise;
-    }
+    if (!this.#ending && this.#recovery.restartAfterStop(stopReason)) return this.#closedPromise;
     return this.#finish('stopped', 'webhook_stopped', { closeStream: false, stopReason });
   }
 
@@ -524,14 +489,7 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
   }
 
   #listenerError(event: string, err: unknown): void {
-    this.#ctx.logger.error(`a '${event}' listener threw: ${describeError(err)}`, { streamId: this.id });
-    if (event === 'error') return; // never loop
-    const wrapped = new RtmsError('RTMS_LISTENER_ERROR', `a '${event}' listener threw: ${describeError(err)}`, { cause: err, streamId: this.id });
-    try {
-      this.emit('error', wrapped);
-    } catch (again) {
-      this.#ctx.logger.error(`an 'error' listener threw: ${describeError(again)}`, { streamId: this.id });
-    }
+    reportListenerError((error) => this.emit('error', error), this.#ctx.logger, this.id, event, err);
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -587,11 +545,7 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
     // One CLIENT_READY_ACK per successful media handshake, on signaling, as Zoom's sample clients do (§1 notes).
     this.#signaling?.send(encodeClientReadyAck(this.id));
     if (this.#signaling?.state !== 'ready' || !this.#media.every((m) => m.state === 'ready')) return;
-    const r = this.#reconnect;
-    if (r !== undefined) {
-      if (r.timer !== undefined) this.#ctx.clock.clearTimeout(r.timer);
-      this.#reconnect = undefined;
-    }
+    const r = this.#recovery.succeeded();
     if (!this.transition('streaming')) return;
     if (!this.#everStreamed) {
       // The first time media flows is `ready`, even when the first connection needed retries.
@@ -654,23 +608,63 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
   }
 
   // ---------------------------------------------------------------------------------------------------------
-  // Reconnection
+  // Incoming messages (turned into events by this.#frames)
   // ---------------------------------------------------------------------------------------------------------
 
-  /** Errors worth another attempt: network trouble, timeouts, and the retryable status codes (§4.3). */
-  #retryable(err: RtmsError): boolean {
-    switch (err.code) {
-      case 'RTMS_CONNECT_FAILED':
-      case 'RTMS_CONNECT_TIMEOUT':
-      case 'RTMS_HANDSHAKE_TIMEOUT':
-      case 'RTMS_CONNECTION_LOST':
-      case 'RTMS_IDLE_TIMEOUT':
-        return true;
-      case 'RTMS_HANDSHAKE_REJECTED':
-        return err.statusCode !== undefined && RETRYABLE_STATUS_CODES.has(err.statusCode);
-      default:
+  /** What the frame router reports to. `emit` and `listenerCount` run per frame: fixed arity, no allocation. */
+  #frameHost(): FrameHost {
+    return {
+      emit: (event, value) => {
+        (this.emit as (e: string, v: unknown) => boolean)(event, value);
+      },
+      listenerCount: (event) => this.listenerCount(event),
+      interrupt: (scope, why) => this.#recovery.interrupt(scope, why),
+      terminated: (stopReason) => {
+        if (this.#closeStreamWaiter) this.#closeStreamWaiter();
+        else void this.#finish('stopped', 'stream_terminated', { closeStream: false, stopReason });
+      },
+      closeAnswered: () => this.#closeStreamWaiter?.(),
+      answer: (msg) => {
+        for (const req of this.#pending) if (req.offer(msg)) return true;
         return false;
-    }
+      },
+    };
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Outages (repaired by this.#recovery)
+  // ---------------------------------------------------------------------------------------------------------
+
+  /** What outage repair asks of the session: its sockets and its state machine. */
+  #recoveryHost(): RecoveryHost {
+    return {
+      isOwner: () => this.#ctx.isOwner?.(this.id) !== false,
+      enterReconnecting: () => void this.transition('reconnecting'),
+      reconnecting: (info) => this.#fire('reconnecting', info),
+      fail: (error, stopReason) => void this.#finish('failed', 'error', { closeStream: false, error, stopReason }),
+      handover: () => void this.handover(),
+      dropMedia: () => {
+        for (const ch of this.#media) void ch.close(WS_CLOSE_NORMAL, 'reconnecting');
+      },
+      closeAll: async () => {
+        const old = [...this.#media, ...(this.#signaling ? [this.#signaling] : [])];
+        this.#media = [];
+        this.#signaling = undefined;
+        await Promise.all(old.map((ch) => ch.close(WS_CLOSE_NORMAL, 'reconnecting')));
+      },
+      connect: () => this.#connect(),
+      reopenMedia: async () => {
+        // Reopen every media socket that is not streaming, to the same URL.
+        const reopen: Promise<void>[] = [];
+        this.#media = this.#media.map((ch, i) => {
+          const entry = this.#mediaPlan[i];
+          if (ch.state === 'ready' || entry === undefined) return ch;
+          reopen.push(ch.close(WS_CLOSE_NORMAL, 'reconnecting'));
+          return this.#openMediaChannel(entry);
+        });
+        await Promise.all(reopen);
+      },
+    };
   }
 
   #onDown(channel: Channel, err: RtmsError): void {
@@ -681,349 +675,20 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
     }
     const stale = channel !== this.#signaling && !this.#media.includes(channel);
     if (stale) return; // a socket we already replaced
-    const scope = channel.kind === 'media' && this.#signaling?.state === 'ready' ? 'media' : 'full';
-    this.#ctx.logger.warn(`${channel.label} down: ${err.code}: ${err.message}`, { streamId: this.id });
-    this.#reconnectOrFail(scope, err, false);
-  }
-
-  /**
-   * Starts (or continues) repairing an outage. `fresh` resets the budget (a failover to new URLs is a new outage).
-   * Never runs two signaling sockets for one stream: a full attempt closes every old socket before opening one.
-   */
-  #reconnectOrFail(scope: 'full' | 'media', err: RtmsError, fresh: boolean, stopReason?: number): void {
-    if (this.#ending) return;
-    const policy = this.#ctx.reconnect;
-    if (policy === undefined || !this.#retryable(err)) {
-      void this.#finish('failed', 'error', { closeStream: false, error: err, stopReason: stopReason ?? this.#reconnect?.stopReason });
-      return;
-    }
-    const now = this.#ctx.clock.now();
-    const windowMs = (s: 'full' | 'media') => (s === 'full' ? policy.signalingWindowMs : policy.mediaWindowMs);
-    let r = this.#reconnect;
-    if (r === undefined || fresh) {
-      if (r?.timer !== undefined) this.#ctx.clock.clearTimeout(r.timer);
-      r = { scope, attempt: 0, deadline: now + windowMs(scope), startedAt: r?.startedAt ?? now, timer: undefined, lastError: err, stopReason: stopReason ?? r?.stopReason };
-      this.#reconnect = r;
-      this.transition('reconnecting');
-    } else {
-      r.lastError = err;
-      if (scope === 'full' && r.scope === 'media') {
-        r.scope = 'full';
-        r.deadline = Math.max(r.deadline, r.startedAt + windowMs('full'));
-      }
-    }
-    if (r.timer !== undefined) return; // an attempt is already scheduled; it will cover this
-    if (r.attempt >= policy.maxAttempts) {
-      this.#giveUp(r, `gave up after ${r.attempt} reconnect attempt(s)`);
-      return;
-    }
-    const delay = backoffDelay(policy, r.attempt);
-    if (now + delay > r.deadline) {
-      this.#giveUp(r, `reconnect window of ${windowMs(r.scope)} ms is spent`);
-      return;
-    }
-    this.#fire('reconnecting', { scope: r.scope, attempt: r.attempt + 1, delayMs: delay, cause: err });
-    const state = r;
-    state.timer = this.#ctx.clock.setTimeout(() => {
-      state.timer = undefined;
-      void this.#attempt(state);
-    }, delay);
-  }
-
-  #giveUp(r: ReconnectState, why: string): void {
-    this.#ctx.logger.warn(`${why}; last error ${r.lastError.code}`, { streamId: this.id });
-    void this.#finish('failed', 'error', { closeStream: false, error: r.lastError, stopReason: r.stopReason });
-  }
-
-  async #attempt(r: ReconnectState): Promise<void> {
-    if (this.#ending || this.#reconnect !== r) return;
-    if (this.#ctx.isOwner?.(this.id) === false) {
-      // Fenced: another instance owns the stream; reconnecting would kick it off.
-      this.#ctx.logger.warn('not reconnecting: this instance no longer owns the stream', { streamId: this.id });
-      void this.handover();
-      return;
-    }
-    r.attempt++;
-    this.#ctx.logger.info(`reconnect attempt ${r.attempt} (${r.scope})`, { streamId: this.id });
-    if (r.scope === 'full') {
-      const old = [...this.#media, ...(this.#signaling ? [this.#signaling] : [])];
-      this.#media = [];
-      this.#signaling = undefined;
-      await Promise.all(old.map((ch) => ch.close(WS_CLOSE_NORMAL, 'reconnecting')));
-      if (this.#ending || this.#reconnect !== r) return;
-      this.#connect();
-      return;
-    }
-    // Media only: reopen every media socket that is not streaming, to the same URL.
-    const reopen: Promise<void>[] = [];
-    this.#media = this.#media.map((ch, i) => {
-      const entry = this.#mediaPlan[i];
-      if (ch.state === 'ready' || entry === undefined) return ch;
-      reopen.push(ch.close(WS_CLOSE_NORMAL, 'reconnecting'));
-      return this.#openMediaChannel(entry);
-    });
-    await Promise.all(reopen);
+    this.#recovery.channelDown(channel.kind, channel.label, err, this.#signaling?.state === 'ready');
   }
 
   /** @internal A second `*.rtms_started` with new `server_urls`: the server failed over; reconnect everything there. */
   failover(serverUrls: string, serverUrl: string): void {
     if (this.#ending) return;
     this.#identity = Object.freeze({ ...this.#identity, serverUrls, serverUrl });
-    this.#ctx.logger.info('server failover: reconnecting to the new server_urls', { streamId: this.id });
-    this.#reconnectOrFail('full', new RtmsError('RTMS_CONNECTION_LOST', 'server failover (new server_urls)', { streamId: this.id, channel: 'signaling' }), true);
+    this.#recovery.failover();
   }
 
   /** @internal `*.rtms_interrupted`: Zoom lost our signaling connection; reconnect both channels. */
   interrupted(): void {
     if (this.#ending) return;
-    this.#reconnectOrFail('full', new RtmsError('RTMS_CONNECTION_LOST', 'signaling interrupted (rtms_interrupted webhook)', { streamId: this.id, channel: 'signaling' }), false);
-  }
-
-  // ---------------------------------------------------------------------------------------------------------
-  // Incoming messages
-  // ---------------------------------------------------------------------------------------------------------
-
-  #onMessage(channel: Channel, msg: InboundMessage): void {
-    switch (msg.msg_type) {
-      case MsgType.MEDIA_DATA_AUDIO:
-        this.#onAudio(channel, msg.content);
-        return;
-      case MsgType.MEDIA_DATA_TRANSCRIPT:
-        this.#onTranscript(msg.content);
-        return;
-      case MsgType.MEDIA_DATA_VIDEO:
-        this.#onVideo(channel, msg.content, 'video');
-        return;
-      case MsgType.MEDIA_DATA_SHARE:
-        this.#onVideo(channel, msg.content, 'share');
-        return;
-      case MsgType.MEDIA_DATA_CHAT:
-        this.#onChat(msg.content);
-        return;
-      case MsgType.EVENT_UPDATE:
-        this.#onEvent(msg);
-        return;
-      case MsgType.STREAM_STATE_UPDATE:
-        this.#onStreamState(msg);
-        return;
-      case MsgType.SESSION_STATE_UPDATE:
-        this.#onSessionState(msg);
-        return;
-      case MsgType.STREAM_CLOSE_RESP:
-        this.#closeStreamWaiter?.();
-        return;
-      case MsgType.VIDEO_SUBSCRIPTION_RESP:
-      case MsgType.STREAM_STATE_RESP:
-      case MsgType.SESSION_STATE_RESP:
-        for (const req of this.#pending) if (req.offer(msg)) return;
-        this.#ctx.logger.debug(`${channel.label}: unsolicited msg_type ${msg.msg_type}`, { streamId: this.id });
-        return;
-      case MsgType.META_DATA_AUDIO:
-      case MsgType.META_DATA_VIDEO:
-      case MsgType.META_DATA_SHARE:
-      case MsgType.META_DATA_TRANSCRIPT:
-      case MsgType.META_DATA_CHAT:
-        this.#onMetadata(msg);
-        return;
-      default:
-        this.#ctx.logger.debug(`${channel.label}: msg_type ${msg.msg_type} not handled yet`, { streamId: this.id });
-    }
-  }
-
-  #badBase64(kind: string): void {
-    this.#fire('error', new RtmsError('RTMS_FRAME_INVALID', `${kind} frame: content.data is not valid base64`, { streamId: this.id, channel: 'media' }));
-  }
-
-  #onAudio(channel: Channel, c: WireMediaContent): void {
-    // Nobody reads audio: nothing is decoded or allocated. Raw listeners get the base64 text as it came.
-    const decoded = this.listenerCount('audio') !== 0;
-    const raw = this.listenerCount('rawMedia') !== 0;
-    if (!decoded && !raw) return;
-    const format = (channel.tag as MediaTag | undefined)?.audio ?? NO_LISTENER_DEFAULT_FORMAT_AUDIO;
-    const userId = c.user_id ?? undefined;
-    const userName = c.user_name ?? undefined;
-    const channelId = c.channel_id ?? undefined;
-    const timestamp = c.timestamp ?? undefined;
-    if (decoded) {
-      const data = decodeBase64(c.data);
-      if (data === undefined) this.#badBase64('audio');
-      else {
-        try {
-          this.emit('audio', { data, userId, userName, channelId, timestamp, format });
-        } catch (err) {
-          this.#listenerError('audio', err);
-        }
-      }
-    }
-    if (raw) this.#fire('rawMedia', { kind: 'audio', base64: c.data, userId, userName, channelId, timestamp, format });
-  }
-
-  #onVideo(channel: Channel, c: WireMediaContent, kind: 'video' | 'share'): void {
-    const decoded = this.listenerCount(kind) !== 0;
-    const raw = this.listenerCount('rawMedia') !== 0;
-    if (!decoded && !raw) return;
-    const tag = channel.tag as MediaTag | undefined;
-    const format = (kind === 'video' ? tag?.video : tag?.share) ?? videoFormat(undefined, undefined, kind === 'video' ? VIDEO_DEFAULTS : SHARE_DEFAULTS);
-    const userId = c.user_id ?? undefined;
-    const userName = c.user_name ?? undefined;
-    const timestamp = c.timestamp ?? undefined;
-    if (decoded) {
-      const data = decodeBase64(c.data);
-      if (data === undefined) this.#badBase64(kind);
-      else this.#fire(kind, { data, userId, userName, timestamp, format });
-    }
-    if (raw) this.#fire('rawMedia', { kind, base64: c.data, userId, userName, timestamp, format });
-  }
-
-  #onTranscript(c: WireMediaContent): void {
-    if (this.listenerCount('transcript') === 0) return;
-    try {
-      this.emit('transcript', {
-        text: c.data,
-        userId: c.user_id ?? undefined,
-        userName: c.user_name ?? undefined,
-        channelId: c.channel_id ?? undefined,
-        timestamp: c.timestamp ?? undefined,
-        startTime: c.start_time ?? undefined,
-        endTime: c.end_time ?? undefined,
-        language: c.language ?? undefined,
-        attribute: c.attribute ?? undefined,
-      });
-    } catch (err) {
-      this.#listenerError('transcript', err);
-    }
-  }
-
-  #onChat(c: WireMediaContent): void {
-    if (this.listenerCount('chat') === 0) return;
-    // Since July 2026 `data` may be a JSON string with sender/receiver/...; older servers send plain text (§3.14).
-    let payload: Record<string, unknown> | undefined;
-    const raw = c.data;
-    if (raw.startsWith('{')) {
-      try {
-        const parsed: unknown = JSON.parse(raw);
-        if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) payload = parsed as Record<string, unknown>;
-      } catch {
-        payload = undefined;
-      }
-    }
-    const sender = payload?.['sender'];
-    const s = typeof sender === 'object' && sender !== null ? (sender as Record<string, unknown>) : undefined;
-    const textField = payload && ['text', 'content', 'message', 'msg'].map((k) => payload[k]).find((v) => typeof v === 'string');
-    const senderId = s?.['user_id'];
-    const senderName = s?.['user_name'];
-    this.#fire('chat', {
-      text: typeof textField === 'string' ? textField : raw,
-      timestamp: c.timestamp ?? undefined,
-      userId: typeof senderId === 'number' || typeof senderId === 'string' ? senderId : (c.user_id ?? undefined),
-      userName: typeof senderName === 'string' ? senderName : (c.user_name ?? undefined),
-      payload,
-      raw,
-    });
-  }
-
-  #onEvent(msg: WireEventUpdate): void {
-    const ev = msg.event;
-    const zcc = this.#identity.product === 'contact_center';
-    const table = zcc ? ZccEventType : EventType;
-    const ts = eventTimestamp(ev);
-    const name = nameOf(table, ev.event_type);
-    this.#fire('event', { eventType: ev.event_type, name, timestamp: ts, body: ev });
-    if (zcc) {
-      this.#fire('contactCenterEvent', { eventType: ev.event_type, name, timestamp: ts, participant: readZccParticipant(ev) });
-      return;
-    }
-    switch (ev.event_type) {
-      case EventType.FIRST_PACKET_TIMESTAMP:
-        this.#fire('firstPacket', ts);
-        return;
-      case EventType.ACTIVE_SPEAKER_CHANGE: {
-        const userId = uid(ev['user_id']);
-        const userName = str(ev['user_name']);
-        if (userId !== undefined && userName !== undefined && this.#participants.has(userId) && this.#participants.get(userId)?.userName === undefined) {
-          this.#participants.set(userId, { userId, userName });
-        }
-        this.#fire('activeSpeaker', { userId, userName, timestamp: ts });
-        return;
-      }
-      case EventType.PARTICIPANT_JOIN: {
-        const participants = readParticipants(ev);
-        for (const p of participants) this.#participants.set(p.userId, p);
-        this.#fire('participantJoin', { participants, timestamp: ts });
-        return;
-      }
-      case EventType.PARTICIPANT_LEAVE: {
-        const participants = readParticipants(ev).map((p) => ({ userId: p.userId, userName: p.userName ?? this.#participants.get(p.userId)?.userName }));
-        for (const p of participants) this.#participants.delete(p.userId);
-        this.#fire('participantLeave', { participants, timestamp: ts });
-        return;
-      }
-      case EventType.SHARING_START:
-      case EventType.SHARING_STOP: {
-        const active = ev.event_type === EventType.SHARING_START;
-        this.#fire('sharing', { active, userId: active ? uid(ev['user_id']) : undefined, userName: active ? str(ev['user_name']) : undefined, timestamp: ts });
-        return;
-      }
-      case EventType.PARTICIPANT_VIDEO_ON:
-      case EventType.PARTICIPANT_VIDEO_OFF:
-        this.#fire('participantVideo', { on: ev.event_type === EventType.PARTICIPANT_VIDEO_ON, userIds: readParticipants(ev).map((p) => p.userId), timestamp: ts });
-        return;
-      case EventType.MEDIA_CONNECTION_INTERRUPTED:
-        // Zoom dropped our media socket(s) (which one is not said): reconnect media (§7.3).
-        this.#fire('mediaInterrupted', ts);
-        this.#interruptMedia('media', 'media connection interrupted (event 7)');
-        return;
-      default:
-        return; // chat-group events 10–14: bodies undocumented; on 'event' only
-    }
-  }
-
-  /** A server-side signal that our sockets are gone although they may look open (half-open): drop and repair. */
-  #interruptMedia(scope: 'full' | 'media', why: string): void {
-    if (this.#ending) return;
-    const channel = scope === 'media' ? 'media' : 'signaling';
-    const err = new RtmsError('RTMS_CONNECTION_LOST', why, { streamId: this.id, channel });
-    if (scope === 'media') for (const ch of this.#media) void ch.close(WS_CLOSE_NORMAL, 'reconnecting');
-    this.#reconnectOrFail(scope, err, false);
-  }
-
-  #onStreamState(msg: WireStreamStateUpdate): void {
-    this.#fire('streamState', {
-      state: msg.state,
-      stateName: nameOf(StreamState, msg.state),
-      reason: msg.reason,
-      reasonName: msg.reason === undefined ? undefined : nameOf(StopReason, msg.reason),
-      timestamp: msg.timestamp,
-    });
-    if (msg.state === StreamState.TERMINATED || msg.state === StreamState.TERMINATING) {
-      if (this.#closeStreamWaiter) this.#closeStreamWaiter();
-      else void this.#finish('stopped', 'stream_terminated', { closeStream: false, stopReason: msg.reason });
-      return;
-    }
-    // INTERRUPTED with reason 14 (data connection) is an alternate trigger for a media-only reconnect, 13
-    // (signaling) for a full one (RS-RECON, §3.9).
-    if (msg.state === StreamState.INTERRUPTED && (msg.reason === StopReason.DATA_CONNECTION_INTERRUPTED || msg.reason === StopReason.SIGNAL_CONNECTION_INTERRUPTED)) {
-      const media = msg.reason === StopReason.DATA_CONNECTION_INTERRUPTED;
-      this.#interruptMedia(media ? 'media' : 'full', `stream interrupted (${media ? 'DATA' : 'SIGNAL'}_CONNECTION_INTERRUPTED)`);
-    }
-  }
-
-  #onSessionState(msg: WireSessionStateUpdate): void {
-    // A stream can host several RTMS sessions; a STOPPED session does not end the stream (STREAM_STATE_UPDATE does).
-    this.#fire('sessionState', {
-      state: msg.state,
-      stateName: nameOf(SessionStateCode, msg.state),
-      rtmsSessionId: msg.rtms_session_id,
-      stopReason: msg.stop_reason,
-      stopReasonName: msg.stop_reason === undefined ? undefined : nameOf(StopReason, msg.stop_reason),
-      timestamp: msg.timestamp,
-    });
-  }
-
-  #onMetadata(msg: WireMetadata): void {
-    const kinds = ['audio', 'video', 'share', 'transcript', 'chat'] as const;
-    const kind = kinds[msg.msg_type - MsgType.META_DATA_AUDIO] ?? 'audio';
-    this.#fire('metadata', { msgType: msg.msg_type, kind, body: msg });
+    this.#recovery.signalingInterrupted();
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -1046,8 +711,7 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
       clock.clearTimeout(this.#startTimer);
       this.#startTimer = undefined;
     }
-    if (this.#reconnect?.timer !== undefined) clock.clearTimeout(this.#reconnect.timer);
-    this.#reconnect = undefined;
+    this.#recovery.stop();
     for (const req of [...this.#pending]) req.fail(new RtmsError('RTMS_REQUEST_FAILED', 'the session ended before the server answered', { streamId: this.id }));
     if (opts.error) {
       logger.warn(`session failing: ${opts.error.code}: ${opts.error.message}`, { streamId: this.id });
