@@ -7,9 +7,9 @@
  * {@link SESSION_TRANSITIONS} and emits `state`.
  *
  * The session owns every socket and timer it opens and releases them on every path to `stopped`/`failed`;
- * `closed()` resolves (never rejects) once they are gone. Two helpers do the rest: a {@link FrameRouter} turns
- * decoded frames into typed events and keeps the roster (session-events.ts), and a {@link Recovery} repairs
- * outages (session-recovery.ts). Each reports back through a narrow host the session builds here.
+ * `closed()` resolves (never rejects) once they are gone. Two helpers do the rest: `FrameRouter` (session-events.ts)
+ * turns decoded frames into typed events and keeps the roster, and `Recovery` (session-recovery.ts) repairs
+ * outages. Each reports back through a narrow host the session builds.
  */
 import { EventEmitter } from 'eventemitter3';
 import { Channel, type ChannelHost, type ChannelLimits, type HandshakeResponse } from './channel.js';
@@ -116,7 +116,7 @@ export interface SessionContext {
   readonly logger: SafeLogger;
 }
 
-/** Per-media-socket facts, kept in `Channel.tag` (the {@link FrameRouter} reads the formats for each frame). */
+/** Per-media-socket facts, kept in `Channel.tag` (the `FrameRouter` reads the formats for each frame). */
 interface MediaTag extends MediaFormats {
   readonly kinds: readonly MediaKind[];
   ready: boolean;
