@@ -543,7 +543,7 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
     const serverUrl = pickServerUrl(lease.serverUrls) ?? lease.serverUrls;
     const identity: StreamIdentity = Object.freeze({ product: lease.product, streamId: lease.streamId, productId: lease.productId, serverUrl, serverUrls: lease.serverUrls });
     const signature = generateSignature({ clientId: this.#clientId, clientSecret: this.#clientSecret, id: lease.productId, streamId: lease.streamId });
-    const session = new RtmsSession(identity, signature, this.#ctx, resumed);
+    const session = RtmsSession.create(identity, signature, this.#ctx, resumed);
     this.#sessions.set(lease.streamId, session);
     void session.closed().then(async (end) => {
       if (this.#sessions.get(lease.streamId) === session) this.#sessions.delete(lease.streamId);

@@ -11,8 +11,19 @@ import type { RtmsProduct } from './protocol/products.js';
  */
 export type SessionState = 'connecting' | 'handshaking' | 'streaming' | 'reconnecting' | 'stopping' | 'stopped' | 'failed';
 
-/** A user id as received: a number in meetings (0 for mixed audio), a string in some Contact Center payloads. */
+/**
+ * A participant id. Meetings send numbers (0 for mixed audio), some Contact Center payloads strings, and a live
+ * server may send either for the same field. The SDK delivers one canonical form, so the same participant always
+ * has the same key: a number whenever the id is a decimal integer (`16778240` or `"16778240"` both arrive as
+ * 16778240), otherwise the string as received (`"agent-7"`). See docs/tolerant-reading.md.
+ */
 export type UserId = number | string;
+
+/**
+ * The frame's `content` object: the fields the SDK reads carry their normalised values, and fields no
+ * documentation names are kept as received, for users who want them.
+ */
+export type FrameContent = Readonly<Record<string, unknown>>;
 
 /** The audio format frames arrive in: the parameters the media server accepted. */
 export interface AudioFormat {
@@ -57,6 +68,8 @@ export interface AudioFrame {
   readonly timestamp: number | undefined;
   /** How {@link data} is encoded: the format negotiated for this media socket, shared by its frames. */
   readonly format: AudioFormat;
+  /** The frame's `content` object, unknown fields included (see {@link FrameContent}). */
+  readonly content: FrameContent;
 }
 
 /** One video or screen-share frame (MEDIA_DATA_VIDEO / MEDIA_DATA_SHARE). */
@@ -71,6 +84,8 @@ export interface VideoFrame {
   readonly timestamp: number | undefined;
   /** Codec, resolution and fps negotiated for this media socket, shared by its frames. */
   readonly format: VideoFormat;
+  /** The frame's `content` object, unknown fields included (see {@link FrameContent}). */
+  readonly content: FrameContent;
 }
 
 /**
@@ -95,6 +110,8 @@ export interface RawAudioFrame {
   readonly timestamp: number | undefined;
   /** The audio format the decoded bytes are in. */
   readonly format: AudioFormat;
+  /** The frame's `content` object, unknown fields included (see {@link FrameContent}). */
+  readonly content: FrameContent;
 }
 
 /** A video or screen-share frame as received, its payload still base64 (the `rawMedia` event). */
@@ -111,6 +128,8 @@ export interface RawVideoFrame {
   readonly timestamp: number | undefined;
   /** The format the decoded bytes are in. */
   readonly format: VideoFormat;
+  /** The frame's `content` object, unknown fields included (see {@link FrameContent}). */
+  readonly content: FrameContent;
 }
 
 /** A media frame with its payload left as base64; `kind` tells which. */
@@ -136,6 +155,8 @@ export interface TranscriptEvent {
   readonly language: number | undefined;
   /** RTMS_DATA_MESSAGE_ATTRIBUTE when present (meaning not documented, §4.10). */
   readonly attribute: number | undefined;
+  /** The frame's `content` object, unknown fields included (see {@link FrameContent}). */
+  readonly content: FrameContent;
 }
 
 /** One chat message (MEDIA_DATA_CHAT). */
@@ -152,17 +173,30 @@ export interface ChatMessage {
   readonly payload: Readonly<Record<string, unknown>> | undefined;
   /** `content.data` exactly as received. */
   readonly raw: string;
+  /** The frame's `content` object, unknown fields included (see {@link FrameContent}). */
+  readonly content: FrameContent;
 }
 
 /** An EVENT_UPDATE from the signaling channel. */
 export interface RtmsEventUpdate {
-  /** `event_type` as received; its meaning depends on the product ({@link EventType}, {@link ZccEventType}). */
-  readonly eventType: number;
-  /** Constant name for this product (`ACTIVE_SPEAKER_CHANGE`, `CONSUMER_ANSWERED`, ...), if known. */
+  /**
+   * `event_type` (protocol V1); its meaning depends on the product ({@link EventType}, {@link ZccEventType}).
+   * Undefined when the server sent only V2's `event_code` (Zoom Phone does).
+   */
+  readonly eventType: number | undefined;
+  /**
+   * `event_code`, protocol V2's globally unique event id, when the server sent one (Zoom Phone sends only this).
+   * Zoom has not published the table of codes, so the SDK passes the number on and never interprets it.
+   */
+  readonly eventCode: number | undefined;
+  /**
+   * Constant name of {@link eventType} for this product (`ACTIVE_SPEAKER_CHANGE`, `CONSUMER_ANSWERED`, ...), if
+   * known; always undefined for Zoom Phone, whose numbers have no published table.
+   */
   readonly name: string | undefined;
   /** Event time, Unix ms: `timestamp`, else `event_ts` (Contact Center); undefined when neither is a number. */
   readonly timestamp: number | undefined;
-  /** The `event` object as received. */
+  /** The `event` object: known fields normalised (docs/tolerant-reading.md), unknown fields as received. */
   readonly body: Readonly<Record<string, unknown>>;
 }
 
@@ -278,6 +312,8 @@ export interface ContactCenterParticipant {
 export interface ContactCenterEvent {
   /** `event_type`, a {@link ZccEventType} value. */
   readonly eventType: number;
+  /** `event_code` (protocol V2) when the server sent one beside `event_type`; never interpreted. */
+  readonly eventCode: number | undefined;
   /** Its name in {@link ZccEventType} (`USER_HOLD`, ...); undefined for numbers without one (such as 30–34). */
   readonly name: string | undefined;
   /** Event time, Unix ms (`timestamp`, else `event_ts`); undefined when neither is a number. */
@@ -464,7 +500,7 @@ export interface StreamIdentity {
   readonly product: RtmsProduct;
   /** RTMS stream id. */
   readonly streamId: string;
-  /** The product's id: meeting UUID, webinar UUID, Video SDK session id or engagement id. */
+  /** The product's id: meeting UUID, webinar UUID, Video SDK session id, engagement id or Zoom Phone call id. */
   readonly productId: string;
   /** The signaling URL (the chosen entry of the webhook's `server_urls`). */
   readonly serverUrl: string;

@@ -39,6 +39,7 @@ export type {
   ConcurrencyLimited,
   ConcurrencyNearLimit,
   EndCause,
+  FrameContent,
   MetadataMessage,
   RawAudioFrame,
   RawMediaFrame,

@@ -211,9 +211,9 @@ export class FrameRouter {
     if (decoded) {
       const data = decodeBase64(c.data);
       if (data === undefined) this.#badBase64('audio');
-      else this.#fire('audio', { data, userId, userName, channelId, timestamp, format });
+      else this.#fire('audio', { data, userId, userName, channelId, timestamp, format, content: c });
     }
-    if (raw) this.#fire('rawMedia', { kind: 'audio', base64: c.data, userId, userName, channelId, timestamp, format });
+    if (raw) this.#fire('rawMedia', { kind: 'audio', base64: c.data, userId, userName, channelId, timestamp, format, content: c });
   }
 
   #onVideo(source: FrameSource, c: WireMediaContent, kind: 'video' | 'share'): void {
@@ -229,9 +229,9 @@ export class FrameRouter {
     if (decoded) {
       const data = decodeBase64(c.data);
       if (data === undefined) this.#badBase64(kind);
-      else this.#fire(kind, { data, userId, userName, timestamp, format });
+      else this.#fire(kind, { data, userId, userName, timestamp, format, content: c });
     }
-    if (raw) this.#fire('rawMedia', { kind, base64: c.data, userId, userName, timestamp, format });
+    if (raw) this.#fire('rawMedia', { kind, base64: c.data, userId, userName, timestamp, format, content: c });
   }
 
   #onTranscript(c: WireMediaContent): void {
@@ -246,6 +246,7 @@ export class FrameRouter {
       endTime: c.end_time ?? undefined,
       language: c.language ?? undefined,
       attribute: c.attribute ?? undefined,
+      content: c,
     });
   }
 
@@ -283,22 +284,25 @@ export class FrameRouter {
       userName: typeof senderName === 'string' ? senderName : (c.user_name ?? undefined),
       payload,
       raw,
+      content: c,
     });
   }
 
   #onEvent(msg: WireEventUpdate): void {
     const ev = msg.event;
-    // V1 numbers per product in `event_type`; V2's `event_code` (no public table) stands in when it is alone, as
-    // Zoom Phone sends it (§4.6). The codec guarantees one of them; both stay on `body`.
-    const eventType = ev.event_type ?? ev.event_code;
-    if (eventType === undefined) return;
+    // V1 numbers per product in `event_type`; V2's `event_code` is globally unique but has no public table
+    // (§7.5): it is passed on, never mapped. Zoom Phone sends only `event_code` (the codec guarantees one of
+    // the two). Typed events follow `event_type` alone.
+    const eventType = ev.event_type;
+    const eventCode = ev.event_code;
     const tableKind = this.#eventTable;
     const table = tableKind === 'meeting' ? EventType : tableKind === 'contact_center' ? ZccEventType : undefined;
     const ts = eventTimestamp(ev);
-    const name = table === undefined || ev.event_type === undefined ? undefined : nameOf(table, ev.event_type);
-    this.#fire('event', { eventType, name, timestamp: ts, body: ev });
+    const name = table === undefined || eventType === undefined ? undefined : nameOf(table, eventType);
+    this.#fire('event', { eventType, eventCode, name, timestamp: ts, body: ev });
+    if (eventType === undefined) return;
     if (tableKind === 'contact_center') {
-      this.#fire('contactCenterEvent', { eventType, name, timestamp: ts, participant: readZccParticipant(ev) });
+      this.#fire('contactCenterEvent', { eventType, eventCode, name, timestamp: ts, participant: readZccParticipant(ev) });
       return;
     }
     if (tableKind !== 'meeting') return; // Zoom Phone publishes no event table: on 'event' only

@@ -198,8 +198,12 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
   readonly #subscribed: Set<number>;
   readonly #pending = new Set<PendingRequest>();
 
-  /** @internal Created by the client. */
-  constructor(identity: StreamIdentity, signature: string, ctx: SessionContext, resumed = false) {
+  /** @internal Created by the client (the constructor is private, so the published types offer no `new`). */
+  static create(identity: StreamIdentity, signature: string, ctx: SessionContext, resumed = false): RtmsSession {
+    return new RtmsSession(identity, signature, ctx, resumed);
+  }
+
+  private constructor(identity: StreamIdentity, signature: string, ctx: SessionContext, resumed = false) {
     super();
     this.id = identity.streamId;
     this.resumed = resumed;
@@ -227,7 +231,7 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
   get identity(): StreamIdentity {
     return this.#identity;
   }
-  /** The product: `meeting`, `webinar`, `session` (Video SDK) or `contact_center`. */
+  /** The product: `meeting`, `webinar`, `session` (Video SDK), `contact_center` or `phone` (Zoom Phone, experimental). */
   get product(): StreamIdentity['product'] {
     return this.identity.product;
   }
@@ -246,6 +250,13 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
   /** Contact Center engagement id (Contact Center only). */
   get engagementId(): string | undefined {
     return this.identity.product === 'contact_center' ? this.identity.productId : undefined;
+  }
+  /**
+   * Zoom Phone call id (`call_id`; Zoom Phone only). Experimental: Zoom Phone's wire details rest on a single Zoom
+   * sample and may change (docs/products.md).
+   */
+  get callId(): string | undefined {
+    return this.identity.product === 'phone' ? this.identity.productId : undefined;
   }
   /** Current state. */
   get state(): SessionState {

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { RtmsProduct } from '../protocol/products.js';
 import { runConformance, type ConformanceReport } from '../testing/conformance.js';
+import { DRIFT_KINDS, type DriftOptions } from '../testing/drift.js';
 import type { MeetingScript, ScriptLine } from '../testing/simulator.js';
 import { computeWebhookSignature, getHeader, verifyWebhookSignature, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../webhook.js';
 
@@ -38,7 +39,8 @@ Usage: rtms-client simulate --webhook <url> [options]
 
 Options:
   --webhook <url>         your app's webhook endpoint (required), e.g. http://localhost:3000/webhook
-  --product <p>           meeting | webinar | session | contact-center (default meeting)
+  --product <p>           meeting | webinar | session | contact-center | phone (default meeting);
+                          phone (Zoom Phone) is experimental: its wire details rest on one Zoom sample
   --client-id <id>        app client id      (default: $ZOOM_CLIENT_ID or $ZOOM_APP_CLIENT_ID)
   --client-secret <s>     app client secret  (default: $ZOOM_CLIENT_SECRET or $ZOOM_APP_CLIENT_SECRET)
   --secret <token>        webhook secret token (default: $ZOOM_SECRET_TOKEN or $ZOOM_WEBHOOK_SECRET_TOKEN);
@@ -52,6 +54,10 @@ Options:
   --validate-url          first send endpoint.url_validation and check the answer (needs --secret)
   --media-urls <list>     media URLs offered: all,audio,video,deskshare,transcript,chat (default: all of them)
   --port <n>              port for the simulator (default: a free port)
+  --drift                 send frames with benign drift, as a live server's JSON varies: binary JSON frames,
+                          ids as numbers or strings, numbers as strings, nulls, unknown fields, event_code
+  --drift-kinds <list>    drift with only these kinds: binary,stringIds,numericIds,numericStrings,nulls,
+                          extraFields,eventCode (implies --drift)
   --json                  print the report as JSON
   -h, --help              this help
 `;
@@ -97,6 +103,8 @@ const PRODUCTS: Readonly<Record<string, RtmsProduct>> = {
   'video-sdk': 'session',
   'contact-center': 'contact_center',
   contact_center: 'contact_center',
+  phone: 'phone',
+  'zoom-phone': 'phone',
 };
 
 function readScript(file: string): MeetingScript {
@@ -159,6 +167,8 @@ async function simulate(argv: string[], io: CliIo): Promise<number> {
       'validate-url': { type: 'boolean', default: false },
       'media-urls': { type: 'string' },
       port: { type: 'string' },
+      drift: { type: 'boolean', default: false },
+      'drift-kinds': { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -175,7 +185,16 @@ async function simulate(argv: string[], io: CliIo): Promise<number> {
     throw new UsageError(`--webhook must be an http(s) URL, got ${values.webhook}`);
   }
   const product = PRODUCTS[values.product];
-  if (!product) throw new UsageError(`--product must be meeting, webinar, session or contact-center, got ${values.product}`);
+  if (!product) throw new UsageError(`--product must be meeting, webinar, session, contact-center or phone, got ${values.product}`);
+  let drift: DriftOptions | undefined;
+  if (values['drift-kinds'] !== undefined) {
+    const kinds = values['drift-kinds'].split(',').map((k) => {
+      const kind = DRIFT_KINDS.find((d) => d === k.trim());
+      if (!kind) throw new UsageError(`--drift-kinds: unknown kind ${k} (known: ${DRIFT_KINDS.join(', ')})`);
+      return kind;
+    });
+    drift = { kinds };
+  } else if (values.drift) drift = {};
   const clientId = values['client-id'] ?? io.env['ZOOM_CLIENT_ID'] ?? io.env['ZOOM_APP_CLIENT_ID'];
   const clientSecret = values['client-secret'] ?? io.env['ZOOM_CLIENT_SECRET'] ?? io.env['ZOOM_APP_CLIENT_SECRET'];
   const secret = values.secret ?? io.env['ZOOM_SECRET_TOKEN'] ?? io.env['ZOOM_WEBHOOK_SECRET_TOKEN'];
@@ -208,6 +227,7 @@ async function simulate(argv: string[], io: CliIo): Promise<number> {
     validateUrl: values['validate-url'],
     ...(mediaUrls ? { mediaUrls } : {}),
     ...(port !== undefined ? { port } : {}),
+    ...(drift ? { drift } : {}),
     ...(values.json ? {} : { onProgress: (line: string) => io.stdout(`${line}\n`) }),
   });
   if (values.json) io.stdout(`${JSON.stringify({ ok: report.ok, stream: report.stream, checks: report.checks, violations: report.violations, durationMs: report.durationMs })}\n`);

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { computeUrlValidationToken } from '../webhook.js';
 import type { RtmsProduct } from '../protocol/products.js';
+import type { DriftOptions } from './drift.js';
 import { RtmsSimulator, type MeetingScript, type ProtocolViolation, type SimMediaKind, type StreamRecord } from './simulator.js';
 import { buildUrlValidationWebhook, postWebhook, type PostedWebhook, type SignedWebhook } from './webhooks.js';
 
@@ -37,6 +38,8 @@ export interface ConformanceOptions {
   host?: string;
   /** Port for the simulator. Default 0 (any). */
   port?: number;
+  /** Send frames with benign drift (see the simulator's `drift` option). Default off. */
+  drift?: boolean | DriftOptions;
   /** Progress callback (one line per step). */
   onProgress?: (line: string) => void;
 }
@@ -107,6 +110,7 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
     ...(options.mediaUrls ? { mediaUrls: options.mediaUrls } : {}),
     ...(options.host ? { host: options.host } : {}),
     ...(options.port !== undefined ? { port: options.port } : {}),
+    ...(options.drift !== undefined ? { drift: options.drift } : {}),
   });
   const product = options.product ?? 'meeting';
   const stream = sim.createStream({ product });

@@ -140,7 +140,12 @@ export class Drifter {
   readonly #rate: number;
   #state: number;
 
-  /** @param options - The simulator's `drift` setting. */
+  /**
+   * Validates the settings and seeds the choices.
+   *
+   * @param options - The simulator's `drift` setting.
+   * @throws Error for an unknown kind or a rate outside 0–1.
+   */
   constructor(options: DriftOptions = {}) {
     const kinds = options.kinds ?? DRIFT_KINDS;
     for (const k of kinds) if (!DRIFT_KINDS.includes(k)) throw new Error(`unknown drift kind ${String(k)}`);

@@ -20,6 +20,8 @@ export type {
   SimulatorOptions,
   StreamRecord,
 } from './simulator.js';
+export { DRIFT_KINDS, Drifter, SIM_EVENT_CODE_BASE, driftFrame } from './drift.js';
+export type { DriftKind, DriftOptions } from './drift.js';
 export { buildUrlValidationWebhook, buildWebhook, postWebhook } from './webhooks.js';
 export type { BuildWebhookOptions, PostedWebhook, SignedWebhook } from './webhooks.js';
 export { runConformance } from './conformance.js';

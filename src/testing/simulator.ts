@@ -31,6 +31,7 @@ import {
   StreamState,
 } from '../protocol/constants.js';
 import { ALL_HANDSHAKE_ID_KEYS, PRODUCTS, type RtmsProduct } from '../protocol/products.js';
+import { Drifter, type DriftOptions } from './drift.js';
 import { buildWebhook, type SignedWebhook } from './webhooks.js';
 
 /** Media endpoints the simulator serves; `deskshare` carries screen share. */
@@ -73,6 +74,13 @@ export interface SimulatorOptions {
    * client must never open two. Use `kick` to test what happens when two instances connect the same stream.
    */
   duplicateConnection?: 'reject' | 'kick';
+  /**
+   * Send every frame with benign drift, as a live server's JSON varies: binary frames holding JSON, ids as
+   * numbers or strings, numbers as strings, `null` for absent fields, unknown fields, V2's `event_code`. A
+   * tolerant client delivers exactly what it would without it. `true` applies every kind at random (seeded, so
+   * runs repeat); see {@link DriftOptions} to choose. Default off. A stream can override it.
+   */
+  drift?: boolean | DriftOptions;
 }
 
 /** Something the client did that Zoom's documentation says it must not (`error`), or should not (`warning`). */
@@ -145,6 +153,8 @@ export interface CreateStreamOptions {
   streamId?: string;
   /** The product id (meeting UUID, ...). Default: a random base64 UUID-like id containing `/`, `+` or `=`. */
   productId?: string;
+  /** Drift for this stream's frames; default: the simulator's `drift` option. */
+  drift?: boolean | DriftOptions;
 }
 
 /** @internal One client socket. Holds `ws` types, so it and every member typed with it stay out of the published .d.ts. */
@@ -307,13 +317,20 @@ export class SimulatedStream extends EventEmitter<SimulatedStreamEvents> {
   private timers = new Set<ReturnType<typeof setTimeout>>();
   private _ready = false;
   private terminated = false;
+  /** @internal Drift applied to this stream's frames, if any. */
+  readonly drifter: Drifter | undefined;
 
-  /** @internal */
-  constructor(
+  /** @internal Created by {@link RtmsSimulator.createStream}. */
+  static create(sim: RtmsSimulator, opts: Required<Omit<CreateStreamOptions, 'drift'>> & { drift: boolean | DriftOptions | undefined }): SimulatedStream {
+    return new SimulatedStream(sim, opts);
+  }
+
+  private constructor(
     private readonly sim: RtmsSimulator,
-    opts: Required<CreateStreamOptions>,
+    opts: Required<Omit<CreateStreamOptions, 'drift'>> & { drift: boolean | DriftOptions | undefined },
   ) {
     super();
+    this.drifter = opts.drift === undefined || opts.drift === false ? undefined : new Drifter(opts.drift === true ? {} : opts.drift);
     this.product = opts.product;
     this.streamId = opts.streamId;
     this.productId = opts.productId;
@@ -340,6 +357,16 @@ export class SimulatedStream extends EventEmitter<SimulatedStreamEvents> {
     return this.record.violations.filter((v) => v.severity === 'error');
   }
 
+  /** @internal A message as this stream sends it: JSON text, or drifted (possibly a binary frame). */
+  encode(message: Record<string, unknown>): string | Buffer {
+    return this.drifter ? this.drifter.frame(message) : JSON.stringify(message);
+  }
+
+  /** True for products whose audio and transcripts are keyed by `channel_id` (Contact Center, Zoom Phone). */
+  get channelKeyed(): boolean {
+    return PRODUCTS[this.product].partyKey === 'channel';
+  }
+
   /** The id key/value pair of this product's webhook payload. */
   private idPayload(): Record<string, unknown> {
     const key = PRODUCTS[this.product].idField;
@@ -357,7 +384,7 @@ export class SimulatedStream extends EventEmitter<SimulatedStreamEvents> {
     const payload: Record<string, unknown> = { ...this.idPayload(), rtms_stream_id: this.streamId };
     if (step === 'started') {
       payload['server_urls'] = options.serverUrls ?? this.serverUrls;
-      if (this.product !== 'contact_center') payload['operator_id'] = 'sim-operator';
+      if (!this.channelKeyed) payload['operator_id'] = 'sim-operator';
     }
     if (step === 'stopped') payload['stop_reason'] = options.stopReason ?? StopReason.MEETING_ENDED;
     return buildWebhook(`${prefix}rtms_${step}`, payload, {
@@ -432,8 +459,8 @@ export class SimulatedStream extends EventEmitter<SimulatedStreamEvents> {
   private sendMedia(bit: number, msgType: number, content: Record<string, unknown>): boolean {
     const conns = this.mediaConns(bit);
     if (!this._ready || conns.length === 0) return false;
-    const text = JSON.stringify({ msg_type: msgType, content });
-    for (const c of conns) c.ws.send(text);
+    const frame = this.encode({ msg_type: msgType, content });
+    for (const c of conns) c.ws.send(frame);
     return true;
   }
 
@@ -453,11 +480,11 @@ export class SimulatedStream extends EventEmitter<SimulatedStreamEvents> {
     return this.sendMedia(MediaTypeBit.TRANSCRIPT, MsgType.MEDIA_DATA_TRANSCRIPT, content);
   }
 
-  /** Sends an audio packet (base64 on the wire). Contact Center packets carry `channelId` and no user. */
+  /** Sends an audio packet (base64 on the wire). Contact Center and Zoom Phone packets carry `channelId` and no user. */
   sendAudio(a: SimAudio): boolean {
     const data = Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength);
     const content: Record<string, unknown> = { data: data.toString('base64'), length: data.length, timestamp: a.timestamp ?? Date.now() };
-    if (this.product === 'contact_center') content['channel_id'] = a.channelId ?? '0';
+    if (this.channelKeyed) content['channel_id'] = a.channelId ?? '0';
     else {
       content['user_id'] = a.userId ?? 0;
       if (a.userName !== undefined) content['user_name'] = a.userName;
@@ -502,9 +529,10 @@ export class SimulatedStream extends EventEmitter<SimulatedStreamEvents> {
    * `force` to send regardless. Returns whether it was sent.
    */
   sendEvent(event: { event_type: number; [key: string]: unknown }, options: { force?: boolean } = {}): boolean {
-    const always = this.product !== 'contact_center' && (event.event_type === 1 || event.event_type === 7);
+    const always = !this.channelKeyed && (event.event_type === 1 || event.event_type === 7);
     if (!options.force && !always && !this.subscribedEvents.has(event.event_type)) return false;
-    const ts = this.product === 'contact_center' ? { event_ts: Date.now() } : { timestamp: Date.now() };
+    // Contact Center bodies name their time event_ts (D-ZCCEV); the Zoom Phone sample reads them the same way.
+    const ts = this.channelKeyed ? { event_ts: Date.now() } : { timestamp: Date.now() };
     return this.sendSignaling({ msg_type: MsgType.EVENT_UPDATE, event: { ...ts, ...event } });
   }
 
@@ -522,11 +550,11 @@ export class SimulatedStream extends EventEmitter<SimulatedStreamEvents> {
   sendSignaling(message: Record<string, unknown>): boolean {
     const c = this.signalingConn();
     if (!c) return false;
-    c.ws.send(JSON.stringify(message));
+    c.ws.send(this.encode(message));
     return true;
   }
 
-  /** Sends a raw frame (text or binary) on the signaling socket or on every media socket. */
+  /** Sends a raw frame (text or binary) on the signaling socket or on every media socket; never drifted. */
   sendRaw(channel: 'signaling' | 'media', frame: string | Uint8Array): boolean {
     const conns = channel === 'signaling' ? [this.signalingConn()].filter((c): c is Conn => c !== undefined) : this.mediaConns(0x3f);
     for (const c of conns) c.ws.send(frame);
@@ -579,7 +607,19 @@ export class SimulatedStream extends EventEmitter<SimulatedStreamEvents> {
     let lineIndex = 0;
     let speaker: number | string | undefined;
     let phase = 0;
-    if (this.product !== 'contact_center') {
+    // Contact Center and Zoom Phone: one channel per party, numbered in speaking order, unless the line names one.
+    const channels = new Map<number | string, string>();
+    const channelOf = (line: ScriptLine): string | undefined => {
+      if (!this.channelKeyed) return undefined;
+      if (line.channelId !== undefined) return line.channelId;
+      let ch = channels.get(line.userId);
+      if (ch === undefined) {
+        ch = String(channels.size + 1);
+        channels.set(line.userId, ch);
+      }
+      return ch;
+    };
+    if (!this.channelKeyed) {
       const seen = new Map<number | string, string>();
       for (const l of lines) seen.set(l.userId, l.userName);
       this.join([...seen].map(([userId, userName]) => ({ userId, userName })));
@@ -610,7 +650,7 @@ export class SimulatedStream extends EventEmitter<SimulatedStreamEvents> {
               userId: multi ? line.userId : 0,
               ...(multi ? { userName: line.userName } : {}),
               timestamp: start + sent * frameMs,
-              ...(line.channelId ? { channelId: line.channelId } : {}),
+              ...(this.channelKeyed ? { channelId: channelOf(line) } : {}),
             });
             phase += frameBytes / 2;
             sent++;
@@ -621,11 +661,12 @@ export class SimulatedStream extends EventEmitter<SimulatedStreamEvents> {
       }
       const speak = () => {
         const line = current();
-        if (script.speakerEvents !== false && line.userId !== speaker && this.product !== 'contact_center') {
+        if (script.speakerEvents !== false && line.userId !== speaker && !this.channelKeyed) {
           speaker = line.userId;
           this.sendEvent({ event_type: 2, user_id: line.userId, user_name: line.userName });
         }
-        this.sendTranscript({ userId: line.userId, userName: line.userName, text: line.text, ...(line.channelId ? { channelId: line.channelId } : {}) });
+        const channelId = channelOf(line);
+        this.sendTranscript({ userId: line.userId, userName: line.userName, text: line.text, ...(channelId === undefined ? {} : { channelId }) });
         lineIndex++;
       };
       const transcripts = setInterval(speak, every);
@@ -678,6 +719,7 @@ export class RtmsSimulator {
   #wss: WebSocketServer | undefined;
   #baseUrl = '';
   #closing: Promise<void> | undefined;
+  readonly #drifter: Drifter | undefined;
 
   private constructor(options: SimulatorOptions) {
     if (!options.clientId || !options.clientSecret) throw new Error('RtmsSimulator needs clientId and clientSecret');
@@ -685,6 +727,7 @@ export class RtmsSimulator {
     this.#clientSecret = options.clientSecret;
     this.webhookSecretToken = options.webhookSecretToken;
     this.#options = options;
+    this.#drifter = options.drift === undefined || options.drift === false ? undefined : new Drifter(options.drift === true ? {} : options.drift);
   }
 
   /** Starts a simulator on loopback (port 0 by default) and resolves once it listens. */
@@ -721,10 +764,11 @@ export class RtmsSimulator {
 
   /** Creates a stream the simulator will accept handshakes for. */
   createStream(options: CreateStreamOptions = {}): SimulatedStream {
-    const stream = new SimulatedStream(this, {
+    const stream = SimulatedStream.create(this, {
       product: options.product ?? 'meeting',
       streamId: options.streamId ?? randomUUID().replace(/-/g, ''),
       productId: options.productId ?? randomProductId(),
+      drift: options.drift ?? this.#options.drift,
     });
     this.#streams.set(stream.streamId, stream);
     return stream;
@@ -849,7 +893,9 @@ export class RtmsSimulator {
   }
 
   #send(conn: Conn, msg: Record<string, unknown>): void {
-    if (conn.ws.readyState === conn.ws.OPEN) conn.ws.send(JSON.stringify(msg));
+    if (conn.ws.readyState !== conn.ws.OPEN) return;
+    // Drift follows the stream; a socket not yet bound to a stream (an unknown stream id) follows the simulator.
+    conn.ws.send(conn.stream ? conn.stream.encode(msg) : this.#drifter ? this.#drifter.frame(msg) : JSON.stringify(msg));
   }
 
   #onClientText(conn: Conn, text: string): void {
@@ -951,7 +997,7 @@ export class RtmsSimulator {
           this.#violate(conn, 'error', 'event-subscription', 'each event needs an integer event_type and a boolean subscribe');
           continue;
         }
-        if (s.product !== 'contact_center' && (t === 1 || t === 7)) {
+        if (!s.channelKeyed && (t === 1 || t === 7)) {
           this.#violate(conn, 'warning', 'event-subscription', `event ${t} is always sent and should not be subscribed`);
         }
         if (o['subscribe']) s.subscribedEvents.add(t);

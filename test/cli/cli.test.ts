@@ -78,7 +78,8 @@ describe('help, version and usage errors', () => {
     [['simulate', '--product', 'webinar'], /--webhook <url> is required/],
     [['simulate', '--webhook', 'ftp://example.com/hook'], /--webhook must be an http\(s\) URL/],
     [['simulate', '--webhook', 'not a url'], /--webhook must be an http\(s\) URL/],
-    [['simulate', '--webhook', 'http://localhost:1/w', '--product', 'phone'], /--product must be meeting, webinar, session or contact-center/],
+    [['simulate', '--webhook', 'http://localhost:1/w', '--product', 'fax'], /--product must be meeting, webinar, session, contact-center or phone/],
+    [['simulate', '--webhook', 'http://localhost:1/w', '--drift-kinds', 'binary,bogus'], /--drift-kinds: unknown kind bogus/],
     [['simulate', '--webhook', 'http://localhost:1/w'], /app credentials are needed/],
     [['simulate', '--webhook', 'http://localhost:1/w', '--client-id', 'a', '--client-secret', 'b', '--duration', 'soon'], /not a duration: soon/],
     [['simulate', '--webhook', 'http://localhost:1/w', '--client-id', 'a', '--client-secret', 'b', '--keepalive', '5h'], /not a duration: 5h/],
@@ -323,6 +324,25 @@ describe('simulate', () => {
     expect(io.err()).toBe('warning: no webhook secret token: webhooks are sent unsigned\n');
     expect(io.out()).toMatch(/stream [0-9a-f]{32} \(contact_center\)/);
     expect(app.transcripts.length).toBeGreaterThan(0);
+  });
+
+  it('--product phone streams a Zoom Phone call (call_id, channel-keyed transcripts) into the app', async () => {
+    const app = await rtmsApp();
+    const io = fakeIo({ ZOOM_CLIENT_ID: APP.clientId, ZOOM_CLIENT_SECRET: APP.clientSecret, ZOOM_SECRET_TOKEN: APP.webhookSecretToken });
+    expect(await main(['simulate', '--webhook', app.url, '--product', 'phone', ...FAST], io)).toBe(0);
+    expect(io.out()).toMatch(/stream [0-9a-f]{32} \(phone\)/);
+    expect(io.out()).toMatch(/PASS: \d+ passed, 0 warning\(s\), 0 failed\n$/);
+    expect(app.transcripts.length).toBeGreaterThan(0);
+  });
+
+  it('--drift streams with benign drift (binary frames, retyped fields, nulls, unknown fields) and the SDK app still passes', async () => {
+    const app = await rtmsApp();
+    const io = fakeIo({ ZOOM_CLIENT_ID: APP.clientId, ZOOM_CLIENT_SECRET: APP.clientSecret, ZOOM_SECRET_TOKEN: APP.webhookSecretToken });
+    expect(await main(['simulate', '--webhook', app.url, '--drift', '--product', 'contact-center', ...FAST], io)).toBe(0);
+    expect(io.out()).toMatch(/PASS: \d+ passed, 0 warning\(s\), 0 failed\n$/);
+    expect(app.transcripts.length).toBeGreaterThan(0);
+    const only = fakeIo({ ZOOM_CLIENT_ID: APP.clientId, ZOOM_CLIENT_SECRET: APP.clientSecret, ZOOM_SECRET_TOKEN: APP.webhookSecretToken });
+    expect(await main(['simulate', '--webhook', app.url, '--drift-kinds', 'binary,numericIds', ...FAST], only)).toBe(0);
   });
 
   it('an app that answers webhooks with 500 fails: exit 1, naming the status', async () => {

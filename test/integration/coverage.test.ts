@@ -7,13 +7,15 @@ import { describe, expect, it } from 'vitest';
 import type { AudioParams, MediaKind, RawMediaFrame, RtmsProduct } from '../../src/index.js';
 import { rig, until } from '../helpers.js';
 
-const PRODUCTS: RtmsProduct[] = ['meeting', 'webinar', 'session', 'contact_center'];
-// Contact Center voice streams carry audio and transcripts only (D-QS-ZCC, D-MEDIA contact-center).
+const PRODUCTS: RtmsProduct[] = ['meeting', 'webinar', 'session', 'contact_center', 'phone'];
+// Contact Center voice streams carry audio and transcripts only (D-QS-ZCC, D-MEDIA contact-center); so does
+// Zoom Phone (D-PHONE: audio and transcripts, no video, share or chat).
 const KINDS: Record<RtmsProduct, MediaKind[]> = {
   meeting: ['audio', 'video', 'share', 'transcript', 'chat'],
   webinar: ['audio', 'video', 'share', 'transcript', 'chat'],
   session: ['audio', 'video', 'share', 'transcript', 'chat'],
   contact_center: ['audio', 'transcript'],
+  phone: ['audio', 'transcript'],
 };
 
 describe('product × media kind', () => {
@@ -39,7 +41,7 @@ describe('product × media kind', () => {
         if (kind === 'transcript') expect(x['text']).toBe('hello');
         else if (kind === 'chat') expect(x['text']).toBe('hi all');
         else expect((x['data'] as Buffer).equals(bytes)).toBe(true);
-        if (product === 'contact_center') expect(x['channelId']).toBe('ch-1');
+        if (product === 'contact_center' || product === 'phone') expect(x['channelId']).toBe('ch-1');
         const hs = stream.record.handshakes.find((h) => h.channel === 'media')!.message;
         expect(hs['media_type']).toBe({ audio: 1, video: 2, share: 4, transcript: 8, chat: 16 }[kind]);
         expect(stream.errors).toEqual([]);

@@ -197,9 +197,10 @@ describe('client construction', () => {
   it('throws a clear RtmsError for missing credentials and bad options', () => {
     expect(() => new RtmsClient({ clientId: '', clientSecret: 's' })).toThrow(/clientId is required/);
     expect(() => new RtmsClient({ clientId: 'i' } as never)).toThrow(/clientSecret is required/);
-    expect(() => new RtmsClient({ clientId: 'i', clientSecret: 's', media: [] })).toThrow(/at least one/);
-    expect(() => new RtmsClient({ clientId: 'i', clientSecret: 's', mediaParams: { audio: { codec: 'OPUS' } } })).toThrow(/OPUS requires sampleRate 48000/);
-    expect(() => new RtmsClient({ clientId: 'i', clientSecret: 's', connectTimeoutMs: -1 })).toThrow(/connectTimeoutMs/);
+    const base = { clientId: 'i', clientSecret: 's', webhookSecretToken: 't' };
+    expect(() => new RtmsClient({ ...base, media: [] })).toThrow(/at least one/);
+    expect(() => new RtmsClient({ ...base, mediaParams: { audio: { codec: 'OPUS' } } })).toThrow(/OPUS requires sampleRate 48000/);
+    expect(() => new RtmsClient({ ...base, connectTimeoutMs: -1 })).toThrow(/connectTimeoutMs/);
     try {
       new RtmsClient({ clientId: 'i', clientSecret: '' });
     } catch (e) {

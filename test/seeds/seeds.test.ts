@@ -85,7 +85,8 @@ describe.concurrent('seed apps, unchanged, against the simulator', () => {
     const transcripts = out.match(/^Received transcript: \{/gm) ?? [];
     expect(transcripts.length, out).toBeGreaterThanOrEqual(3);
     expect(out).toContain("data: 'Good morning, everyone. Shall we start with the roadmap?'");
-    const audio = out.match(/^Received audio: 640 bytes on channel 0$/gm) ?? [];
+    // One channel per party, numbered in speaking order, as Contact Center sends them.
+    const audio = out.match(/^Received audio: 640 bytes on channel [1-9]$/gm) ?? [];
     expect(audio.length, out).toBeGreaterThanOrEqual(20); // ~60 packets of 20 ms in 1.2 s
     expect(app.stderr()).not.toMatch(/error/i); // dotenv prints a line there
   });
