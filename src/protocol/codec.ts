@@ -16,7 +16,7 @@
  */
 import { RtmsError } from '../errors.js';
 import { MsgType, PROTOCOL_VERSION } from './constants.js';
-import { isObject, normaliseInPlace, readInt, rowsOf, type Rows } from './fields.js';
+import { isObject, mediaContentDelivered, normaliseInPlace, readInt, rowsOf, type Rows } from './fields.js';
 import type { InboundMessage, MediaKind, WireUserId } from './messages.js';
 
 /** Outcome of decoding one frame. */
@@ -108,6 +108,8 @@ function decodeMedia(o: Obj, msgType: number): DecodeResult {
   }
   if (!isObject(content)) return invalid(`msg_type ${msgType}: content must be an object`);
   if (typeof content['data'] !== 'string') return invalid(`msg_type ${msgType}: content.data must be a string`);
+  // The hot path: a well-typed frame needs no normalising (see mediaContentDelivered).
+  if (mediaContentDelivered(content)) return { kind: 'message', message: o as unknown as InboundMessage };
   return message(o, normaliseInPlace(content, CONTENT, 'content.', undefined));
 }
 
@@ -117,9 +119,17 @@ function noStatus(name: string): DecodeResult {
 
 function decodeObject(parsed: unknown): DecodeResult {
   if (!isObject(parsed)) return invalid('frame is not a JSON object');
-  const msgType = readInt(parsed['msg_type']);
-  if (typeof msgType !== 'number') return invalid('frame has no integer msg_type');
-  parsed['msg_type'] = msgType;
+  const raw = parsed['msg_type'];
+  let msgType: number;
+  if (typeof raw === 'number' && Number.isSafeInteger(raw)) msgType = raw;
+  else {
+    const read = readInt(raw);
+    if (typeof read !== 'number') return invalid('frame has no integer msg_type');
+    msgType = read;
+    parsed['msg_type'] = msgType;
+  }
+  // Media frames first: they are nearly every frame of a stream.
+  if (msgType >= MsgType.MEDIA_DATA_AUDIO && msgType <= MsgType.MEDIA_DATA_CHAT) return decodeMedia(parsed, msgType);
   switch (msgType) {
     case MsgType.MEDIA_DATA_AUDIO:
     case MsgType.MEDIA_DATA_VIDEO:

@@ -10,7 +10,10 @@ import {
   FIELD_RULES,
   INVALID,
   KIND_DESCRIPTIONS,
+  mediaContentDelivered,
+  normaliseInPlace,
   readFlag,
+  rowsOf,
   readId,
   readInt,
   readNumber,
@@ -101,6 +104,37 @@ describe('readers', () => {
         const u = readUserId(v);
         if (u !== INVALID && u !== undefined) expect(['number', 'string']).toContain(typeof u);
       }),
+    );
+  });
+});
+
+describe('the media-content fast path agrees with the table', () => {
+  const rows = rowsOf('media content');
+  const fields = rows.map((r) => r[0]);
+
+  it('covers exactly the media content rows', () => {
+    expect(fields.sort()).toEqual(['attribute', 'channel_id', 'end_time', 'language', 'length', 'start_time', 'timestamp', 'user_id', 'user_name']);
+  });
+
+  it('a well-typed frame takes the fast path; each drifted field alone takes the general one', () => {
+    const good = { data: 'x', user_id: 7, user_name: 'Ada', channel_id: 'c1', length: 3, timestamp: 5, start_time: 1, end_time: 2, language: 9, attribute: 1 };
+    expect(mediaContentDelivered(good)).toBe(true);
+    expect(mediaContentDelivered({ data: 'x' })).toBe(true);
+    const drifted: Record<string, unknown> = { user_id: '7', user_name: 7, channel_id: 1, length: '3', timestamp: '5', start_time: null, end_time: '2', language: '9', attribute: 1.5 };
+    for (const f of fields) expect(mediaContentDelivered({ ...good, [f]: drifted[f] }), f).toBe(false);
+  });
+
+  it('property: whenever the fast path says "nothing to do", the table-driven loop changes nothing', () => {
+    const value = fc.oneof(fc.jsonValue({ maxDepth: 1 }), fc.maxSafeInteger(), fc.maxSafeNat().map(String), fc.constant(null));
+    const content = fc.dictionary(fc.constantFrom(...fields, 'data', 'x_other'), value);
+    fc.assert(
+      fc.property(content, (c) => {
+        if (!mediaContentDelivered(c)) return;
+        const copy = structuredClone(c);
+        expect(normaliseInPlace(copy, rows, 'content.', undefined)).toBeUndefined();
+        expect(copy).toEqual(c);
+      }),
+      { numRuns: 2000 },
     );
   });
 });
