@@ -654,6 +654,24 @@ describe('Channel over mock-socket — frames', () => {
     expect(ch.stats.frameErrors).toBe(1);
   });
 
+  it("tolerates V2's srt_passphrase in the signaling response and never logs it, even with drifted fields beside it", () => {
+    const lines: string[] = [];
+    const rtms = mockRtms((msg, socket) => {
+      if (msg['msg_type'] === 1) {
+        socket.send(JSON.stringify({ msg_type: 2, status_code: 0, reason: { odd: true }, srt_passphrase: 'SRT-PASS-DO-NOT-LOG', srt_pbkey_length: '16', media_server: { server_urls: { all: 'wss://m.zoom.us' }, srt_passphrase: 'SRT-PASS-DO-NOT-LOG' } }));
+      }
+    });
+    const { ch, host } = makeChannel('signaling', rtms.url, mockSocketFactory([]));
+    const rec = (level: string) => (m: string, ctx?: unknown) => lines.push(`${level} ${m} ${JSON.stringify(ctx)}`);
+    (ch as unknown as { config: { logger: unknown } }).config.logger = safeLogger({ debug: rec('debug'), info: rec('info'), warn: rec('warn'), error: rec('error') });
+    ch.open();
+    vi.advanceTimersByTime(2 * MOCK_DELAY_MS);
+    expect(ch.state).toBe('ready');
+    expect(host.ready).toHaveLength(1);
+    expect(lines.some((l) => l.includes('reason'))).toBe(true); // the uninterpretable field is named...
+    expect(lines.join('\n')).not.toContain('SRT-PASS'); // ...and no value is ever printed
+  });
+
   it('logs fields it could not read at debug level, and still passes the message on', () => {
     const lines: string[] = [];
     const rtms = mockRtms(acceptHandshakes);
