@@ -8,6 +8,7 @@ import { safeLogger } from '../../src/logger.js';
 import { encodeDataHandshake, encodeSignalingHandshake, jsonCodec } from '../../src/protocol/codec.js';
 import type { InboundMessage } from '../../src/protocol/messages.js';
 import type { RtmsSocket, RtmsSocketHandlers, RtmsSocketOptions, SocketFactory } from '../../src/transport.js';
+import { ManualClock } from '../manual-clock.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Test doubles
@@ -872,40 +873,6 @@ describe('Channel over a hand-written fake socket', () => {
 // IdleWatchdog with a hand-built clock
 // ---------------------------------------------------------------------------------------------------------
 
-/** A manual clock: time moves only through advance(); due timers run in order. */
-class ManualClock implements Clock {
-  t = 1_000_000;
-  private nextId = 1;
-  readonly timers = new Map<number, { at: number; fn: () => void; ms: number }>();
-  readonly cleared: TimerHandle[] = [];
-  readonly scheduled: number[] = [];
-  now(): number {
-    return this.t;
-  }
-  setTimeout(fn: () => void, ms: number): TimerHandle {
-    const id = this.nextId++;
-    this.timers.set(id, { at: this.t + ms, fn, ms });
-    this.scheduled.push(ms);
-    return id;
-  }
-  clearTimeout(handle: TimerHandle): void {
-    this.cleared.push(handle);
-    this.timers.delete(handle as number);
-  }
-  advance(ms: number): void {
-    const end = this.t + ms;
-    for (;;) {
-      let nextId: number | undefined;
-      let next: { at: number; fn: () => void } | undefined;
-      for (const [id, timer] of this.timers) if (timer.at <= end && (next === undefined || timer.at < next.at)) [nextId, next] = [id, timer];
-      if (next === undefined || nextId === undefined) break;
-      this.timers.delete(nextId);
-      this.t = next.at;
-      next.fn();
-    }
-    this.t = end;
-  }
-}
 
 function firstTimer(clock: ManualClock): [number, { at: number; fn: () => void }] {
   const first = [...clock.timers][0];

@@ -9,42 +9,11 @@ import { safeLogger } from '../../src/logger.js';
 import { StatusCode } from '../../src/protocol/constants.js';
 import { DEFAULT_RECONNECT, type ReconnectPolicy } from '../../src/reconnect-policy.js';
 import { Recovery, retryable, type RecoveryHost } from '../../src/session-recovery.js';
+import { ManualClock } from '../manual-clock.js';
 
 const STREAM_ID = 'stream-r';
 const T0 = 1_000_000;
 
-/** A manual clock: time moves only through advance(); due timers run in order. */
-class ManualClock implements Clock {
-  t = T0;
-  private nextId = 1;
-  readonly timers = new Map<number, { at: number; fn: () => void }>();
-  readonly scheduled: number[] = [];
-  now(): number {
-    return this.t;
-  }
-  setTimeout(fn: () => void, ms: number): TimerHandle {
-    const id = this.nextId++;
-    this.timers.set(id, { at: this.t + ms, fn });
-    this.scheduled.push(ms);
-    return id;
-  }
-  clearTimeout(handle: TimerHandle): void {
-    this.timers.delete(handle as number);
-  }
-  advance(ms: number): void {
-    const end = this.t + ms;
-    for (;;) {
-      let nextId: number | undefined;
-      let next: { at: number; fn: () => void } | undefined;
-      for (const [id, timer] of this.timers) if (timer.at <= end && (next === undefined || timer.at < next.at)) [nextId, next] = [id, timer];
-      if (next === undefined || nextId === undefined) break;
-      this.timers.delete(nextId);
-      this.t = next.at;
-      next.fn();
-    }
-    this.t = end;
-  }
-}
 
 /** Lets the attempt's awaited promises settle. */
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -55,7 +24,7 @@ function lost(message = 'socket closed', code: RtmsErrorCode = 'RTMS_CONNECTION_
 
 /** A host that records what Recovery asks for. */
 function setup(policy: Partial<ReconnectPolicy> | 'off' = {}) {
-  const clock = new ManualClock();
+  const clock = new ManualClock(T0);
   const calls: string[] = [];
   const reconnecting: ReconnectingInfo[] = [];
   const failed: Array<[RtmsError, number | undefined]> = [];
