@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { Server, WebSocket as MockWebSocket, type Client } from 'mock-socket';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Channel, type ChannelConfig, type ChannelHost, type ChannelLimits, type HandshakeResponse } from '../../src/channel.js';
-import { IdleWatchdog, systemClock, type Clock, type TimerHandle } from '../../src/clock.js';
+import { IdleWatchdog, systemClock } from '../../src/clock.js';
 import { RtmsError } from '../../src/errors.js';
 import { safeLogger } from '../../src/logger.js';
 import { encodeDataHandshake, encodeSignalingHandshake, jsonCodec } from '../../src/protocol/codec.js';

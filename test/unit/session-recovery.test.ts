@@ -2,7 +2,6 @@
  * Recovery with a hand-built host and a manual clock: the schedule, the budget, fencing, and no timer left behind.
  */
 import { describe, expect, it } from 'vitest';
-import type { Clock, TimerHandle } from '../../src/clock.js';
 import { RtmsError, type RtmsErrorCode } from '../../src/errors.js';
 import type { ReconnectingInfo } from '../../src/events.js';
 import { safeLogger } from '../../src/logger.js';
