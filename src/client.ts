@@ -450,7 +450,7 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
     if (stream !== undefined && !stream.ok) return this.#reject(400, 'RTMS_WEBHOOK_BODY_INVALID', stream.message, webhook.event);
     let response: WebhookResponse;
     if (stream === undefined) response = this.#accountWebhook(webhook);
-    else if (stream.value.step === 'rtms_started') response = await this.#started(stream.value);
+    else if (stream.value.step === 'rtms_started' && stream.value.streamId !== undefined) response = await this.#started({ ...stream.value, streamId: stream.value.streamId });
     else response = await this.#stoppedOrInterrupted(stream.value, webhook);
     this.#safeEmit('webhook', webhook);
     return response;
@@ -504,7 +504,7 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
     return json(200, { status: 'failover' }, session);
   }
 
-  async #started(w: StreamWebhook): Promise<WebhookResponse> {
+  async #started(w: StreamWebhook & { streamId: string }): Promise<WebhookResponse> {
     const serverUrls = w.serverUrls ?? '';
     const existing = this.#sessions.get(w.streamId);
     if (existing !== undefined) return this.#restarted(existing, serverUrls);
@@ -562,6 +562,7 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
   }
 
   async #stoppedOrInterrupted(w: StreamWebhook, webhook: WebhookEvent): Promise<WebhookResponse> {
+    if (w.streamId === undefined) return this.#byProductId(w, webhook);
     const session = this.#sessions.get(w.streamId);
     if (session === undefined) {
       const message: ControlMessage =
@@ -580,6 +581,24 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
     this.#logger.warn('rtms_interrupted received', { streamId: w.streamId, event: webhook.event });
     session.interrupted();
     return json(200, { status: 'ok' }, session);
+  }
+
+  /**
+   * A stop or interrupted webhook that names no `rtms_stream_id`, only the product id (the Zoom Phone sample's
+   * stop payload has just `call_id` and `stop_reason`, §6.2): applied to this instance's sessions of that
+   * product id. Without a stream id it cannot be routed to another instance.
+   */
+  #byProductId(w: StreamWebhook, webhook: WebhookEvent): WebhookResponse {
+    const matching = [...this.#sessions.values()].filter((s) => s.identity.product === w.product && s.identity.productId === w.productId);
+    if (matching.length === 0) {
+      this.#logger.info(`${w.step} without rtms_stream_id for a ${w.product} id no local session has`, { event: webhook.event });
+      return json(200, { status: 'unknown_stream' });
+    }
+    for (const session of matching) {
+      if (w.step === 'rtms_stopped') this.#stopLocal(session, w.stopReason);
+      else session.interrupted();
+    }
+    return json(200, { status: 'ok' }, matching.length === 1 ? matching[0] : undefined);
   }
 
   /** Applies a stop webhook; a final stop is forgotten by the coordinator at once (no takeover if we die now). */

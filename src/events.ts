@@ -58,11 +58,14 @@ export interface VideoFormat {
 export interface AudioFrame {
   /** The raw bytes (for L16: 16-bit little-endian PCM). */
   readonly data: Buffer;
-  /** Speaker; 0 for mixed audio; undefined for Contact Center (see {@link channelId}). */
+  /** Speaker; 0 for mixed audio; undefined for Contact Center and Zoom Phone (see {@link channelId}). */
   readonly userId: UserId | undefined;
-  /** Speaker's display name; undefined for mixed audio, for Contact Center, or when the frame omits it. */
+  /** Speaker's display name; undefined for mixed audio, for Contact Center and Zoom Phone, or when the frame omits it. */
   readonly userName: string | undefined;
-  /** Contact Center: the SIP channel of one party (caller or agent); undefined for other products. */
+  /**
+   * Contact Center and Zoom Phone: the channel of one party (caller or agent), always a string (a number on the
+   * wire is converted); undefined for other products.
+   */
   readonly channelId: string | undefined;
   /** Server creation time, Unix ms; undefined when the frame has none. */
   readonly timestamp: number | undefined;
@@ -139,11 +142,11 @@ export type RawMediaFrame = RawAudioFrame | RawVideoFrame;
 export interface TranscriptEvent {
   /** The utterance, UTF-8 text exactly as received in `content.data`. */
   readonly text: string;
-  /** The speaker; undefined when the frame carries no `user_id` (Contact Center uses {@link channelId}). */
+  /** The speaker; undefined when the frame carries no `user_id` (Contact Center and Zoom Phone use {@link channelId}). */
   readonly userId: UserId | undefined;
   /** Speaker's display name; undefined when the frame omits it. */
   readonly userName: string | undefined;
-  /** Contact Center: the SIP channel of the speaker; undefined for other products. */
+  /** Contact Center and Zoom Phone: the channel of the speaker, always a string; undefined for other products. */
   readonly channelId: string | undefined;
   /** Utterance start, Unix ms; undefined when the frame has none. */
   readonly timestamp: number | undefined;
@@ -453,7 +456,8 @@ export interface RtmsSessionEvents {
   /** A META_DATA_* message (23–27), passed on as received. */
   metadata: [message: MetadataMessage];
   /**
-   * A problem. Non-fatal ones (`RTMS_FRAME_INVALID`, `RTMS_LISTENER_ERROR`) leave the session streaming; a fatal
+   * A problem. Non-fatal ones (`RTMS_FRAME_INVALID`, `RTMS_FRAME_UNSUPPORTED`, `RTMS_LISTENER_ERROR`) leave the
+   * session streaming; a fatal
    * one is followed by `state` → `failed`. With no listener, errors are dropped (never thrown): the terminal
    * reason is always on `closed()`.
    */

@@ -23,6 +23,7 @@ import type {
   WireStreamStateUpdate,
 } from './protocol/messages.js';
 import { decodeBase64, eventTimestamp, readParticipants, readZccParticipant, str, uid } from './protocol/payloads.js';
+import { readUserId, value } from './protocol/fields.js';
 import { PRODUCTS, type RtmsProduct } from './protocol/products.js';
 
 /** @internal Camera video defaults when neither the server nor the request names them. */
@@ -275,12 +276,13 @@ export class FrameRouter {
         }
       }
     }
-    const senderId = s?.['user_id'];
+    // The sender's id is read like every other participant id (docs/tolerant-reading.md): one canonical form.
+    const senderId = value(readUserId(s?.['user_id']));
     const senderName = s?.['user_name'];
     this.#fire('chat', {
       text: textField ?? raw,
       timestamp: c.timestamp ?? undefined,
-      userId: typeof senderId === 'number' || typeof senderId === 'string' ? senderId : (c.user_id ?? undefined),
+      userId: senderId ?? c.user_id ?? undefined,
       userName: typeof senderName === 'string' ? senderName : (c.user_name ?? undefined),
       payload,
       raw,

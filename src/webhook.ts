@@ -185,8 +185,11 @@ export interface StreamWebhook {
   readonly product: RtmsProduct;
   /** Lifecycle step: `rtms_started`, `rtms_stopped` or `rtms_interrupted`. */
   readonly step: RtmsLifecycleEvent;
-  /** `rtms_stream_id`; always present (a payload without it is rejected). */
-  readonly streamId: string;
+  /**
+   * `rtms_stream_id`; always present for `rtms_started`. A stop or interrupted webhook may lack it when it names
+   * the product id instead (the Zoom Phone sample's stop payload carries only `call_id`, §6.2).
+   */
+  readonly streamId: string | undefined;
   /** Product id; present for `rtms_started`, optional otherwise. */
   readonly productId: string | undefined;
   /** `server_urls`; present for `rtms_started`. */
@@ -200,8 +203,8 @@ export interface StreamWebhook {
  *
  * Fields are read by the codec's field table, as frames are: ids may arrive as numbers (delivered as strings),
  * `stop_reason` as a numeric string, `server_urls` as a string, an array of strings or an object of strings, and
- * `null` is absent. Only a payload without a usable `rtms_stream_id` (or, for `rtms_started`, without the
- * product id or `server_urls`) is refused.
+ * `null` is absent. Refused: `rtms_started` without a usable `rtms_stream_id`, product id or `server_urls`, and
+ * a stop or interrupted webhook with neither `rtms_stream_id` nor the product id.
  */
 export function readStreamWebhook(webhook: WebhookEvent): { ok: true; value: StreamWebhook } | { ok: false; message: string } | undefined {
   const kind = parseLifecycleEvent(webhook.event);
@@ -209,11 +212,14 @@ export function readStreamWebhook(webhook: WebhookEvent): { ok: true; value: Str
   const spec = PRODUCTS[kind.product];
   const p = webhook.payload;
   const streamId = value(readId(payloadField(p, 'rtms_stream_id')));
-  if (streamId === undefined) return { ok: false, message: 'payload.rtms_stream_id is missing' };
   let productId: string | undefined;
   for (const key of [spec.idField, ...spec.idFallbackFields]) {
     productId = value(readId(payloadField(p, key)));
     if (productId !== undefined) break;
+  }
+  // A stop or interrupted webhook may name the stream by its product id alone; rtms_started needs the stream id.
+  if (streamId === undefined && (kind.step === 'rtms_started' || productId === undefined)) {
+    return { ok: false, message: 'payload.rtms_stream_id is missing' };
   }
   const urls = value(readUrlList(payloadField(p, 'server_urls')));
   if (kind.step === 'rtms_started') {

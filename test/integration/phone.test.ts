@@ -76,6 +76,23 @@ describe('Zoom Phone', () => {
     expect(await session.closed()).toMatchObject({ state: 'stopped', stopReason: 6 });
   });
 
+  it('a stop webhook that names only call_id (as the Phone sample sends it) stops the call', async () => {
+    const { sim, client } = await rig({ media: ['transcript'] });
+    const stream = sim.createStream({ product: 'phone' });
+    const other = sim.createStream({ product: 'phone' });
+    const session = (await client.handleWebhook(stream.webhook('started'))).session!;
+    const bystander = (await client.handleWebhook(other.webhook('started'))).session!;
+    await Promise.all([stream.ready(), other.ready()]);
+    const stopped = buildWebhook('phone.rtms_stopped', { call_id: stream.productId, stop_reason: 6 }, { secretToken: CREDS.webhookSecretToken });
+    const res = await client.handleWebhook(stopped);
+    expect(res.status).toBe(200);
+    expect(res.session).toBe(session);
+    expect(await session.closed()).toMatchObject({ state: 'stopped', cause: 'webhook_stopped', stopReason: 6 });
+    expect(bystander.state).toBe('streaming');
+    const unknown = buildWebhook('phone.rtms_stopped', { call_id: 'no-such-call' }, { secretToken: CREDS.webhookSecretToken });
+    expect(JSON.parse((await client.handleWebhook(unknown)).body)).toEqual({ status: 'unknown_stream' });
+  });
+
   it('a phone.rtms_interrupted reconnects both sockets with the same call_id', async () => {
     const { sim, client } = await rig({ media: ['transcript'], reconnect: { baseDelayMs: 10, jitter: 0 } });
     const stream = sim.createStream({ product: 'phone' });

@@ -188,6 +188,9 @@ describe('FrameRouter: media frames', () => {
       raw: json,
     });
     expect(out[2]).toMatchObject({ text: '{not json', payload: undefined, userId: 3 });
+    // The sender id in the JSON payload is read like every participant id: "42" is 42.
+    router.route(MEDIA, media(MsgType.MEDIA_DATA_CHAT, { data: JSON.stringify({ sender: { user_id: '42' }, text: 'x' }) }));
+    expect(out[3]?.userId).toBe(42);
   });
 
   it('chat: the text key is chosen in the order text, content, message, msg', () => {

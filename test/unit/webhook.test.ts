@@ -544,12 +544,23 @@ describe('readStreamWebhook (§6.2, §5.2)', () => {
     ['null', { rtms_stream_id: null }],
     ['an object', { rtms_stream_id: { id: 5 } }],
     ['a boolean', { rtms_stream_id: true }],
-  ])('rtms_stream_id %s → error', (_label, extra) => {
-    for (const event of ['meeting.rtms_started', 'meeting.rtms_stopped', 'webinar.rtms_interrupted']) {
-      const r = readStreamWebhook(wh(event, { meeting_uuid: 'm', webinar_uuid: 'w', server_urls: URLS, ...extra }));
+  ])('rtms_stream_id %s → error for rtms_started, and for a stop or interrupt that names no product id either', (_label, extra) => {
+    const started = readStreamWebhook(wh('meeting.rtms_started', { meeting_uuid: 'm', server_urls: URLS, ...extra }));
+    expect(started).toMatchObject({ ok: false });
+    if (started && !started.ok) expect(started.message).toContain('rtms_stream_id');
+    for (const event of ['meeting.rtms_stopped', 'webinar.rtms_interrupted', 'phone.rtms_stopped']) {
+      const r = readStreamWebhook(wh(event, { server_urls: URLS, ...extra }));
       expect(r).toMatchObject({ ok: false });
       if (r && !r.ok) expect(r.message).toContain('rtms_stream_id');
     }
+  });
+
+  it('a stop or interrupted webhook without rtms_stream_id names its stream by product id (the Phone sample sends only call_id)', () => {
+    expect(readStreamWebhook(wh('phone.rtms_stopped', { call_id: 'c-1', stop_reason: 6 }))).toEqual({
+      ok: true,
+      value: { product: 'phone', step: 'rtms_stopped', streamId: undefined, productId: 'c-1', serverUrls: undefined, stopReason: 6 },
+    });
+    expect(readStreamWebhook(wh('meeting.rtms_interrupted', { meeting_uuid: 'm' }))).toMatchObject({ ok: true, value: { streamId: undefined, productId: 'm' } });
   });
 
   it.each([
