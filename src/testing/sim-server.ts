@@ -1,0 +1,514 @@
+/**
+ * The simulator's endpoints: a `ws` server on loopback serving `/rtms/signaling` and `/rtms/media/<kind>`.
+ *
+ * `SimServer` accepts each socket, checks every handshake the way Zoom does (signature, stream id, product
+ * id key, media type, one connection per channel) and answers it, answers the client's requests
+ * (EVENT_SUBSCRIPTION, STREAM_STATE_REQ, SESSION_STATE_REQ, VIDEO_SUBSCRIPTION_REQ, STREAM_CLOSE_REQ), and runs
+ * the keep-alive of every socket. It finds streams through a lookup the simulator gives it, attaches each socket
+ * to the stream its handshake names, and reports what the client did through the stream's recorder. It consults
+ * the stream's faults for deferred ones (a forced refusal). Everything else a stream does (sending media, scripts,
+ * immediate faults) is the stream's own business.
+ */
+import { createHmac } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import {
+  MediaTypeBit,
+  MsgType,
+  SERVER_KEEP_ALIVE_INTERVAL_MS,
+  SERVER_KEEP_ALIVE_MAX_MISSED,
+  StatusCode,
+  StopReason,
+  StreamState,
+} from '../protocol/constants.js';
+import { ALL_HANDSHAKE_ID_KEYS, PRODUCTS } from '../protocol/products.js';
+import { Drifter, type DriftOptions } from './drift.js';
+import { MEDIA_ENDPOINTS, isLive, type Conn, type SimMediaKind } from './sim-conn.js';
+import { redact } from './sim-record.js';
+import { alwaysSentEvent } from './sim-script.js';
+import type { SimulatedStream } from './sim-stream.js';
+
+const KIND_BIT: Readonly<Record<Exclude<SimMediaKind, 'all'>, number>> = {
+  audio: MediaTypeBit.AUDIO,
+  video: MediaTypeBit.VIDEO,
+  deskshare: MediaTypeBit.DESKSHARE,
+  transcript: MediaTypeBit.TRANSCRIPT,
+  chat: MediaTypeBit.CHAT,
+};
+const VALID_MEDIA_BITS = MediaTypeBit.AUDIO | MediaTypeBit.VIDEO | MediaTypeBit.DESKSHARE | MediaTypeBit.TRANSCRIPT | MediaTypeBit.CHAT | MediaTypeBit.ALL;
+
+/** @internal The simulator's options that concern the endpoints (see `SimulatorOptions`). */
+export interface EndpointOptions {
+  /** The app's client id; handshake signatures are checked against it. */
+  readonly clientId: string;
+  /** The app's client secret; handshake signatures are checked against it. */
+  readonly clientSecret: string;
+  /** Interface to listen on. Default `127.0.0.1`. */
+  readonly host?: string;
+  /** Port. Default 0. */
+  readonly port?: number;
+  /** Keep-alive request interval. Default Zoom's; 0 disables. */
+  readonly keepAliveIntervalMs?: number;
+  /** Unanswered keep-alives before a socket is dropped. Default Zoom's. */
+  readonly keepAliveMaxMissed?: number;
+  /** Media URLs offered in the signaling response. Default: every endpoint. */
+  readonly mediaUrls?: readonly SimMediaKind[];
+  /** What a second connection for a live channel gets. Default `reject`. */
+  readonly duplicateConnection?: 'reject' | 'kick';
+  /** Drift for sockets not (yet) attached to a stream. */
+  readonly drift?: boolean | DriftOptions;
+}
+
+/** A socket as the endpoints hold it: the shared {@link Conn}, and the stream it is attached to once its handshake names one. */
+interface Client extends Conn {
+  stream: SimulatedStream | undefined;
+}
+
+/** @internal The loopback server: endpoints, handshakes, requests and keep-alives. */
+export class SimServer {
+  readonly #options: EndpointOptions;
+  readonly #clientId: string;
+  readonly #clientSecret: string;
+  readonly #findStream: (streamId: string) => SimulatedStream | undefined;
+  readonly #clients = new Set<Client>();
+  readonly #drifter: Drifter | undefined;
+  #server: Server | undefined;
+  #wss: WebSocketServer | undefined;
+  #baseUrl = '';
+  #closing = false;
+
+  /**
+   * @param options Read as the simulator was given them (not copied), like the rest of its options.
+   * @param findStream The stream a handshake's `rtms_stream_id` names, if the simulator has it.
+   */
+  constructor(options: EndpointOptions, findStream: (streamId: string) => SimulatedStream | undefined) {
+    this.#options = options;
+    this.#clientId = options.clientId;
+    this.#clientSecret = options.clientSecret;
+    this.#findStream = findStream;
+    this.#drifter = options.drift === undefined || options.drift === false ? undefined : new Drifter(options.drift === true ? {} : options.drift);
+  }
+
+  /** `ws://host:port`, once listening. */
+  get baseUrl(): string {
+    return this.#baseUrl;
+  }
+
+  /** The signaling URL. */
+  get signalingUrl(): string {
+    return `${this.#baseUrl}/rtms/signaling`;
+  }
+
+  /** Open sockets right now. */
+  get openSockets(): number {
+    return this.#clients.size;
+  }
+
+  /** Listens (port 0 by default) and resolves once listening. */
+  async listen(): Promise<void> {
+    const server = createServer((_req, res) => {
+      res.writeHead(426, { 'content-type': 'text/plain' });
+      res.end('RTMS simulator: WebSocket endpoints only\n');
+    });
+    const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 });
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      const path = (req.url ?? '').split('?')[0] ?? '';
+      let endpoint: Conn['endpoint'] | undefined;
+      if (path === '/rtms/signaling') endpoint = 'signaling';
+      else if (path.startsWith('/rtms/media/')) {
+        const k = path.slice('/rtms/media/'.length) as SimMediaKind;
+        if (MEDIA_ENDPOINTS.includes(k)) endpoint = k;
+      }
+      if (endpoint === undefined || this.#closing) {
+        socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+        return;
+      }
+      const ep = endpoint;
+      wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, ep, socket));
+    });
+    this.#server = server;
+    this.#wss = wss;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.#options.port ?? 0, this.#options.host ?? '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const addr = server.address() as AddressInfo;
+    const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+    this.#baseUrl = `ws://${host}:${addr.port}`;
+  }
+
+  /**
+   * Stops accepting (at once), cuts every socket without a close frame, and resolves once the server is closed.
+   * The caller makes it idempotent.
+   */
+  async close(): Promise<void> {
+    this.#closing = true;
+    for (const c of this.#clients) {
+      this.stopKeepAlive(c);
+      c.closedByServer = true;
+      c.ws.terminate();
+    }
+    this.#clients.clear();
+    await new Promise<void>((resolve) => (this.#wss ? this.#wss.close(() => resolve()) : resolve()));
+    await new Promise<void>((resolve) => {
+      if (!this.#server) return resolve();
+      this.#server.closeAllConnections();
+      this.#server.close(() => resolve());
+    });
+  }
+
+  /** Closes a socket from the server side with `code`: its keep-alive stops and its close is recorded as `server`. */
+  closeConn(c: Conn, code: number): void {
+    this.stopKeepAlive(c);
+    c.closedByServer = true;
+    if (c.ws.readyState === c.ws.OPEN || c.ws.readyState === c.ws.CONNECTING) c.ws.close(code);
+  }
+
+  /** Stops the keep-alive requests on a socket. */
+  stopKeepAlive(c: Conn): void {
+    if (c.keepAliveTimer !== undefined) clearInterval(c.keepAliveTimer);
+    c.keepAliveTimer = undefined;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Sockets
+  // ---------------------------------------------------------------------------------------------------------
+
+  #accept(ws: WebSocket, endpoint: Conn['endpoint'], raw: Duplex): void {
+    const conn: Client = {
+      ws,
+      raw,
+      channel: endpoint === 'signaling' ? 'signaling' : 'media',
+      endpoint,
+      stream: undefined,
+      mask: 0,
+      audioDataOpt: 1,
+      handshaken: false,
+      outstanding: new Set(),
+      sentKeepAlives: [],
+      keepAliveTimer: undefined,
+      closedByServer: false,
+      frozen: false,
+    };
+    this.#clients.add(conn);
+    ws.on('error', () => undefined);
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) {
+        this.#violate(conn, 'error', 'text-frames', 'client sent a binary frame; RTMS V1 is JSON text');
+        return;
+      }
+      this.#onClientText(conn, Array.isArray(data) ? Buffer.concat(data).toString() : data.toString());
+    });
+    ws.on('close', (code) => {
+      this.stopKeepAlive(conn);
+      this.#clients.delete(conn);
+      conn.stream?.detach(conn, code);
+    });
+  }
+
+  #violate(conn: Client, severity: 'error' | 'warning', rule: string, message: string): void {
+    conn.stream?.recorder.violation({ severity, channel: conn.channel, rule, message });
+  }
+
+  #send(conn: Client, msg: Record<string, unknown>): void {
+    if (conn.ws.readyState !== conn.ws.OPEN) return;
+    // Drift follows the stream; a socket not yet bound to a stream (an unknown stream id) follows the simulator.
+    conn.ws.send(conn.stream ? conn.stream.encode(msg) : this.#drifter ? this.#drifter.frame(msg) : JSON.stringify(msg));
+  }
+
+  #onClientText(conn: Client, text: string): void {
+    let msg: Record<string, unknown>;
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
+      msg = parsed as Record<string, unknown>;
+    } catch {
+      this.#violate(conn, 'error', 'json', 'client sent a frame that is not a JSON object');
+      return;
+    }
+    const type = msg['msg_type'];
+    if (!conn.handshaken) {
+      const expected = conn.channel === 'signaling' ? MsgType.SIGNALING_HAND_SHAKE_REQ : MsgType.DATA_HAND_SHAKE_REQ;
+      if (type !== expected) {
+        this.#violate(conn, 'error', 'handshake-first', `first message on ${conn.channel} must be msg_type ${expected}, got ${String(type)}`);
+        this.#send(conn, { msg_type: expected + 1, protocol_version: 1, status_code: StatusCode.STATUS_INVALID_MESSAGE_TYPE, reason: 'handshake expected' });
+        this.closeConn(conn, 1000);
+        return;
+      }
+      this.#handshake(conn, msg);
+      return;
+    }
+    conn.stream?.emit('clientMessage', conn.channel, redact(msg));
+    switch (type) {
+      case MsgType.KEEP_ALIVE_RESP:
+        this.#keepAliveAnswer(conn, msg['timestamp']);
+        return;
+      case MsgType.CLIENT_READY_ACK: {
+        const s = conn.stream;
+        if (conn.channel !== 'signaling') {
+          this.#violate(conn, 'error', 'ready-ack-channel', 'CLIENT_READY_ACK must be sent on the signaling socket');
+          return;
+        }
+        if (!s) return;
+        if (msg['rtms_stream_id'] !== s.streamId) {
+          this.#violate(conn, 'error', 'ready-ack-stream', 'CLIENT_READY_ACK must carry the stream id');
+          this.#send(conn, { msg_type: MsgType.STREAM_STATE_UPDATE, state: StreamState.INTERRUPTED, reason: StatusCode.STATUS_INVALID_CLIENT_READY_ACK });
+          return;
+        }
+        s.recorder.readyAck();
+        if (![...s.conns].some((c) => c.channel === 'media' && c.handshaken)) {
+          this.#violate(conn, 'error', 'ready-ack-order', 'CLIENT_READY_ACK sent before any media handshake succeeded');
+          return;
+        }
+        s.markReady();
+        return;
+      }
+      case MsgType.STREAM_CLOSE_REQ: {
+        const s = conn.stream;
+        s?.recorder.message(MsgType.STREAM_CLOSE_REQ);
+        if (!s) return;
+        this.#send(conn, { msg_type: MsgType.STREAM_CLOSE_RESP, rtms_stream_id: s.streamId, status_code: 0, reason: '', timestamp: Date.now() });
+        s.terminate(StopReason.RECEIVER_REQUEST_CLOSE);
+        return;
+      }
+      case MsgType.EVENT_SUBSCRIPTION:
+      case MsgType.SESSION_STATE_REQ:
+      case MsgType.STREAM_STATE_REQ:
+      case MsgType.VIDEO_SUBSCRIPTION_REQ:
+        conn.stream?.recorder.message(type);
+        if (conn.channel !== 'signaling') {
+          this.#violate(conn, 'error', 'signaling-only', `msg_type ${type} belongs on the signaling socket`);
+          return;
+        }
+        this.#request(conn, type, msg);
+        return;
+      default:
+        this.#violate(conn, 'warning', 'unexpected-message', `unexpected msg_type ${String(type)} on ${conn.channel}`);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Handshakes
+  // ---------------------------------------------------------------------------------------------------------
+
+  #handshake(conn: Client, msg: Record<string, unknown>): void {
+    const isSignaling = conn.channel === 'signaling';
+    const respType = isSignaling ? MsgType.SIGNALING_HAND_SHAKE_RESP : MsgType.DATA_HAND_SHAKE_RESP;
+    const streamId = msg['rtms_stream_id'];
+    const stream = typeof streamId === 'string' ? this.#findStream(streamId) : undefined;
+    // Both handshake responses echo the request's sequence and carry a status (§3.2, §3.4).
+    const answer = (code: number, reason: string, extra: Record<string, unknown> = {}) =>
+      this.#send(conn, {
+        msg_type: respType,
+        protocol_version: 1,
+        sequence: typeof msg['sequence'] === 'number' ? msg['sequence'] : 0,
+        status_code: code,
+        reason,
+        ...extra,
+      });
+    const refuse = (code: number, reason: string) => {
+      answer(code, reason);
+      this.closeConn(conn, 1000);
+    };
+    if (!stream) {
+      refuse(StatusCode.STATUS_INVALID_RTMS_STREAM_ID, 'unknown rtms_stream_id');
+      return;
+    }
+    conn.stream = stream;
+    stream.attach(conn);
+    stream.recorder.handshake(conn.channel, msg);
+    const warn = (rule: string, message: string) => this.#violate(conn, 'warning', rule, message);
+    const err = (rule: string, message: string) => this.#violate(conn, 'error', rule, message);
+
+    // Fields Zoom's docs require but its own seed samples omit: the stream still works; we warn.
+    const label = isSignaling ? 'signaling handshake' : 'media handshake';
+    if (msg['protocol_version'] === undefined) warn('protocol-version', `${label} omits protocol_version (docs require 1)`);
+    else if (msg['protocol_version'] !== 1) warn('protocol-version', `${label}: protocol_version ${String(msg['protocol_version'])} is not 1`);
+    if (msg['sequence'] === undefined) warn('sequence', `${label} omits sequence (docs require a number)`);
+    else if (typeof msg['sequence'] !== 'number' || !Number.isInteger(msg['sequence'])) warn('sequence', `${label}: sequence is not an integer`);
+
+    const spec = PRODUCTS[stream.product];
+    const matching = spec.handshakeKeys.filter((k) => msg[k] === stream.productId);
+    const foreign = ALL_HANDSHAKE_ID_KEYS.filter((k) => !spec.handshakeKeys.includes(k) && msg[k] !== undefined);
+    if (foreign.length > 0) warn('id-key', `handshake for a ${stream.product} carries ${foreign.join(', ')}`);
+    if (matching.length === 0) {
+      err('id-key', `handshake must carry ${spec.handshakeKeys.join(' or ')} = the webhook's ${spec.idField}`);
+      refuse(StatusCode.STATUS_INVALID_PAYLOAD, `missing ${spec.idField}`);
+      return;
+    }
+    const expected = createHmac('sha256', this.#clientSecret).update(`${this.#clientId},${stream.productId},${stream.streamId}`).digest('hex');
+    if (msg['signature'] !== expected) {
+      err('signature', 'handshake signature does not match HMAC-SHA256(clientSecret, "clientId,id,streamId")');
+      refuse(StatusCode.STATUS_INVALID_SIGNATURE, 'invalid signature');
+      return;
+    }
+    const forced = stream.faults.takeRefusal(conn.channel);
+    if (forced) {
+      refuse(forced.code, forced.reason);
+      return;
+    }
+
+    const kick = this.#options.duplicateConnection === 'kick';
+    if (isSignaling) {
+      const live = [...stream.conns].filter((c) => c !== conn && c.channel === 'signaling' && isLive(c));
+      if (live.length > 0) {
+        err('one-connection', 'a second signaling connection for a stream that already has one');
+        if (!kick) {
+          refuse(StatusCode.STATUS_DUPLICATE_SIGNAL_REQUEST, 'duplicate signal request');
+          return;
+        }
+        for (const c of live) this.closeConn(c, 1000);
+      }
+      conn.handshaken = true;
+      stream.recorder.connection('signaling');
+      const offered = this.#options.mediaUrls ?? MEDIA_ENDPOINTS;
+      const urls: Record<string, string> = {};
+      for (const k of offered) urls[k] = `${this.#baseUrl}/rtms/media/${k}`;
+      answer(StatusCode.STATUS_OK, '', { media_server: { server_urls: urls } });
+    } else {
+      const mediaType = msg['media_type'];
+      if (typeof mediaType !== 'number' || !Number.isInteger(mediaType) || mediaType <= 0 || (mediaType & ~VALID_MEDIA_BITS) !== 0) {
+        err('media-type', `media_type ${String(mediaType)} is not a MEDIA_DATA_TYPE bitmask`);
+        refuse(StatusCode.STATUS_INVALID_MEDIA_TYPE, 'invalid media_type');
+        return;
+      }
+      if (conn.endpoint !== 'all') {
+        const bit = KIND_BIT[conn.endpoint as Exclude<SimMediaKind, 'all'>];
+        if (mediaType !== MediaTypeBit.ALL && (mediaType & ~bit) !== 0) {
+          err('media-type', `media_type ${mediaType} asks for kinds the ${conn.endpoint} URL does not carry`);
+          refuse(StatusCode.STATUS_MEDIA_TYPE_INVALID_VALUE, 'media_type does not match URL');
+          return;
+        }
+      }
+      const params = msg['media_params'];
+      if (params !== undefined && (typeof params !== 'object' || params === null || Array.isArray(params))) {
+        err('media-params', 'media_params must be an object');
+        refuse(StatusCode.STATUS_INVALID_MEDIA_PARAMS, 'invalid media_params');
+        return;
+      }
+      const overlapping = [...stream.conns].filter((c) => c !== conn && c.channel === 'media' && isLive(c) && (c.mask & mediaType) !== 0);
+      if (overlapping.length > 0) {
+        err('one-connection', 'a second media connection for a media type that already has one');
+        if (!kick) {
+          refuse(StatusCode.STATUS_DUPLICATE_MEDIA_DATA_CONNECTION, 'duplicate media connection');
+          return;
+        }
+        for (const c of overlapping) this.closeConn(c, 1000);
+      }
+      if (!stream.isReady && ![...stream.conns].some((c) => c.channel === 'signaling' && c.handshaken)) {
+        warn('order', 'media handshake before the signaling handshake succeeded');
+      }
+      conn.handshaken = true;
+      conn.mask = mediaType;
+      const audioParams = (params as Record<string, unknown> | undefined)?.['audio'];
+      const dataOpt = typeof audioParams === 'object' && audioParams !== null ? (audioParams as Record<string, unknown>)['data_opt'] : undefined;
+      conn.audioDataOpt = typeof dataOpt === 'number' ? dataOpt : 1;
+      stream.recorder.connection('media');
+      answer(StatusCode.STATUS_OK, '', { payload_encrypted: false, media_params: (params as Record<string, unknown> | undefined) ?? {} });
+    }
+    this.#startKeepAlive(conn);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Requests on signaling
+  // ---------------------------------------------------------------------------------------------------------
+
+  #request(conn: Client, type: number, msg: Record<string, unknown>): void {
+    const s = conn.stream;
+    if (!s) return;
+    if (type === MsgType.EVENT_SUBSCRIPTION) {
+      const events = msg['events'];
+      if (!Array.isArray(events) || events.length === 0) {
+        this.#violate(conn, 'error', 'event-subscription', 'EVENT_SUBSCRIPTION needs a non-empty events array');
+        return;
+      }
+      for (const e of events as unknown[]) {
+        const o = (typeof e === 'object' && e !== null ? e : {}) as Record<string, unknown>;
+        const t = o['event_type'];
+        if (typeof t !== 'number' || !Number.isInteger(t) || typeof o['subscribe'] !== 'boolean') {
+          this.#violate(conn, 'error', 'event-subscription', 'each event needs an integer event_type and a boolean subscribe');
+          continue;
+        }
+        if (alwaysSentEvent(t, s.channelKeyed)) {
+          this.#violate(conn, 'warning', 'event-subscription', `event ${t} is always sent and should not be subscribed`);
+        }
+        if (o['subscribe']) s.subscribedEvents.add(t);
+        else s.subscribedEvents.delete(t);
+      }
+      return;
+    }
+    if (type === MsgType.STREAM_STATE_REQ) {
+      this.#send(conn, { msg_type: MsgType.STREAM_STATE_RESP, rtms_stream_id: s.streamId, state: StreamState.ACTIVE, timestamp: Date.now() });
+      return;
+    }
+    if (type === MsgType.SESSION_STATE_REQ) {
+      this.#send(conn, { msg_type: MsgType.SESSION_STATE_RESP, rtms_session_id: msg['rtms_session_id'], state: 2, timestamp: Date.now() });
+      return;
+    }
+    // VIDEO_SUBSCRIPTION_REQ: one individual stream at a time; the same user twice is a duplicate (status 44).
+    const userId = msg['user_id'];
+    const subscribe = msg['subscribe'];
+    if ((typeof userId !== 'number' && typeof userId !== 'string') || typeof subscribe !== 'boolean') {
+      this.#violate(conn, 'error', 'video-subscription', 'VIDEO_SUBSCRIPTION_REQ needs user_id and a boolean subscribe');
+      this.#send(conn, { msg_type: MsgType.VIDEO_SUBSCRIPTION_RESP, user_id: userId, status_code: StatusCode.STATUS_INVALID_PAYLOAD, reason: 'invalid request', timestamp: Date.now() });
+      return;
+    }
+    const duplicate = subscribe && s.videoSubscription === userId;
+    if (!duplicate) s.videoSubscription = subscribe ? userId : undefined;
+    this.#send(conn, {
+      msg_type: MsgType.VIDEO_SUBSCRIPTION_RESP,
+      user_id: userId,
+      status_code: duplicate ? StatusCode.STATUS_DUPLICATE_VIDEO_SUBSCRIPTION : StatusCode.STATUS_OK,
+      reason: duplicate ? 'duplicate subscription' : 'OK',
+      timestamp: Date.now(),
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Keep-alives
+  // ---------------------------------------------------------------------------------------------------------
+
+  #startKeepAlive(conn: Client): void {
+    const interval = this.#options.keepAliveIntervalMs ?? SERVER_KEEP_ALIVE_INTERVAL_MS;
+    const maxMissed = this.#options.keepAliveMaxMissed ?? SERVER_KEEP_ALIVE_MAX_MISSED;
+    if (!(interval > 0)) return;
+    conn.keepAliveTimer = setInterval(() => {
+      const s = conn.stream;
+      if (conn.outstanding.size >= maxMissed) {
+        if (s) {
+          s.recorder.keepAliveMissedDrop();
+          this.#violate(conn, 'error', 'keepalive', `${maxMissed} keep-alive requests went unanswered; socket dropped`);
+        }
+        this.closeConn(conn, 1000);
+        return;
+      }
+      let ts = Date.now();
+      while (conn.outstanding.has(ts)) ts++;
+      conn.outstanding.add(ts);
+      conn.sentKeepAlives.push(ts);
+      if (conn.sentKeepAlives.length > 16) conn.sentKeepAlives.shift();
+      s?.recorder.keepAliveSent();
+      this.#send(conn, { msg_type: MsgType.KEEP_ALIVE_REQ, timestamp: ts });
+    }, interval);
+  }
+
+  /** A KEEP_ALIVE_RESP: it must echo the timestamp of a request. */
+  #keepAliveAnswer(conn: Client, ts: unknown): void {
+    const s = conn.stream;
+    if (typeof ts === 'number' && conn.outstanding.has(ts)) {
+      // This answer settles its request and any older one (answers may come late and in order).
+      for (const t of conn.outstanding) if (t <= ts) conn.outstanding.delete(t);
+      s?.recorder.keepAliveAnswered();
+    } else if (typeof ts === 'number' && conn.sentKeepAlives.includes(ts)) {
+      s?.recorder.keepAliveAnswered(); // a late answer to a request already settled by a newer one
+    } else {
+      s?.recorder.keepAliveWrongTimestamp();
+      this.#violate(conn, 'error', 'keepalive-echo', 'KEEP_ALIVE_RESP must echo the timestamp of a KEEP_ALIVE_REQ');
+    }
+  }
+}
