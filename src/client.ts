@@ -5,7 +5,7 @@
 import { EventEmitter } from 'eventemitter3';
 import type { ChannelLimits } from './channel.js';
 import { systemClock, type Clock } from './clock.js';
-import { LocalCoordinator, type ControlMessage, type StreamCoordinator, type StreamLease } from './coordination.js';
+import { LocalCoordinator, type ControlMessage, type CoordinatorStatus, type StreamCoordinator, type StreamLease } from './coordination.js';
 import { RtmsError, describeError, type RtmsErrorCode } from './errors.js';
 import type { ConcurrencyLimited, ConcurrencyNearLimit, StreamIdentity, WebhookEvent } from './events.js';
 import { safeLogger, type RtmsLogger, type SafeLogger } from './logger.js';
@@ -160,8 +160,10 @@ export interface RtmsClientEvents {
   /** `rtms.concurrency_limited`: new streams are being refused. */
   concurrencyLimited: [info: ConcurrencyLimited];
   /**
-   * This instance lost a stream to another instance (its lease lapsed, e.g. after a stall): the session was cut
-   * at once and ends `stopped` with cause `handover`; the other instance resumes it.
+   * This instance gave a stream up: the coordinator's store answered that another instance holds it, this process
+   * stalled past its lease, or (store unreachable) the stream could not be confirmed and spent its reconnects. The
+   * session was cut at once and ends `stopped` with cause `handover`; another instance resumes it. A store that
+   * merely does not answer never causes a handover of a healthy stream.
    */
   handover: [session: RtmsSession];
   /** A client-level problem (a `session` listener threw, ...). */
@@ -172,6 +174,16 @@ export interface RtmsClientEvents {
 export type CloseOptions = StopOptions;
 
 const JSON_HEADERS: Readonly<Record<string, string>> = { 'content-type': 'application/json' };
+
+/**
+ * The longest a webhook waits for the coordinator (claims and routing), so that Zoom gets its answer within its
+ * 3 s webhook timeout even from a coordinator that does not bound its own calls. A claim still pending then goes
+ * on in the background (the session starts if it succeeds); the webhook is answered 200.
+ */
+const COORDINATION_BUDGET_MS = 2_500;
+
+/** What {@link RtmsClient} gets from a coordinator call that ran past the webhook's budget. */
+const LATE: unique symbol = Symbol('late');
 
 function positive(name: string, v: number | undefined, dflt: number, allowZero = false): number {
   if (v === undefined) return dflt;
@@ -329,13 +341,17 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
     }
     this.#coordinator = options.coordinator ?? new LocalCoordinator();
     const coordinator = this.#coordinator;
-    this.#ctx = { ...this.#ctx, isOwner: (streamId) => coordinator.owns(streamId) };
+    // Asked before every reconnect attempt; a coordinator may bound the reconnects of a stream it cannot confirm.
+    const isOwner: (streamId: string) => boolean =
+      typeof coordinator.mayReconnect === 'function' ? (streamId) => coordinator.mayReconnect!(streamId) : (streamId) => coordinator.owns(streamId);
+    this.#ctx = { ...this.#ctx, isOwner };
     this.#attached = Promise.resolve()
       .then(() =>
         coordinator.attach({
           onControl: (m) => this.#onControl(m),
           onTakeover: (l) => this.#onTakeover(l),
           onLost: (id) => this.#onLost(id),
+          onStatus: (status) => this.#onStatus(status),
         }),
       )
       .catch((err: unknown) => this.#logger.error(`coordinator failed to start: ${describeError(err)}`));
@@ -511,11 +527,13 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
     // Two deliveries of one webhook racing in this instance: the second waits for the first's claim.
     const racing = this.#claiming.get(w.streamId);
     if (racing !== undefined) {
-      const s = await racing;
+      const s = await this.#within(racing, Date.now() + COORDINATION_BUDGET_MS);
+      if (s === LATE) return json(200, { status: 'pending' });
       if (s !== undefined) return this.#restarted(s, serverUrls);
       return json(200, { status: 'owned_elsewhere' });
     }
     const lease: StreamLease = { streamId: w.streamId, product: w.product, productId: w.productId ?? '', serverUrls };
+    const deadline = Date.now() + COORDINATION_BUDGET_MS;
     const claim = (async (): Promise<RtmsSession | undefined> => {
       if (!(await this.#coordinator.claim(lease))) return undefined;
       if (this.#closing) {
@@ -525,17 +543,48 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
       return this.#createSession(lease, false);
     })();
     this.#claiming.set(w.streamId, claim);
-    let session: RtmsSession | undefined;
-    try {
-      session = await claim;
-    } finally {
-      this.#claiming.delete(w.streamId);
+    void claim
+      .catch((err: unknown) => {
+        this.#logger.warn(`coordinator claim failed: ${describeError(err)}`, { streamId: w.streamId });
+        return undefined;
+      })
+      .finally(() => {
+        if (this.#claiming.get(w.streamId) === claim) this.#claiming.delete(w.streamId);
+      });
+    const session = await this.#within(claim, deadline);
+    if (session === LATE) {
+      // The coordinator did not answer in time: answer Zoom now; the session starts if the claim succeeds.
+      this.#logger.warn('rtms_started: the coordinator did not answer in time; the claim goes on in the background', { streamId: w.streamId });
+      return json(200, { status: 'pending' });
     }
     if (session !== undefined) return json(200, { status: 'ok' }, session);
     // Another instance owns the stream: let it decide whether this is a retry or a failover.
-    await this.#coordinator.route({ type: 'started', streamId: w.streamId, serverUrls });
-    this.#logger.info('rtms_started for a stream another instance owns: routed to it', { streamId: w.streamId });
+    const routed = await this.#within(Promise.resolve(this.#coordinator.route({ type: 'started', streamId: w.streamId, serverUrls })), deadline);
+    this.#logger.info(`rtms_started for a stream another instance owns: ${routed === true ? 'routed to it' : 'not delivered yet'}`, { streamId: w.streamId });
     return json(200, { status: 'owned_elsewhere' });
+  }
+
+  /**
+   * Waits for a coordinator call until `deadline` (epoch ms); {@link LATE} past it. Never rejects (a failed call is
+   * logged and reads as undefined); the timer is always cleared.
+   */
+  #within<T>(p: Promise<T>, deadline: number): Promise<T | undefined | typeof LATE> {
+    // The single-instance coordinator answers at once: no timer on that path.
+    if (this.#coordinator instanceof LocalCoordinator) return p;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(LATE), Math.max(0, deadline - Date.now()));
+      p.then(
+        (v) => {
+          clearTimeout(timer);
+          resolve(v);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          this.#logger.warn(`coordinator call failed: ${describeError(err)}`);
+          resolve(undefined);
+        },
+      );
+    });
   }
 
   /** Creates, registers, announces and starts a session for a stream this instance owns. */
@@ -569,9 +618,10 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
         w.step === 'rtms_stopped'
           ? { type: 'stopped', streamId: w.streamId, stopReason: w.stopReason, final: !(this.#ctx.reconnect !== undefined && w.stopReason !== undefined && RESTART_STOP_REASONS.has(w.stopReason)) }
           : { type: 'interrupted', streamId: w.streamId };
-      const routed = await this.#coordinator.route(message);
-      this.#logger.info(`${w.step} for a stream ${routed ? 'another instance owns: routed to it' : 'nobody owns'}`, { streamId: w.streamId });
-      return json(200, { status: routed ? 'routed' : 'unknown_stream' });
+      const routed = await this.#within(Promise.resolve(this.#coordinator.route(message)), Date.now() + COORDINATION_BUDGET_MS);
+      const status = routed === true ? 'routed' : routed === LATE ? 'routing' : 'unknown_stream';
+      this.#logger.info(`${w.step} for a stream ${routed === true ? 'another instance owns: routed to it' : routed === LATE ? 'this instance does not hold: still routing' : 'nobody owns (or the coordinator cannot reach its store)'}`, { streamId: w.streamId });
+      return json(200, { status });
     }
     if (w.step === 'rtms_stopped') {
       this.#stopLocal(session, w.stopReason);
@@ -628,6 +678,16 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
     if (this.#closing || this.#sessions.has(lease.streamId)) return;
     this.#logger.info('taking over a stream whose owner is gone', { streamId: lease.streamId });
     this.#createSession(lease, true);
+  }
+
+  #onStatus(status: CoordinatorStatus): void {
+    if (status.state === 'unreachable') {
+      this.#logger.warn(
+        `coordinator store unreachable (${status.lastError ?? 'no answer'}): degraded mode; ${this.#sessions.size} sessions keep streaming, new streams start unregistered, no takeovers`,
+      );
+    } else {
+      this.#logger.info(`coordinator store reachable again: re-registering streams (${status.unconfirmedStreams} unconfirmed, ${status.pendingOperations} pending operations)`);
+    }
   }
 
   #onLost(streamId: string): void {

@@ -60,28 +60,70 @@ export interface StartedControl {
 /** A control webhook for a stream, delivered to the instance that owns it. */
 export type ControlMessage = StoppedControl | InterruptedControl | StartedControl;
 
+/**
+ * Whether the coordinator's shared store answers. `ok`: it does. `unreachable`: its commands time out or fail
+ * (a stalled, restarting or failed-over store, a partition). While unreachable the instance runs degraded: it
+ * keeps streaming the streams it holds, starts the streams whose `rtms_started` it receives, takes nothing over,
+ * and re-registers everything once the store answers again.
+ */
+export type CoordinatorState = 'ok' | 'unreachable';
+
+/** A coordinator's view of its shared store, for health checks and monitoring. Never contains secrets. */
+export interface CoordinatorStatus {
+  /** See {@link CoordinatorState}. */
+  readonly state: CoordinatorState;
+  /** When `state` last changed (epoch ms); 0 when it never did. */
+  readonly since: number;
+  /** Streams this instance streams without a current confirmation from the store (kept through an outage, or started during one). */
+  readonly unconfirmedStreams: number;
+  /** Operations waiting for the store to come back (releases, routed stops and failovers). */
+  readonly pendingOperations: number;
+  /** The last failure, short and secret-free (`command timed out after 500 ms`, a connection error's message). */
+  readonly lastError?: string;
+}
+
 /** The client's side of a coordinator: what the coordinator calls back. */
 export interface CoordinatorHost {
   /** A control message for a stream this instance owns. */
   onControl(message: ControlMessage): void;
   /** This instance has claimed a stream whose owner is gone: resume it. */
   onTakeover(lease: StreamLease): void;
-  /** This instance no longer owns a stream (its lease lapsed or was taken): stop streaming it at once. */
+  /**
+   * This instance no longer owns a stream: the store answered that another instance holds its lease, or this
+   * process itself stalled past the lease. Stop streaming it at once.
+   */
   onLost(streamId: string): void;
+  /** The coordinator's {@link CoordinatorStatus} changed (the store stopped or started answering). */
+  onStatus?(status: CoordinatorStatus): void;
 }
 
 /**
- * The coordination seam. Methods may be synchronous or return promises. Implementations must never let a claim
- * succeed on two instances for the same stream at once, and must call `onLost` before another instance can
- * claim a stream this one held.
+ * The coordination seam. Methods may be synchronous or return promises; none may reject for a store that does
+ * not answer (that is {@link CoordinatorStatus}), and each must settle in bounded time.
+ *
+ * Implementations must never let a claim succeed on two instances for the same stream while the store answers
+ * both. While the store cannot be reached, an instance may keep (and start) streams it cannot register: RTMS
+ * itself allows one connection per stream, so an overlap during a partition is settled by Zoom (a second
+ * connection is refused, or kicks the first off), and the coordinator re-registers the stream with
+ * compare-and-set semantics once the store answers. Only an answer from the store that another instance holds
+ * the stream (or this process stalling past its lease) makes an implementation call `onLost`.
  */
 export interface StreamCoordinator {
-  /** Connects the coordinator to its client; called once by the client's constructor. */
+  /** Connects the coordinator to its client; called once by the client's constructor. Must settle in bounded time. */
   attach(host: CoordinatorHost): void | Promise<void>;
-  /** Tries to become the stream's owner. True when this instance owns it now. */
+  /**
+   * Tries to become the stream's owner. True when this instance should stream it: it owns it now, or the store
+   * cannot be reached and the claim is provisional (registered once the store answers). False when another
+   * instance owns it.
+   */
   claim(lease: StreamLease): boolean | Promise<boolean>;
-  /** True while this instance holds a valid lease on the stream (checked before every reconnect attempt). */
+  /** True while this instance may act as the stream's owner. */
   owns(streamId: string): boolean;
+  /**
+   * Asked before every reconnect attempt of an owned stream; false makes the session hand the stream over. When
+   * absent, {@link owns} is asked. Lets an implementation bound the reconnects of a stream it cannot confirm.
+   */
+  mayReconnect?(streamId: string): boolean;
   /** Records new `server_urls` for an owned stream (after a failover), so a takeover uses them. */
   update(lease: StreamLease): void | Promise<void>;
   /**
@@ -93,11 +135,20 @@ export interface StreamCoordinator {
   route(message: ControlMessage): boolean | Promise<boolean>;
   /** Stops renewing and listening; owned streams are released without forgetting them. */
   close(): Promise<void>;
+  /** Whether the shared store answers; absent for a coordinator without one. Read it for health checks. */
+  readonly status?: CoordinatorStatus;
 }
+
+const LOCAL_STATUS: CoordinatorStatus = Object.freeze({ state: 'ok', since: 0, unconfirmedStreams: 0, pendingOperations: 0 });
 
 /** Single-instance coordination: owns whatever it is asked to claim; nothing to route or take over. */
 export class LocalCoordinator implements StreamCoordinator {
   private readonly owned = new Set<string>();
+
+  /** Always `ok`: there is no shared store. */
+  get status(): CoordinatorStatus {
+    return LOCAL_STATUS;
+  }
 
   /** Nothing to connect. */
   attach(): void {}

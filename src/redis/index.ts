@@ -7,7 +7,7 @@
  * import { RtmsClient } from 'rtms-client';
  * import { RedisCoordinator } from 'rtms-client/redis';
  *
- * const redis = await createClient({ url: process.env.REDIS_URL }).connect();
+ * const redis = await createClient({ url: process.env.REDIS_URL, disableOfflineQueue: true }).connect();
  * const subscriber = await redis.duplicate().connect();
  * const client = new RtmsClient({ clientId, clientSecret, webhookSecretToken,
  *   coordinator: new RedisCoordinator({ client: redis, subscriber }) });
@@ -17,20 +17,32 @@
  * keeps what a survivor needs to resume the stream (product, ids, last `server_urls`) and expires
  * `takeoverWindowMs` after the owner's last renewal, matching Zoom's reconnect window. Control webhooks for a
  * stream this instance does not own are published on the owner's channel. Every instance scans for records
- * whose lease lapsed and claims them atomically; the winner resumes the stream.
+ * whose lease lapsed and claims them atomically; the winner resumes the stream. All state changes are Lua
+ * scripts (compare-and-set on the lease value), so a claim and its record are written atomically.
  *
- * Split brain: an owner treats its lease as valid only until `lastRenewalSent + leaseMs − margin`, before Redis
- * can expire it; when that passes without a successful renewal (a stall, a partition) it cuts its sockets and
- * never reconnects (reconnect attempts check ownership first). All state changes are Lua scripts, so a claim
- * and its record are written atomically.
+ * Redis is a helper, not a single point of failure. Every command has a timeout (`commandTimeoutMs`), and only an
+ * answer from Redis that another instance holds a lease makes this instance give a stream up. While Redis does
+ * not answer (a stall, a restart, a failover, a partition), the instance runs degraded ({@link RedisCoordinator.status}
+ * `unreachable`): it keeps streaming what it holds, starts the streams whose `rtms_started` it receives, takes
+ * nothing over, and allows each stream it cannot confirm at most two reconnects. When Redis answers again, every
+ * renewal re-asserts its lease and record with compare-and-set (a lease that expired, or was lost with Redis'
+ * data, is written again unless another instance holds it), routed stops and releases that failed are applied,
+ * and takeovers wait one lease so that live owners re-register first.
+ *
+ * One exception to "only Redis' answer": a process that itself did not run for longer than its lease (a long GC
+ * pause, SIGSTOP, a suspended VM) cuts the streams whose lease it can no longer vouch for at once, since a
+ * survivor may already have taken them over.
  *
  * The Redis client is an optional peer dependency. Every node-redis (v4 or later) client works, as does anything with
- * the same `eval` / `publish` / `subscribe` shape.
+ * the same `eval` / `subscribe` shape.
  */
 import { randomBytes } from 'node:crypto';
-import type { ControlMessage, CoordinatorHost, StreamCoordinator, StreamLease } from '../coordination.js';
+import { performance } from 'node:perf_hooks';
+import type { ControlMessage, CoordinatorHost, CoordinatorState, CoordinatorStatus, StreamCoordinator, StreamLease } from '../coordination.js';
 import { safeLogger, type RtmsLogger, type SafeLogger } from '../logger.js';
 import { describeError } from '../errors.js';
+
+export type { CoordinatorState, CoordinatorStatus } from '../coordination.js';
 
 /** The commands the coordinator uses, as node-redis names them. */
 export interface RedisCommands {
@@ -67,6 +79,12 @@ export interface RedisCoordinatorOptions {
    * ~60 s signaling reconnect window.
    */
   takeoverWindowMs?: number;
+  /**
+   * Time allowed for each Redis command; a command that takes longer counts as Redis being unreachable (node-redis
+   * has no command timeout of its own by default). Default `renewIntervalMs`, at most 1 000 ms; at most half of
+   * `leaseMs`. A webhook waits for at most two commands, so keep it well under Zoom's 3 s webhook timeout.
+   */
+  commandTimeoutMs?: number;
   /** Where to log (nothing by default). */
   logger?: RtmsLogger;
 }
@@ -80,14 +98,41 @@ if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
 end
 return 0`;
 
-/** Renews one lease if still ours, and pushes the record's expiry. KEYS: lease, record. ARGV: me, leaseMs, recordTtl. */
+/**
+ * Renews (and re-asserts) a batch of leases. Per stream: a lease that is ours is extended (1); a lease that is
+ * missing (it expired while Redis was unreachable, or Redis lost its data) is written again with the record (2);
+ * a lease another instance holds is left alone (0). A record is rewritten when flagged (new `server_urls`, a
+ * provisional claim) or re-asserted; otherwise only its expiry moves, so a record forgotten by a routed final
+ * stop is not brought back. KEYS: lease and record of each stream, then the set. ARGV: me, leaseMs, recordTtl,
+ * then id, record, rewrite flag per stream. Returns one code per stream.
+ */
 const RENEW = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  redis.call('PEXPIRE', KEYS[2], ARGV[3])
-  return 1
+local n = (#KEYS - 1) / 2
+local set = KEYS[#KEYS]
+local out = {}
+for i = 1, n do
+  local lease, rec = KEYS[2 * i - 1], KEYS[2 * i]
+  local id, record, rewrite = ARGV[3 * i + 1], ARGV[3 * i + 2], ARGV[3 * i + 3]
+  local owner = redis.call('GET', lease)
+  if owner == ARGV[1] then
+    redis.call('PEXPIRE', lease, ARGV[2])
+    if rewrite == '1' then
+      redis.call('SET', rec, record, 'PX', ARGV[3])
+      redis.call('SADD', set, id)
+    else
+      redis.call('PEXPIRE', rec, ARGV[3])
+    end
+    out[i] = 1
+  elseif not owner then
+    redis.call('SET', lease, ARGV[1], 'PX', ARGV[2])
+    redis.call('SET', rec, record, 'PX', ARGV[3])
+    redis.call('SADD', set, id)
+    out[i] = 2
+  else
+    out[i] = 0
+  end
 end
-return 0`;
+return out`;
 
 /** Rewrites the record if the lease is ours. KEYS: lease, record. ARGV: me, record, recordTtl. */
 const UPDATE = `
@@ -97,17 +142,23 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0`;
 
-/** Releases a lease if ours; with forget, drops the record too. KEYS: lease, record, set. ARGV: me, forget, id. */
+/**
+ * Releases a lease if ours; with forget, drops the record too, also when the lease already expired (a stop that
+ * could not reach Redis in time), but never when another instance holds the lease. KEYS: lease, record, set.
+ * ARGV: me, forget, id.
+ */
 const RELEASE = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then
+local owner = redis.call('GET', KEYS[1])
+if owner == ARGV[1] then
   redis.call('DEL', KEYS[1])
-  if ARGV[2] == '1' then
-    redis.call('DEL', KEYS[2])
-    redis.call('SREM', KEYS[3], ARGV[3])
-  end
-  return 1
+elseif owner then
+  return 0
 end
-return 0`;
+if ARGV[2] == '1' then
+  redis.call('DEL', KEYS[2])
+  redis.call('SREM', KEYS[3], ARGV[3])
+end
+return 1`;
 
 /**
  * Publishes a control message to the owner. A final stop also forgets the stream at once, so nobody resumes it
@@ -146,16 +197,38 @@ if not rec then return false end
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return rec end
 return false`;
 
+/** Streams renewed per script call. */
+const RENEW_BATCH = 500;
+/** Reconnects allowed to a stream whose lease cannot be confirmed (Redis unreachable), per unconfirmed period. */
+const UNCONFIRMED_RECONNECTS = 2;
+/** Operations kept for Redis' return, at most. */
+const MAX_PENDING = 10_000;
+
 interface Owned {
-  /** This instance may act as owner until this time (local clock). */
+  /** What a renewal writes back (last known `server_urls`). */
+  lease: StreamLease;
+  /** This instance may act as owner without asking Redis until this time (monotonic clock). */
   validUntil: number;
+  /** Redis acknowledged this instance's lease at least once (false: a provisional claim made while unreachable). */
+  confirmed: boolean;
+  /** Local revision of `lease`; the record in Redis is known to hold `writtenRev`. */
+  rev: number;
+  writtenRev: number;
+  /** Reconnects granted since the lease could last be confirmed. */
+  graces: number;
 }
+
+type Pending = { readonly kind: 'release'; readonly streamId: string; readonly forget: boolean; readonly at: number } | { readonly kind: 'route'; readonly message: ControlMessage; readonly at: number };
+
+type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: string };
 
 function positive(name: string, v: number | undefined, d: number): number {
   if (v === undefined) return d;
   if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new TypeError(`${name} must be a positive number`);
   return v;
 }
+
+const clock = (): number => performance.now();
 
 /** A {@link StreamCoordinator} on Redis. See the module documentation. */
 export class RedisCoordinator implements StreamCoordinator {
@@ -168,16 +241,32 @@ export class RedisCoordinator implements StreamCoordinator {
   readonly #renewMs: number;
   readonly #scanMs: number;
   readonly #windowMs: number;
+  readonly #timeoutMs: number;
   readonly #margin: number;
+  /** A gap between renewal ticks longer than this means the process itself did not run. */
+  readonly #stallMs: number;
   readonly #log: SafeLogger;
   readonly #owned = new Map<string, Owned>();
-  /** Streams this instance handed over recently: not to be taken back by its own scan. */
+  /** Streams this instance gave up recently: not to be taken back by its own scan (monotonic deadline). */
   readonly #handedOver = new Map<string, number>();
+  /** Operations that could not reach Redis, applied when it answers again (keyed, so a later one replaces an earlier). */
+  readonly #pending = new Map<string, Pending>();
   #host: CoordinatorHost | undefined;
   #renewTimer: ReturnType<typeof setInterval> | undefined;
   #scanTimer: ReturnType<typeof setInterval> | undefined;
+  #lastTick = clock();
+  #renewing = false;
   #scanning = false;
+  #flushing = false;
   #closed = false;
+  #state: CoordinatorState = 'ok';
+  #since = 0;
+  #lastError: string | undefined;
+  /** No takeovers before this time (monotonic): after an outage, live owners re-register first. */
+  #noTakeoversUntil = 0;
+  #subscribed = false;
+  #subscribing: Promise<void> | undefined;
+  readonly #onMessage = (message: string): void => this.#message(message);
 
   /**
    * Checks the options; connects nothing (the client's constructor calls {@link attach}).
@@ -195,15 +284,30 @@ export class RedisCoordinator implements StreamCoordinator {
     this.#renewMs = positive('renewIntervalMs', options.renewIntervalMs, Math.floor(this.#leaseMs / 3));
     this.#scanMs = positive('scanIntervalMs', options.scanIntervalMs, 1_000);
     this.#windowMs = positive('takeoverWindowMs', options.takeoverWindowMs, 55_000);
+    this.#timeoutMs = positive('commandTimeoutMs', options.commandTimeoutMs, Math.min(1_000, this.#renewMs));
     if (this.#renewMs * 2 > this.#leaseMs) throw new TypeError('renewIntervalMs must be at most half of leaseMs');
+    if (this.#timeoutMs * 2 > this.#leaseMs) throw new TypeError('commandTimeoutMs must be at most half of leaseMs');
     // Give up local ownership a little before Redis would expire the lease.
     this.#margin = Math.min(1_000, Math.floor(this.#leaseMs / 5));
+    this.#stallMs = this.#renewMs + Math.max(this.#margin, this.#renewMs);
     this.#log = safeLogger(options.logger, `rtms redis ${this.instanceId}`);
   }
 
-  /** Streams this instance holds a valid lease on. */
+  /** Streams this instance may act as owner of. */
   get ownedStreams(): readonly string[] {
     return [...this.#owned.keys()].filter((id) => this.owns(id));
+  }
+
+  /**
+   * Whether Redis answers: `ok`, or `unreachable` (degraded mode; see the module documentation), with the number of
+   * streams kept or started without a confirmation and of operations waiting for Redis. A new object per read.
+   */
+  get status(): CoordinatorStatus {
+    const now = clock();
+    let unconfirmed = 0;
+    for (const o of this.#owned.values()) if (!o.confirmed || now >= o.validUntil) unconfirmed++;
+    const s: CoordinatorStatus = { state: this.#state, since: this.#since, unconfirmedStreams: unconfirmed, pendingOperations: this.#pending.size };
+    return Object.freeze(this.#lastError === undefined ? s : { ...s, lastError: this.#lastError });
   }
 
   #key(kind: 'lease' | 'stream', id: string): string {
@@ -218,115 +322,393 @@ export class RedisCoordinator implements StreamCoordinator {
     return `${this.#prefix}ctl:${instanceId}`;
   }
 
-  /** Subscribes to this instance's control channel and starts renewing and scanning. */
+  /**
+   * Starts renewing and scanning, and subscribes to this instance's control channel. Resolves within
+   * `commandTimeoutMs` even when Redis does not answer (the subscription is then retried at every scan).
+   */
   async attach(host: CoordinatorHost): Promise<void> {
     this.#host = host;
-    await this.#subscriber.subscribe(this.#channel(this.instanceId), (message) => {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(message);
-      } catch {
-        return;
-      }
-      const m = parsed as ControlMessage;
-      if (typeof m?.streamId !== 'string' || !this.#owned.has(m.streamId)) return;
-      host.onControl(m);
-    });
-    this.#renewTimer = setInterval(() => void this.#renewAll(), this.#renewMs);
+    this.#lastTick = clock();
+    this.#renewTimer = setInterval(() => this.#tick(), this.#renewMs);
     this.#renewTimer.unref();
     this.#scanTimer = setInterval(() => void this.#scan(), this.#scanMs);
     this.#scanTimer.unref();
+    await this.#bounded(this.#subscribe());
   }
 
-  /** Atomically claims the lease and writes the stream's record. */
+  /**
+   * Atomically claims the lease and writes the stream's record. While Redis cannot be reached (the claim times
+   * out or fails, or Redis is already known to be unreachable) the claim is provisional: true, so that the stream
+   * is not lost, and registered by the renewals once Redis answers, unless another instance holds it by then.
+   */
   async claim(lease: StreamLease): Promise<boolean> {
-    if (this.#closed) return false;
-    const sent = Date.now();
-    const r = await this.#client.eval(CLAIM, {
-      keys: [this.#key('lease', lease.streamId), this.#key('stream', lease.streamId), this.#set],
-      arguments: [this.instanceId, String(this.#leaseMs), JSON.stringify(lease), String(this.#windowMs), lease.streamId],
-    });
-    if (Number(r) !== 1) return false;
-    this.#owned.set(lease.streamId, { validUntil: sent + this.#leaseMs - this.#margin });
+    if (this.#closed || this.#owned.has(lease.streamId)) return false;
+    if (this.#state === 'unreachable') return this.#provisional(lease);
+    const sent = clock();
+    const r = await this.#run(CLAIM, [this.#key('lease', lease.streamId), this.#key('stream', lease.streamId), this.#set], [
+      this.instanceId,
+      String(this.#leaseMs),
+      JSON.stringify(lease),
+      String(this.#windowMs),
+      lease.streamId,
+    ]);
+    if (!r.ok) return this.#provisional(lease);
+    if (Number(r.value) !== 1 || this.#closed || this.#owned.has(lease.streamId)) return false;
+    this.#owned.set(lease.streamId, { lease, validUntil: sent + this.#leaseMs - this.#margin, confirmed: true, rev: 0, writtenRev: 0, graces: 0 });
     return true;
   }
 
-  /** True while the lease is locally known to be valid. */
+  #provisional(lease: StreamLease): boolean {
+    if (this.#closed || this.#owned.has(lease.streamId)) return false;
+    this.#owned.set(lease.streamId, { lease, validUntil: 0, confirmed: false, rev: 0, writtenRev: -1, graces: 0 });
+    this.#log.warn('Redis is unreachable: streaming a new stream unregistered; it is registered when Redis answers', { streamId: lease.streamId });
+    return true;
+  }
+
+  /**
+   * True while this instance may act as the stream's owner: its lease is confirmed, or Redis cannot be reached
+   * and nothing says another instance holds it. False once this process stalled past the lease.
+   */
   owns(streamId: string): boolean {
     const o = this.#owned.get(streamId);
-    return o !== undefined && Date.now() < o.validUntil;
+    if (o === undefined) return false;
+    const now = clock();
+    return now < o.validUntil || !this.#stalled(now);
   }
 
-  /** Records new `server_urls` (after a failover). */
+  /**
+   * Asked before each reconnect attempt. A confirmed lease allows it. A stream whose lease cannot be confirmed
+   * (Redis unreachable, or a provisional claim) may reconnect twice until Redis confirms it again: during a
+   * partition another instance may hold the stream, and when Zoom kicks the older connection off, a bounded
+   * number of reconnects ends the tug of war. Never after this process stalled past the lease.
+   */
+  mayReconnect(streamId: string): boolean {
+    const o = this.#owned.get(streamId);
+    if (o === undefined) return false;
+    const now = clock();
+    if (now < o.validUntil) return true;
+    if (this.#stalled(now)) return false;
+    if (o.graces >= UNCONFIRMED_RECONNECTS) {
+      this.#log.warn(`not reconnecting: the lease cannot be confirmed and ${UNCONFIRMED_RECONNECTS} unconfirmed reconnects were spent`, { streamId });
+      return false;
+    }
+    o.graces++;
+    this.#log.info(`reconnecting without a confirmed lease (Redis ${this.#state}), ${o.graces} of ${UNCONFIRMED_RECONNECTS}`, { streamId });
+    return true;
+  }
+
+  /** Records new `server_urls` (after a failover); rewritten at the next renewal when Redis does not answer now. */
   async update(lease: StreamLease): Promise<void> {
-    if (!this.#owned.has(lease.streamId)) return;
-    await this.#client.eval(UPDATE, {
-      keys: [this.#key('lease', lease.streamId), this.#key('stream', lease.streamId)],
-      arguments: [this.instanceId, JSON.stringify(lease), String(this.#windowMs)],
-    });
+    const o = this.#owned.get(lease.streamId);
+    if (o === undefined) return;
+    o.lease = lease;
+    const rev = ++o.rev;
+    if (this.#state === 'unreachable') return;
+    const r = await this.#run(UPDATE, [this.#key('lease', lease.streamId), this.#key('stream', lease.streamId)], [this.instanceId, JSON.stringify(lease), String(this.#windowMs)]);
+    if (r.ok && Number(r.value) === 1 && o.writtenRev < rev) o.writtenRev = rev;
   }
 
-  /** Releases the lease; `forget` drops the record so nobody resumes the stream. */
+  /**
+   * Releases the lease; `forget` drops the record so nobody resumes the stream. A release that cannot reach Redis
+   * is applied when Redis answers again (a forgotten stream must not be resumed by another instance later).
+   */
   async release(streamId: string, forget: boolean): Promise<void> {
     const held = this.#owned.delete(streamId);
     if (!held) return;
-    if (!forget) this.#handedOver.set(streamId, Date.now() + this.#leaseMs);
-    await this.#client.eval(RELEASE, {
-      keys: [this.#key('lease', streamId), this.#key('stream', streamId), this.#set],
-      arguments: [this.instanceId, forget ? '1' : '0', streamId],
-    });
+    if (!forget) this.#handedOver.set(streamId, clock() + this.#leaseMs);
+    await this.#releaseRemote(streamId, forget);
   }
 
-  /** Publishes a control message on the owner's channel. */
+  async #releaseRemote(streamId: string, forget: boolean): Promise<void> {
+    const r = await this.#run(RELEASE, [this.#key('lease', streamId), this.#key('stream', streamId), this.#set], [this.instanceId, forget ? '1' : '0', streamId]);
+    if (r.ok) {
+      this.#pending.delete(`release:${streamId}`);
+      return;
+    }
+    const prev = this.#pending.get(`release:${streamId}`);
+    const keepForget = forget || (prev?.kind === 'release' && prev.forget);
+    this.#defer(`release:${streamId}`, { kind: 'release', streamId, forget: keepForget, at: clock() });
+  }
+
+  /**
+   * Publishes a control message on the owner's channel. While Redis cannot be reached it answers false at once;
+   * a final stop and a failover (`started`) are then delivered when Redis answers again (within the takeover window).
+   */
   async route(message: ControlMessage): Promise<boolean> {
-    const id = message.streamId;
-    const n = await this.#client.eval(ROUTE, {
-      keys: [this.#key('lease', id), this.#key('stream', id), this.#set],
-      arguments: [`${this.#prefix}ctl:`, JSON.stringify(message), message.type === 'stopped' && message.final !== false ? '1' : '0', id],
-    });
-    return Number(n) > 0;
+    if (this.#state === 'ok') {
+      const r = await this.#routeNow(message);
+      if (r.ok) return Number(r.value) > 0;
+    }
+    const worthLater = message.type === 'started' || (message.type === 'stopped' && message.final !== false);
+    if (worthLater) this.#defer(`route:${message.type}:${message.streamId}`, { kind: 'route', message, at: clock() });
+    return false;
   }
 
-  /** Stops timers and the subscription; releases owned streams without forgetting them (others may resume). */
+  #routeNow(message: ControlMessage): Promise<Outcome> {
+    const id = message.streamId;
+    return this.#run(ROUTE, [this.#key('lease', id), this.#key('stream', id), this.#set], [
+      `${this.#prefix}ctl:`,
+      JSON.stringify(message),
+      message.type === 'stopped' && message.final !== false ? '1' : '0',
+      id,
+    ]);
+  }
+
+  /** Stops timers and the subscription; releases owned streams without forgetting them (others may resume). Bounded. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#renewTimer) clearInterval(this.#renewTimer);
     if (this.#scanTimer) clearInterval(this.#scanTimer);
+    this.#renewTimer = undefined;
+    this.#scanTimer = undefined;
     const owned = [...this.#owned.keys()];
-    await Promise.allSettled(owned.map((id) => this.release(id, false)));
-    await this.#subscriber.unsubscribe(this.#channel(this.instanceId)).catch(() => undefined);
+    this.#owned.clear();
+    await Promise.all(owned.map((id) => this.#releaseRemote(id, false)));
+    this.#pending.clear();
+    this.#handedOver.clear();
+    if (this.#subscribed) {
+      this.#subscribed = false;
+      await this.#bounded(Promise.resolve(this.#subscriber.unsubscribe(this.#channel(this.instanceId))));
+    }
   }
 
-  /** Renews every owned lease; streams whose lease is lost or locally expired are handed over. */
-  async #renewAll(): Promise<void> {
-    const now = Date.now();
-    // Local fence first: a lease that expired while we could not renew (a stall) is not ours any more.
-    for (const [id, o] of this.#owned) {
-      if (now >= o.validUntil) this.#lose(id, 'lease expired before it could be renewed');
+  // ---------------------------------------------------------------------------------------------------------
+
+  /** Runs a script with the command timeout; never rejects. A late answer of a timed-out command goes to `late`. */
+  #run(script: string, keys: string[], args: string[], late?: (value: unknown) => void): Promise<Outcome> {
+    return new Promise<Outcome>((resolve) => {
+      let done = false;
+      const timer = setTimeout(() => {
+        done = true;
+        resolve({ ok: false, error: `command timed out after ${this.#timeoutMs} ms` });
+      }, this.#timeoutMs);
+      let p: Promise<unknown>;
+      try {
+        p = Promise.resolve(this.#client.eval(script, { keys, arguments: args }));
+      } catch (err) {
+        p = Promise.reject(err);
+      }
+      p.then(
+        (value) => {
+          if (done) {
+            late?.(value);
+            return;
+          }
+          done = true;
+          clearTimeout(timer);
+          resolve({ ok: true, value });
+        },
+        (err: unknown) => {
+          if (done) return;
+          done = true;
+          clearTimeout(timer);
+          resolve({ ok: false, error: describeError(err) });
+        },
+      );
+    }).then((r) => {
+      if (r.ok) this.#reachable();
+      else this.#unreachable(r.error);
+      return r;
+    });
+  }
+
+  /** Waits for `p` at most `commandTimeoutMs`; never rejects. */
+  #bounded(p: Promise<unknown>): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, this.#timeoutMs);
+      p.then(
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      );
+    });
+  }
+
+  /** Subscribes once; a failed attempt is retried at the next scan (never two attempts at once). */
+  #subscribe(): Promise<void> {
+    if (this.#subscribed || this.#closed) return Promise.resolve();
+    if (this.#subscribing) return this.#subscribing;
+    let p: Promise<unknown>;
+    try {
+      p = Promise.resolve(this.#subscriber.subscribe(this.#channel(this.instanceId), this.#onMessage));
+    } catch (err) {
+      p = Promise.reject(err);
     }
-    await Promise.all(
-      [...this.#owned.keys()].map(async (id) => {
-        try {
-          const r = await this.#client.eval(RENEW, {
-            keys: [this.#key('lease', id), this.#key('stream', id)],
-            arguments: [this.instanceId, String(this.#leaseMs), String(this.#windowMs)],
-          });
-          const o = this.#owned.get(id);
-          if (o === undefined) return;
-          if (Number(r) === 1) o.validUntil = now + this.#leaseMs - this.#margin;
-          else this.#lose(id, 'another instance holds the lease');
-        } catch (err) {
-          this.#log.warn(`lease renewal failed: ${describeError(err)}`, { streamId: id });
+    this.#subscribing = p.then(
+      () => {
+        this.#subscribing = undefined;
+        if (this.#closed) {
+          void Promise.resolve(this.#subscriber.unsubscribe(this.#channel(this.instanceId))).catch(() => undefined);
+          return;
         }
-      }),
+        this.#subscribed = true;
+      },
+      (err: unknown) => {
+        this.#subscribing = undefined;
+        this.#log.warn(`subscribing to the control channel failed (retried at the next scan): ${describeError(err)}`);
+      },
     );
+    return this.#subscribing;
+  }
+
+  #message(message: string): void {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(message);
+    } catch {
+      return;
+    }
+    const m = parsed as ControlMessage;
+    if (typeof m?.streamId !== 'string' || !this.#owned.has(m.streamId)) return;
+    this.#host?.onControl(m);
+  }
+
+  #stalled(now: number): boolean {
+    return now - this.#lastTick > this.#stallMs;
+  }
+
+  #defer(key: string, op: Pending): void {
+    if (this.#closed) return;
+    this.#pending.delete(key);
+    if (this.#pending.size >= MAX_PENDING) {
+      const oldest = this.#pending.keys().next();
+      if (!oldest.done) this.#pending.delete(oldest.value);
+    }
+    this.#pending.set(key, op);
+  }
+
+  #reachable(): void {
+    if (this.#state === 'ok' || this.#closed) return;
+    const down = Date.now() - this.#since;
+    this.#state = 'ok';
+    this.#since = Date.now();
+    const now = clock();
+    // Owners that lost their leases during the outage re-assert them at their next renewal; give them a lease's
+    // time before anything is taken over, and keep streams this instance gave up away from its own scan as long.
+    this.#noTakeoversUntil = now + this.#leaseMs;
+    for (const [id, until] of this.#handedOver) this.#handedOver.set(id, Math.max(until, now + this.#leaseMs + 2 * this.#scanMs));
+    this.#log.info(`Redis answers again after ${down} ms: re-registering ${this.#owned.size} streams, applying ${this.#pending.size} pending operations; no takeovers for ${this.#leaseMs} ms`);
+    this.#notify();
+    void this.#renew();
+    void this.#flush();
+  }
+
+  #unreachable(error: string): void {
+    this.#lastError = error;
+    if (this.#state === 'unreachable' || this.#closed) return;
+    this.#state = 'unreachable';
+    this.#since = Date.now();
+    this.#log.warn(
+      `Redis is unreachable (${error}): degraded mode. ${this.#owned.size} streams keep streaming; new streams start unregistered; no takeovers until Redis answers`,
+    );
+    this.#notify();
+  }
+
+  #notify(): void {
+    const host = this.#host;
+    if (host?.onStatus === undefined) return;
+    try {
+      host.onStatus(this.status);
+    } catch (err) {
+      this.#log.error(`status listener threw: ${describeError(err)}`);
+    }
+  }
+
+  /** The renewal timer: the stall fence, then the renewals. */
+  #tick(): void {
+    const now = clock();
+    const gap = now - this.#lastTick;
+    this.#lastTick = now;
+    if (gap > this.#stallMs) {
+      // This process did not run (SIGSTOP, a long pause): a lease it could not renew may be another's by now.
+      for (const [id, o] of this.#owned) if (now >= o.validUntil) this.#lose(id, `this process did not run for ${Math.round(gap)} ms, past its lease`);
+    }
+    void this.#renew();
+  }
+
+  /** Renews (re-asserts) every owned lease; a lease another instance holds is lost. */
+  async #renew(): Promise<void> {
+    if (this.#renewing || this.#closed || this.#owned.size === 0) return;
+    this.#renewing = true;
+    try {
+      const all = [...this.#owned];
+      for (let i = 0; i < all.length; i += RENEW_BATCH) {
+        const batch = all.slice(i, i + RENEW_BATCH);
+        const keys: string[] = [];
+        const args = [this.instanceId, String(this.#leaseMs), String(this.#windowMs)];
+        const revs: number[] = [];
+        for (const [id, o] of batch) {
+          keys.push(this.#key('lease', id), this.#key('stream', id));
+          const rewrite = o.writtenRev !== o.rev;
+          revs.push(o.rev);
+          args.push(id, JSON.stringify(o.lease), rewrite ? '1' : '0');
+        }
+        keys.push(this.#set);
+        const sent = clock();
+        const r = await this.#run(RENEW, keys, args);
+        if (!r.ok) {
+          this.#log.debug(`lease renewal failed: ${r.error}`);
+          return;
+        }
+        const codes = Array.isArray(r.value) ? (r.value as unknown[]) : [];
+        batch.forEach(([id, o], k) => {
+          if (this.#owned.get(id) !== o) return; // released or lost meanwhile
+          const code = Number(codes[k]);
+          if (code === 1 || code === 2) {
+            if (code === 2) this.#log.info(o.confirmed ? 're-registered a lease Redis no longer had' : 'registered a stream started while Redis was unreachable', { streamId: id });
+            o.validUntil = sent + this.#leaseMs - this.#margin;
+            o.confirmed = true;
+            o.graces = 0;
+            if (code === 2 || o.writtenRev !== revs[k]) o.writtenRev = Math.max(o.writtenRev, revs[k] ?? 0);
+          } else if (code === 0) {
+            this.#lose(id, 'another instance holds the lease');
+            // A stream started here while Redis was unreachable: the owner may not know its (new) server_urls.
+            if (!o.confirmed) void this.route({ type: 'started', streamId: id, serverUrls: o.lease.serverUrls });
+          }
+        });
+      }
+    } finally {
+      this.#renewing = false;
+    }
   }
 
   #lose(id: string, why: string): void {
     if (!this.#owned.delete(id)) return;
+    this.#handedOver.set(id, clock() + this.#leaseMs);
     this.#log.warn(`lost stream: ${why}`, { streamId: id });
+    // If the lease is still ours in Redis (a stall that ended before it expired), free it for a survivor now.
+    void this.#releaseRemote(id, false);
     this.#host?.onLost(id);
+  }
+
+  /** Applies the operations that waited for Redis; stops at the first that fails. */
+  async #flush(): Promise<void> {
+    if (this.#flushing || this.#closed || this.#pending.size === 0) return;
+    this.#flushing = true;
+    try {
+      for (const [key, op] of [...this.#pending]) {
+        if (this.#closed || this.#state !== 'ok') return;
+        if (this.#pending.get(key) !== op) continue;
+        if (clock() - op.at > this.#windowMs) {
+          this.#pending.delete(key);
+          continue;
+        }
+        const r =
+          op.kind === 'release'
+            ? await this.#run(RELEASE, [this.#key('lease', op.streamId), this.#key('stream', op.streamId), this.#set], [this.instanceId, op.forget ? '1' : '0', op.streamId])
+            : await this.#routeNow(op.message);
+        if (!r.ok) return;
+        if (this.#pending.get(key) === op) this.#pending.delete(key);
+      }
+    } finally {
+      this.#flushing = false;
+    }
   }
 
   /** Looks for orphaned streams and takes over those it wins, in random order (spreads load across survivors). */
@@ -334,30 +716,38 @@ export class RedisCoordinator implements StreamCoordinator {
     if (this.#scanning || this.#closed || this.#host === undefined) return;
     this.#scanning = true;
     try {
-      const ids = (await this.#client.eval(ORPHANS, { keys: [this.#set], arguments: [this.#prefix] })) as unknown;
-      if (!Array.isArray(ids) || ids.length === 0) return;
-      const now = Date.now();
+      if (!this.#subscribed) void this.#subscribe();
+      // Also the probe that notices Redis is back when this instance owns nothing.
+      const r = await this.#run(ORPHANS, [this.#set], [this.#prefix]);
+      if (this.#pending.size > 0) void this.#flush();
+      if (!r.ok || !Array.isArray(r.value) || r.value.length === 0) return;
+      const now = clock();
+      if (now < this.#noTakeoversUntil) return;
       for (const [id, until] of this.#handedOver) if (until <= now) this.#handedOver.delete(id);
-      const shuffled = (ids as unknown[])
-        .filter((x): x is string => typeof x === 'string' && !this.#handedOver.has(x))
+      const shuffled = (r.value as unknown[])
+        .filter((x): x is string => typeof x === 'string' && !this.#handedOver.has(x) && !this.#owned.has(x))
         .sort(() => Math.random() - 0.5);
       for (const id of shuffled) {
-        if (this.#closed) return;
-        const sent = Date.now();
-        const rec = await this.#client.eval(TAKE, { keys: [this.#key('lease', id), this.#key('stream', id)], arguments: [this.instanceId, String(this.#leaseMs)] });
-        if (typeof rec !== 'string') continue;
+        if (this.#closed || this.#state !== 'ok') return;
+        const sent = clock();
+        // A take that answers after its timeout holds a lease nobody streams: free it for the next scan.
+        const late = (value: unknown): void => {
+          if (typeof value === 'string' && !this.#owned.has(id)) void this.#releaseRemote(id, false);
+        };
+        const t = await this.#run(TAKE, [this.#key('lease', id), this.#key('stream', id)], [this.instanceId, String(this.#leaseMs)], late);
+        if (!t.ok) return;
+        if (typeof t.value !== 'string') continue;
         let lease: StreamLease;
         try {
-          lease = JSON.parse(rec) as StreamLease;
+          lease = JSON.parse(t.value) as StreamLease;
         } catch {
           continue;
         }
-        this.#owned.set(id, { validUntil: sent + this.#leaseMs - this.#margin });
+        if (this.#closed) return;
+        this.#owned.set(id, { lease, validUntil: sent + this.#leaseMs - this.#margin, confirmed: true, rev: 0, writtenRev: 0, graces: 0 });
         this.#log.info('took over an orphaned stream', { streamId: id });
         this.#host.onTakeover(lease);
       }
-    } catch (err) {
-      this.#log.warn(`orphan scan failed: ${describeError(err)}`);
     } finally {
       this.#scanning = false;
     }

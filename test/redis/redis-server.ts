@@ -69,9 +69,18 @@ export function stopRedis(): void {
   url = undefined;
 }
 
-/** A connected client (and a subscriber), closed by `close()`. */
-export async function connect(u: string): Promise<{ client: RedisCommands; subscriber: RedisSubscriber; close: () => Promise<void> }> {
-  const client = createClient({ url: u });
+/**
+ * node-redis options for a coordinator's connections that must ride out Redis outages: commands fail at once
+ * while the connection is down (none is queued and replayed later), and reconnects are retried quickly.
+ */
+export const RESILIENT = {
+  disableOfflineQueue: true,
+  socket: { connectTimeout: 1_000, reconnectStrategy: (retries: number) => Math.min(50 + retries * 50, 500) },
+} as const;
+
+/** A connected client (and a subscriber), closed by `close()`. `resilient`: the {@link RESILIENT} options. */
+export async function connect(u: string, resilient = false): Promise<{ client: RedisCommands; subscriber: RedisSubscriber; close: () => Promise<void> }> {
+  const client = createClient(resilient ? { url: u, ...RESILIENT } : { url: u });
   client.on('error', () => undefined);
   await client.connect();
   const subscriber = client.duplicate();
@@ -81,7 +90,101 @@ export async function connect(u: string): Promise<{ client: RedisCommands; subsc
     client: client as unknown as RedisCommands,
     subscriber: subscriber as unknown as RedisSubscriber,
     close: async () => {
-      await Promise.allSettled([client.quit(), subscriber.quit()]);
+      // quit() waits for the server; a stopped or paused one never answers.
+      client.destroy();
+      subscriber.destroy();
     },
+  };
+}
+
+/** True when this machine can start its own redis-server (the outage tests pause, restart and flush it). */
+export function hasRedisServer(): boolean {
+  return spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).status === 0;
+}
+
+/**
+ * Whether the outage tests can run: they need a redis-server binary of their own (REDIS_URL is not enough: they
+ * stop and restart the server). Outside CI without one they are skipped with a loud message; in CI that throws.
+ */
+export function outageTestsCanRun(): boolean {
+  if (hasRedisServer()) return true;
+  const msg = 'redis-server is not on PATH: the Redis outage tests pause, restart and flush a Redis of their own (apt-get install redis-server).';
+  if (inCi()) throw new Error(`${msg} In CI (CI=${process.env['CI']}) this is a failure, not a skip.`);
+  console.warn(`\n\n!!!!!!!! ${msg} SKIPPING the outage suites (set CI=true to make this a failure). !!!!!!!!\n\n`);
+  return false;
+}
+
+/** A redis-server this process controls: pause it, restart it (empty: no persistence), flush it, stop it. */
+export interface OwnRedis {
+  /** `redis://127.0.0.1:<port>`; the same across restarts. */
+  readonly url: string;
+  /** The port, the same across restarts. */
+  readonly port: number;
+  /** SIGSTOP: the server keeps its connections and answers nothing. */
+  pause(): void;
+  /** SIGCONT. */
+  resume(): void;
+  /** SIGKILL, then a new server on the same port with no data (a restart or failover that lost everything). */
+  restart(downMs?: number): Promise<void>;
+  /** FLUSHALL on a fresh connection. */
+  flush(): Promise<void>;
+  /** Stops the server (SIGKILL after a SIGCONT); idempotent. */
+  stop(): Promise<void>;
+}
+
+async function waitForRedis(u: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const c = createClient({ url: u, socket: { reconnectStrategy: false } });
+    c.on('error', () => undefined);
+    try {
+      await c.connect();
+      await c.ping();
+      c.destroy();
+      return;
+    } catch {
+      c.destroy();
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+  throw new Error(`redis-server did not start on ${u}`);
+}
+
+/** Starts a redis-server of its own on a free loopback port, without persistence. */
+export async function startOwnRedis(): Promise<OwnRedis> {
+  const port = await freePort();
+  const u = `redis://127.0.0.1:${port}`;
+  let proc: ChildProcess | undefined;
+  const launch = async (): Promise<void> => {
+    proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    await waitForRedis(u);
+  };
+  const kill = async (): Promise<void> => {
+    const p = proc;
+    proc = undefined;
+    if (p === undefined || p.exitCode !== null || p.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => p.once('exit', () => resolve()));
+    p.kill('SIGCONT');
+    p.kill('SIGKILL');
+    await exited;
+  };
+  await launch();
+  return {
+    url: u,
+    port,
+    pause: () => void proc?.kill('SIGSTOP'),
+    resume: () => void proc?.kill('SIGCONT'),
+    restart: async (downMs = 0) => {
+      await kill();
+      if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
+      await launch();
+    },
+    flush: async () => {
+      const c = createClient({ url: u });
+      c.on('error', () => undefined);
+      await c.connect();
+      await c.flushAll();
+      c.destroy();
+    },
+    stop: kill,
   };
 }
