@@ -7,6 +7,7 @@ export { RtmsSimulator, SimulatedStream, DEFAULT_LINES, tonePcm } from './simula
 export type {
   CloseRecord,
   CreateStreamOptions,
+  DropRecord,
   HandshakeRecord,
   KeepAliveRecord,
   MeetingScript,
@@ -25,4 +26,4 @@ export type { DriftKind, DriftOptions } from './drift.js';
 export { buildUrlValidationWebhook, buildWebhook, postWebhook } from './webhooks.js';
 export type { BuildWebhookOptions, PostedWebhook, SignedWebhook } from './webhooks.js';
 export { runConformance } from './conformance.js';
-export type { ConformanceCheck, ConformanceOptions, ConformanceReport, ConformanceStream } from './conformance.js';
+export type { ConformanceCheck, ConformanceOptions, ConformanceReport, ConformanceStream, WebhookRefusal } from './conformance.js';

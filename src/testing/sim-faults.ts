@@ -9,7 +9,7 @@
  * deferred, a `take…` method the endpoints call.
  */
 import { MsgType, StreamState } from '../protocol/constants.js';
-import type { Conn } from './sim-conn.js';
+import { sendData, type Conn } from './sim-conn.js';
 
 /** @internal A forced handshake answer: the status code and reason to refuse with. */
 export interface Refusal {
@@ -68,20 +68,25 @@ export class StreamFaults {
     for (const c of this.#host.sockets()) this.#host.closeSocket(c, 1000);
   }
 
-  /** Stops reading from and writing to every socket: no keep-alives, no media, no close frames. */
+  /**
+   * Stops reading from and writing to every socket: no keep-alives, no media, no close frames. A frozen socket
+   * that closes later, before a newer one replaced it, is a drop by fault.
+   */
   freeze(): void {
     for (const c of this.#host.sockets()) {
       this.#host.stopKeepAlive(c);
       c.frozen = true;
+      c.dropCause = 'fault';
       c.raw.pause();
     }
   }
 
-  /** Drops every socket of `channel` abruptly (TCP reset, no close frame). */
+  /** Drops every socket of `channel` abruptly (TCP reset, no close frame): a drop by fault, which Zoom then reacts to. */
   dropSocket(channel: 'signaling' | 'media'): void {
     for (const c of this.#host.sockets()) {
       if (c.channel !== channel) continue;
       c.closedByServer = true;
+      c.dropCause = 'fault';
       c.ws.terminate();
     }
   }
@@ -89,7 +94,7 @@ export class StreamFaults {
   /** Sends `frame` as is on the signaling socket or on every media socket; true when at least one took it. */
   sendRaw(channel: 'signaling' | 'media', frame: string | Uint8Array): boolean {
     const conns = channel === 'signaling' ? [this.#host.signalingSocket()].filter((c): c is Conn => c !== undefined) : this.#host.mediaSockets();
-    for (const c of conns) c.ws.send(frame);
+    for (const c of conns) sendData(c, frame);
     return conns.length > 0;
   }
 }

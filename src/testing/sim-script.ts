@@ -1,13 +1,15 @@
 /**
  * What a simulated stream sends: the shapes a test passes in ({@link SimTranscript}, {@link SimAudio},
- * {@link SimVideo}), the wire content built from them, synthetic audio ({@link tonePcm}), new stream ids, and the
- * scripted meeting ({@link MeetingScript}, {@link DEFAULT_LINES}, and `playMeeting`).
+ * {@link SimVideo}), the wire content built from them, synthetic audio ({@link tonePcm}, and the speech-like voice
+ * the scripted meeting speaks in), new stream and product ids, and the scripted meeting ({@link MeetingScript},
+ * {@link DEFAULT_LINES}, and `playMeeting`).
  *
  * Nothing here opens or picks a socket. The builders are pure; `playMeeting` plays a script through a
  * narrow `ScriptHost` (the stream), which decides where each frame goes and whether it may go at all.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { MsgType, StopReason } from '../protocol/constants.js';
+import { audioPacketBytes, type AppliedAudio } from './sim-conn.js';
 
 /** A transcript line to send. */
 export interface SimTranscript {
@@ -67,13 +69,22 @@ export interface ScriptLine {
   channelId?: string;
 }
 
-/** A scripted meeting: speakers take turns; audio streams at real time. */
+/**
+ * A scripted meeting: speakers take turns; audio streams at real time, in the format the client's media handshake
+ * settled (each speaker a speech-like voice of its own pitch), with timestamps advancing by the packet interval.
+ */
 export interface MeetingScript {
   /** Total length. Default 5 000 ms. */
   durationMs?: number;
-  /** Audio packet interval (send_rate). Default 20 ms. 0 sends no audio. */
+  /**
+   * Audio packet interval, ms. Default: the `send_rate` the client's media handshake settled (20 ms when it asked
+   * for none), followed if a reconnect settles another. 0 sends no audio.
+   */
   audioFrameMs?: number;
-  /** Bytes per audio packet. Default 640 (20 ms of 16 kHz mono L16). */
+  /**
+   * Bytes per audio packet. Default: one interval of audio at the settled sample rate, channels and codec (rate ×
+   * channels × bytes per sample × interval / 1000: 640 for 20 ms of 16 kHz mono L16, 3 200 for 100 ms).
+   */
   audioFrameBytes?: number;
   /** Time between transcript lines. Default 1 000 ms. */
   transcriptEveryMs?: number;
@@ -95,12 +106,82 @@ export const DEFAULT_LINES: readonly ScriptLine[] = [
   { userId: 16779264, userName: 'Grace Hopper', text: 'In CI, on every commit. It needs no Zoom account.' },
 ];
 
-/** Synthetic 16-bit PCM: a quiet tone whose pitch depends on the speaker. */
-export function tonePcm(bytes: number, seed: number, phase: number): Buffer {
+/**
+ * Synthetic 16-bit mono PCM: a quiet tone whose pitch depends on the speaker.
+ *
+ * @param bytes Length of the result (rounded down to whole samples).
+ * @param seed The speaker: picks the pitch (180–420 Hz).
+ * @param phase Index of the first sample, so consecutive calls continue the tone.
+ * @param sampleRate Hz. Default 16 000.
+ */
+export function tonePcm(bytes: number, seed: number, phase: number, sampleRate = 16000): Buffer {
   const buf = Buffer.allocUnsafe(bytes - (bytes % 2));
   const freq = 180 + (Math.abs(seed) % 7) * 40;
   for (let i = 0; i < buf.length / 2; i++) {
-    buf.writeInt16LE(Math.round(3000 * Math.sin((2 * Math.PI * freq * (phase + i)) / 16000)), i * 2);
+    buf.writeInt16LE(Math.round(3000 * Math.sin((2 * Math.PI * freq * (phase + i)) / sampleRate)), i * 2);
+  }
+  return buf;
+}
+
+/**
+ * @internal The pitch (fundamental, Hz) of a speaker's synthetic voice: 100–244 Hz, the range of speaking
+ * voices, fixed per speaker id.
+ */
+export function speakerPitchHz(speaker: number | string): number {
+  let h = 2166136261; // FNV-1a over the id's text
+  for (const ch of String(speaker)) h = Math.imul(h ^ ch.charCodeAt(0), 16777619);
+  return 100 + ((h >>> 0) % 13) * 12;
+}
+
+/**
+ * One sample (16-bit range) of a speaker's synthetic voice at sample `n` of a stream at `sampleRate`: a
+ * fundamental with three harmonics, under a slow syllable-rate envelope (about 3 Hz). A real signal, so a
+ * consumer that resamples, encodes or detects speech sees something voice-like, not noise or silence.
+ */
+function voiceSample(pitch: number, n: number, sampleRate: number): number {
+  const t = n / sampleRate;
+  const w = 2 * Math.PI * pitch * t;
+  const tone = Math.sin(w) + 0.5 * Math.sin(2 * w) + 0.3 * Math.sin(3 * w) + 0.15 * Math.sin(4 * w);
+  const envelope = 0.6 + 0.4 * Math.sin(2 * Math.PI * 3.1 * t + pitch);
+  return Math.round((9000 * envelope * tone) / 1.95);
+}
+
+/** @internal G.711 A-law (PCMA) of a 16-bit sample (ITU-T G.711, as in the reference `linear2alaw`). */
+export function linearToAlaw(sample: number): number {
+  let v = sample >> 3;
+  let mask: number;
+  if (v >= 0) mask = 0xd5;
+  else {
+    mask = 0x55;
+    v = -v - 1;
+  }
+  let seg = 0;
+  while (seg < 8 && v > (0x20 << seg) - 1) seg++; // segment ends 0x1F, 0x3F, ..., 0xFFF
+  if (seg >= 8) return 0x7f ^ mask;
+  const quant = seg < 2 ? (v >> 1) & 0x0f : (v >> seg) & 0x0f;
+  return ((seg << 4) | quant) ^ mask;
+}
+
+/**
+ * @internal `ms` of a speaker's voice in `format`, starting `offsetMs` into the stream's media time (so packets
+ * join up): L16 little-endian or A-law, channels interleaved (the same voice in each). `bytes` overrides the
+ * length (whole frames are filled; a remainder stays zero).
+ */
+export function voicePacket(format: AppliedAudio, speaker: number | string, offsetMs: number, ms: number, bytes?: number): Buffer {
+  const bytesPerSample = format.codec === 'L16' ? 2 : 1;
+  const frameBytes = bytesPerSample * format.channels;
+  const total = bytes ?? audioPacketBytes({ ...format, sendRate: ms });
+  const buf = Buffer.alloc(total);
+  const frames = Math.floor(total / frameBytes);
+  const first = Math.round((offsetMs * format.sampleRate) / 1000);
+  const pitch = speakerPitchHz(speaker);
+  for (let i = 0; i < frames; i++) {
+    const v = voiceSample(pitch, first + i, format.sampleRate);
+    for (let ch = 0; ch < format.channels; ch++) {
+      const k = i * format.channels + ch;
+      if (bytesPerSample === 2) buf.writeInt16LE(v, k * 2);
+      else buf[k] = linearToAlaw(v);
+    }
   }
   return buf;
 }
@@ -114,10 +195,17 @@ export function newStreamId(): string {
   return randomUUID().replace(/-/g, '');
 }
 
-/** @internal A new product id (meeting UUID, ...): base64, with `/`, `+` and `=` in it. */
+/**
+ * @internal A new product id (meeting UUID, webinar UUID, Video SDK session id, engagement id, call id) in Zoom's
+ * shape: 16 random bytes in base64, 24 characters ending `==` (Zoom's example `4444AAAiAAAAAiAiAiiAii==`).
+ * Drawn until it holds both `/` and `+` (at random places), the characters that break code which URL-encodes,
+ * splits or path-joins ids; about one draw in twelve qualifies.
+ */
 export function newProductId(): string {
-  // Zoom UUIDs are base64 and often contain '/', '+' or '='; make sure ours do too.
-  return `${randomBytes(15).toString('base64').slice(0, 18)}/+${randomBytes(3).toString('base64')}==`;
+  for (;;) {
+    const id = randomBytes(16).toString('base64');
+    if (id.includes('/') && id.includes('+')) return id;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -203,8 +291,8 @@ export type ScriptTimer = ReturnType<typeof setTimeout>;
 export interface ScriptHost {
   /** Audio and transcripts are keyed by `channel_id` (Contact Center, Zoom Phone); no roster, no speaker events. */
   readonly channelKeyed: boolean;
-  /** The client asked for one audio stream per participant (read for each packet). */
-  audioMultiStream(): boolean;
+  /** The audio format the client's media handshake settled (read for each packet; Zoom's default before any). */
+  audioFormat(): AppliedAudio;
   /** Sends an audio packet. */
   sendAudio(a: SimAudio): boolean;
   /** Sends a transcript line. */
@@ -222,17 +310,19 @@ export interface ScriptHost {
 /**
  * @internal Plays a scripted meeting through `host`: audio at real time, transcript lines in turn, speaker-change
  * events. Resolves at the end of the script.
+ *
+ * Audio: packet k carries the `send_rate` ms of audio that start at `start + k × send_rate` (its timestamp, §7.2)
+ * and goes out once that audio is complete, the way a live server sends it. Packets due while the client is not
+ * ready are not sent (and not buffered).
  */
 export function playMeeting(host: ScriptHost, script: MeetingScript): Promise<void> {
   const duration = script.durationMs ?? 5_000;
-  const frameMs = script.audioFrameMs ?? 20;
-  const frameBytes = script.audioFrameBytes ?? 640;
+  const fixedMs = script.audioFrameMs;
   const every = script.transcriptEveryMs ?? 1_000;
   const lines = script.lines && script.lines.length > 0 ? script.lines : DEFAULT_LINES;
   const start = Date.now();
   let lineIndex = 0;
   let speaker: number | string | undefined;
-  let phase = 0;
   // Contact Center and Zoom Phone: one channel per party, numbered in speaking order, unless the line names one.
   const channels = new Map<number | string, string>();
   const channelOf = (line: ScriptLine): string | undefined => {
@@ -251,39 +341,56 @@ export function playMeeting(host: ScriptHost, script: MeetingScript): Promise<vo
     host.join([...seen].map(([userId, userName]) => ({ userId, userName })));
   }
   return new Promise<void>((resolve) => {
+    const owned = new Set<ScriptTimer>();
+    let finished = false;
+    const own = (t: ScriptTimer) => {
+      owned.add(t);
+      host.timers.add(t);
+    };
+    const disown = (t: ScriptTimer) => {
+      clearTimeout(t);
+      clearInterval(t);
+      owned.delete(t);
+      host.timers.delete(t);
+    };
     const finish = () => {
-      for (const t of owned) {
-        clearTimeout(t);
-        clearInterval(t);
-        host.timers.delete(t);
-      }
+      finished = true;
+      for (const t of [...owned]) disown(t);
       if (script.terminateAtEnd) host.terminate(StopReason.MEETING_ENDED);
       resolve();
     };
-    const owned: ScriptTimer[] = [];
     const current = () => lines[lineIndex % lines.length] ?? DEFAULT_LINES[0]!;
-    if (frameMs > 0) {
-      // Self-correcting real-time pacing: send as many frames as wall time says are due.
-      let sent = 0;
-      const audio = setInterval(() => {
-        const due = Math.floor((Date.now() - start) / frameMs);
-        while (sent < due) {
+    if (fixedMs !== 0) {
+      // Real-time pacing that corrects itself: send every packet whose audio is complete, then sleep until the next.
+      let cursor = start;
+      let timer: ScriptTimer | undefined;
+      const pump = () => {
+        if (timer !== undefined) disown(timer);
+        timer = undefined;
+        if (finished) return;
+        const now = Date.now();
+        let format = host.audioFormat();
+        let ms = fixedMs ?? format.sendRate;
+        while (now >= cursor + ms) {
           const line = current();
           // Mixed audio has user_id 0; per-participant audio names the speaker (D-MEDIA, §7.2).
-          const multi = host.audioMultiStream();
+          const multi = format.multiStream;
           host.sendAudio({
-            data: tonePcm(frameBytes, Number(line.userId) || 0, phase),
+            data: voicePacket(format, line.userId, cursor - start, ms, script.audioFrameBytes),
             userId: multi ? line.userId : 0,
             ...(multi ? { userName: line.userName } : {}),
-            timestamp: start + sent * frameMs,
+            timestamp: cursor,
             ...(host.channelKeyed ? { channelId: channelOf(line) } : {}),
           });
-          phase += frameBytes / 2;
-          sent++;
+          cursor += ms;
+          format = host.audioFormat();
+          ms = fixedMs ?? format.sendRate;
         }
-      }, frameMs);
-      owned.push(audio);
-      host.timers.add(audio);
+        timer = setTimeout(pump, Math.max(1, cursor + ms - Date.now()));
+        own(timer);
+      };
+      timer = setTimeout(pump, fixedMs ?? host.audioFormat().sendRate);
+      own(timer);
     }
     const speak = () => {
       const line = current();
@@ -295,11 +402,7 @@ export function playMeeting(host: ScriptHost, script: MeetingScript): Promise<vo
       host.sendTranscript({ userId: line.userId, userName: line.userName, text: line.text, ...(channelId === undefined ? {} : { channelId }) });
       lineIndex++;
     };
-    const transcripts = setInterval(speak, every);
-    owned.push(transcripts);
-    host.timers.add(transcripts);
-    const end = setTimeout(finish, duration);
-    owned.push(end);
-    host.timers.add(end);
+    own(setInterval(speak, every));
+    own(setTimeout(finish, duration));
   });
 }

@@ -4,7 +4,8 @@
  * `SimServer` accepts each socket, checks every handshake the way Zoom does (signature, stream id, product
  * id key, media type, one connection per channel) and answers it, answers the client's requests
  * (EVENT_SUBSCRIPTION, STREAM_STATE_REQ, SESSION_STATE_REQ, VIDEO_SUBSCRIPTION_REQ, STREAM_CLOSE_REQ), and runs
- * the keep-alive of every socket. It finds streams through a lookup the simulator gives it, attaches each socket
+ * the keep-alive of every socket (by default only while a socket is idle, as Zoom describes). It settles the
+ * media parameters a media handshake asks for and answers with what it applied. It finds streams through a lookup the simulator gives it, attaches each socket
  * to the stream its handshake names, and reports what the client did through the stream's recorder. It consults
  * the stream's faults for deferred ones (a forced refusal). Everything else a stream does (sending media, scripts,
  * immediate faults) is the stream's own business.
@@ -15,17 +16,22 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
+  AUDIO_SEND_RATE_MAX_MS,
+  AUDIO_SEND_RATE_STEP_MS,
+  MediaCodec,
+  MediaContentType,
+  MediaDataOption,
   MediaTypeBit,
   MsgType,
+  SAMPLE_RATE_HZ,
   SERVER_KEEP_ALIVE_INTERVAL_MS,
   SERVER_KEEP_ALIVE_MAX_MISSED,
   StatusCode,
-  StopReason,
   StreamState,
 } from '../protocol/constants.js';
 import { ALL_HANDSHAKE_ID_KEYS, PRODUCTS } from '../protocol/products.js';
 import { Drifter, type DriftOptions } from './drift.js';
-import { MEDIA_ENDPOINTS, isLive, type Conn, type SimMediaKind } from './sim-conn.js';
+import { MEDIA_ENDPOINTS, isLive, nextHandshakeSeq, type AppliedAudio, type Conn, type SimMediaKind } from './sim-conn.js';
 import { redact } from './sim-record.js';
 import { alwaysSentEvent } from './sim-script.js';
 import type { SimulatedStream } from './sim-stream.js';
@@ -34,6 +40,7 @@ const KIND_BIT: Readonly<Record<Exclude<SimMediaKind, 'all'>, number>> = {
   audio: MediaTypeBit.AUDIO,
   video: MediaTypeBit.VIDEO,
   deskshare: MediaTypeBit.DESKSHARE,
+  sharescreen: MediaTypeBit.DESKSHARE,
   transcript: MediaTypeBit.TRANSCRIPT,
   chat: MediaTypeBit.CHAT,
 };
@@ -53,12 +60,84 @@ export interface EndpointOptions {
   readonly keepAliveIntervalMs?: number;
   /** Unanswered keep-alives before a socket is dropped. Default Zoom's. */
   readonly keepAliveMaxMissed?: number;
+  /** `idle` (default): a keep-alive only on a socket that carried no stream frame for an interval; `always`: every interval. */
+  readonly keepAlive?: 'idle' | 'always';
   /** Media URLs offered in the signaling response. Default: every endpoint. */
   readonly mediaUrls?: readonly SimMediaKind[];
   /** What a second connection for a live channel gets. Default `reject`. */
   readonly duplicateConnection?: 'reject' | 'kick';
   /** Drift for sockets not (yet) attached to a stream. */
   readonly drift?: boolean | DriftOptions;
+}
+
+function isObj(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** What a media handshake's `media_params` settle: the params to answer with, or why the handshake is refused. */
+type Negotiated =
+  | { readonly ok: true; readonly params: Record<string, unknown>; readonly audio: AppliedAudio | undefined }
+  | { readonly ok: false; readonly status: number; readonly message: string };
+
+/**
+ * Settles a media handshake's `media_params` (§3.3, §3.4): what the simulator applies, and so lists in
+ * DATA_HAND_SHAKE_RESP and sends.
+ *
+ * Audio (whenever the socket carries audio, requested or not):
+ * - `send_rate` (default 20): a multiple of 20 from 20 to 1000 ms is applied as asked; a larger value becomes 1000,
+ *   as Zoom documents. Any other value (not a number, not a positive multiple of 20) is refused with status 24
+ *   STATUS_INVALID_MEDIA_AUDIO_SEND_RATE rather than rounded: that status exists for rejected send rates, and a
+ *   rounded interval would hide a client bug that Zoom may not forgive.
+ * - codec: L16 (default) at the requested sample rate (8, 16, 32 or 48 kHz; 16 kHz when the value is unknown)
+ *   and channels (1 or 2); G.711 (codec 2) as A-law at 8 kHz mono, the only G.711 Zoom lists; G.722 and Opus,
+ *   which the simulator cannot encode, become L16 at the requested rate and channels, and the response says so
+ *   (`codec: 1`), with an empty `reason` like any accepted handshake.
+ * - `data_opt` 1 (mixed, default) or 2 (one stream per participant); `content_type` as asked (2, RAW, by default).
+ *
+ * Other kinds are answered as asked, with the `content_type` Zoom fills in (3 for video and deskshare, 5 for
+ * transcript and chat).
+ */
+function negotiateMedia(requested: Record<string, unknown> | undefined, mask: number): Negotiated {
+  const req = requested ?? {};
+  const params: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(req)) {
+    if (key === 'audio') continue;
+    if (!isObj(value)) {
+      params[key] = value;
+      continue;
+    }
+    const contentType = key === 'video' || key === 'deskshare' ? MediaContentType.RAW_VIDEO : key === 'transcript' || key === 'chat' ? MediaContentType.TEXT : undefined;
+    params[key] = contentType === undefined || value['content_type'] !== undefined ? { ...value } : { content_type: contentType, ...value };
+  }
+  const carriesAudio = (mask & (MediaTypeBit.AUDIO | MediaTypeBit.ALL)) !== 0;
+  if (!carriesAudio && req['audio'] === undefined) return { ok: true, params, audio: undefined };
+  const a = isObj(req['audio']) ? req['audio'] : {};
+  const asked = a['send_rate'] ?? AUDIO_SEND_RATE_STEP_MS;
+  let sendRate: number;
+  if (typeof asked === 'number' && asked > AUDIO_SEND_RATE_MAX_MS) sendRate = AUDIO_SEND_RATE_MAX_MS;
+  else if (typeof asked === 'number' && Number.isInteger(asked) && asked >= AUDIO_SEND_RATE_STEP_MS && asked % AUDIO_SEND_RATE_STEP_MS === 0) sendRate = asked;
+  else {
+    return {
+      ok: false,
+      status: StatusCode.STATUS_INVALID_MEDIA_AUDIO_SEND_RATE,
+      message: `media_params.audio.send_rate ${JSON.stringify(asked)} is not a multiple of ${AUDIO_SEND_RATE_STEP_MS} ms between ${AUDIO_SEND_RATE_STEP_MS} and ${AUDIO_SEND_RATE_MAX_MS}`,
+    };
+  }
+  const g711 = a['codec'] === MediaCodec.G711;
+  const askedRate = a['sample_rate'];
+  const rateCode = g711 ? 0 : typeof askedRate === 'number' && SAMPLE_RATE_HZ[askedRate] !== undefined ? askedRate : 1;
+  const channels = !g711 && a['channel'] === 2 ? 2 : 1;
+  const multiStream = a['data_opt'] === MediaDataOption.AUDIO_MULTI_STREAMS;
+  params['audio'] = {
+    content_type: a['content_type'] === MediaContentType.RTP ? MediaContentType.RTP : MediaContentType.RAW_AUDIO,
+    codec: g711 ? MediaCodec.G711 : MediaCodec.L16,
+    sample_rate: rateCode,
+    channel: channels,
+    data_opt: multiStream ? MediaDataOption.AUDIO_MULTI_STREAMS : MediaDataOption.AUDIO_MIXED_STREAM,
+    send_rate: sendRate,
+  };
+  const audio: AppliedAudio | undefined = carriesAudio ? { codec: g711 ? 'G711' : 'L16', sampleRate: SAMPLE_RATE_HZ[rateCode] ?? 16000, channels, sendRate, multiStream } : undefined;
+  return { ok: true, params, audio };
 }
 
 /** A socket as the endpoints hold it: the shared {@link Conn}, and the stream it is attached to once its handshake names one. */
@@ -187,12 +266,18 @@ export class SimServer {
       endpoint,
       stream: undefined,
       mask: 0,
-      audioDataOpt: 1,
+      audio: undefined,
       handshaken: false,
+      handshakeSeq: 0,
+      peer: undefined,
       outstanding: new Set(),
       sentKeepAlives: [],
       keepAliveTimer: undefined,
+      lastDataAt: 0,
       closedByServer: false,
+      dropCause: undefined,
+      dropHandled: false,
+      interruptionAnnounced: false,
       frozen: false,
     };
     this.#clients.add(conn);
@@ -211,7 +296,7 @@ export class SimServer {
     });
   }
 
-  #violate(conn: Client, severity: 'error' | 'warning', rule: string, message: string): void {
+  #violate(conn: Client, severity: 'error' | 'warning' | 'info', rule: string, message: string): void {
     conn.stream?.recorder.violation({ severity, channel: conn.channel, rule, message });
   }
 
@@ -265,7 +350,7 @@ export class SimServer {
           this.#violate(conn, 'error', 'ready-ack-order', 'CLIENT_READY_ACK sent before any media handshake succeeded');
           return;
         }
-        s.markReady();
+        s.readyAck(conn);
         return;
       }
       case MsgType.STREAM_CLOSE_REQ: {
@@ -273,7 +358,7 @@ export class SimServer {
         s?.recorder.message(MsgType.STREAM_CLOSE_REQ);
         if (!s) return;
         this.#send(conn, { msg_type: MsgType.STREAM_CLOSE_RESP, rtms_stream_id: s.streamId, status_code: 0, reason: '', timestamp: Date.now() });
-        s.terminate(StopReason.RECEIVER_REQUEST_CLOSE);
+        s.closeRequested();
         return;
       }
       case MsgType.EVENT_SUBSCRIPTION:
@@ -329,7 +414,11 @@ export class SimServer {
     const label = isSignaling ? 'signaling handshake' : 'media handshake';
     if (msg['protocol_version'] === undefined) warn('protocol-version', `${label} omits protocol_version (docs require 1)`);
     else if (msg['protocol_version'] !== 1) warn('protocol-version', `${label}: protocol_version ${String(msg['protocol_version'])} is not 1`);
-    if (msg['sequence'] === undefined) warn('sequence', `${label} omits sequence (docs require a number)`);
+    // On the media handshake every client Zoom wrote omits it and Zoom accepts that (§3.3): a note, not a warning.
+    if (msg['sequence'] === undefined) {
+      if (isSignaling) warn('sequence', `${label} omits sequence (docs require a number)`);
+      else this.#violate(conn, 'info', 'sequence', `${label} omits sequence (the docs list it; Zoom's own clients omit it and Zoom accepts that)`);
+    }
     else if (typeof msg['sequence'] !== 'number' || !Number.isInteger(msg['sequence'])) warn('sequence', `${label}: sequence is not an integer`);
 
     const spec = PRODUCTS[stream.product];
@@ -365,6 +454,7 @@ export class SimServer {
         for (const c of live) this.closeConn(c, 1000);
       }
       conn.handshaken = true;
+      conn.handshakeSeq = nextHandshakeSeq();
       stream.recorder.connection('signaling');
       const offered = this.#options.mediaUrls ?? MEDIA_ENDPOINTS;
       const urls: Record<string, string> = {};
@@ -386,9 +476,15 @@ export class SimServer {
         }
       }
       const params = msg['media_params'];
-      if (params !== undefined && (typeof params !== 'object' || params === null || Array.isArray(params))) {
+      if (params !== undefined && !isObj(params)) {
         err('media-params', 'media_params must be an object');
         refuse(StatusCode.STATUS_INVALID_MEDIA_PARAMS, 'invalid media_params');
+        return;
+      }
+      const negotiated = negotiateMedia(params, mediaType);
+      if (!negotiated.ok) {
+        err('media-params', negotiated.message);
+        refuse(negotiated.status, negotiated.message);
         return;
       }
       const overlapping = [...stream.conns].filter((c) => c !== conn && c.channel === 'media' && isLive(c) && (c.mask & mediaType) !== 0);
@@ -404,12 +500,12 @@ export class SimServer {
         warn('order', 'media handshake before the signaling handshake succeeded');
       }
       conn.handshaken = true;
+      conn.handshakeSeq = nextHandshakeSeq();
       conn.mask = mediaType;
-      const audioParams = (params as Record<string, unknown> | undefined)?.['audio'];
-      const dataOpt = typeof audioParams === 'object' && audioParams !== null ? (audioParams as Record<string, unknown>)['data_opt'] : undefined;
-      conn.audioDataOpt = typeof dataOpt === 'number' ? dataOpt : 1;
+      conn.audio = negotiated.audio;
+      conn.peer = [...stream.conns].find((c) => c.channel === 'signaling' && isLive(c));
       stream.recorder.connection('media');
-      answer(StatusCode.STATUS_OK, '', { payload_encrypted: false, media_params: (params as Record<string, unknown> | undefined) ?? {} });
+      answer(StatusCode.STATUS_OK, '', { payload_encrypted: false, media_params: negotiated.params });
     }
     this.#startKeepAlive(conn);
   }
@@ -473,6 +569,12 @@ export class SimServer {
   // Keep-alives
   // ---------------------------------------------------------------------------------------------------------
 
+  /**
+   * Every `interval`: drop the socket when `maxMissed` requests are unanswered; else send a request, unless (in
+   * `idle` mode, the default) the stream sent a frame on the socket within the last interval. Zoom sends
+   * keep-alives "only during idle periods", while no data flows (RS-RECON, D-ZCC-OLD; D-EVT says every 10 s with
+   * no qualifier, §7.1), so a client must never rely on them while media flows.
+   */
   #startKeepAlive(conn: Client): void {
     const interval = this.#options.keepAliveIntervalMs ?? SERVER_KEEP_ALIVE_INTERVAL_MS;
     const maxMissed = this.#options.keepAliveMaxMissed ?? SERVER_KEEP_ALIVE_MAX_MISSED;
@@ -483,10 +585,12 @@ export class SimServer {
         if (s) {
           s.recorder.keepAliveMissedDrop();
           this.#violate(conn, 'error', 'keepalive', `${maxMissed} keep-alive requests went unanswered; socket dropped`);
+          s.keepAliveDrop(conn, 1000);
         }
         this.closeConn(conn, 1000);
         return;
       }
+      if ((this.#options.keepAlive ?? 'idle') === 'idle' && Date.now() - conn.lastDataAt < interval) return;
       let ts = Date.now();
       while (conn.outstanding.has(ts)) ts++;
       conn.outstanding.add(ts);

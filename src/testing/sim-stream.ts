@@ -7,6 +7,10 @@
  * the scripted meeting come from sim-script.ts, fault injection is `StreamFaults` (sim-faults.ts), and the record
  * of what the client did is written by `StreamRecorder` (sim-record.ts).
  *
+ * What Zoom does on its own when the client loses a socket (an interruption event, closing media, the
+ * `rtms_interrupted` and `rtms_stopped` webhooks, ending the stream after a reconnect window) is
+ * `StreamReactions` (sim-reactions.ts).
+ *
  * The stream reaches the simulator that serves it only through a narrow `StreamHost`, so it never imports
  * the endpoints (sim-server.ts), which import it.
  */
@@ -14,9 +18,10 @@ import { EventEmitter } from 'eventemitter3';
 import { MediaTypeBit, MsgType, StopReason } from '../protocol/constants.js';
 import { PRODUCTS, type RtmsProduct } from '../protocol/products.js';
 import { Drifter, type DriftOptions } from './drift.js';
-import { isLive, type Conn } from './sim-conn.js';
+import { DEFAULT_AUDIO, isLive, sendData, type AppliedAudio, type Conn } from './sim-conn.js';
 import { StreamFaults, type FaultHost } from './sim-faults.js';
-import { StreamRecorder, type ProtocolViolation, type StreamRecord } from './sim-record.js';
+import { StreamReactions, type ReactionHost, type Windows } from './sim-reactions.js';
+import { StreamRecorder, type DropRecord, type ProtocolViolation, type StreamRecord } from './sim-record.js';
 import {
   alwaysSentEvent,
   audioContent,
@@ -44,6 +49,18 @@ export interface SimulatedStreamEvents {
   socketClosed: [channel: 'signaling' | 'media', code: number];
   /** Any client message on this stream (parsed). */
   clientMessage: [channel: 'signaling' | 'media', message: Record<string, unknown>];
+  /** The client lost a socket while the stream was live (recorded in `record.drops`, outcome `pending`). */
+  drop: [drop: DropRecord];
+  /** A drop was settled as `reconnected`: the client handshook again and sent CLIENT_READY_ACK inside the window. */
+  reconnected: [drop: DropRecord];
+  /**
+   * A webhook Zoom would send on its own, built and signed like `stream.webhook(step)`: `interrupted` when the
+   * client lost signaling, `stopped` when the simulator ended the stream after a reconnect window passed. The
+   * in-process API only emits it; deliver it (`client.handleWebhook(webhook)`, or POST it) to act as Zoom.
+   */
+  webhook: [step: 'interrupted' | 'stopped', webhook: SignedWebhook];
+  /** The simulator ended the stream (`terminate()`, STREAM_CLOSE_REQ, a reconnect window that passed); see `record.end`. */
+  ended: [stopReason: number];
 }
 
 /** @internal What a stream asks of the simulator that serves it. */
@@ -54,6 +71,8 @@ export interface StreamHost {
   closeSocket(conn: Conn, code: number): void;
   /** Stops the keep-alive requests on one of the stream's sockets. */
   stopKeepAlive(conn: Conn): void;
+  /** Zoom's reconnect windows, as configured now. */
+  reconnectWindows(): Windows;
 }
 
 /** @internal A new stream's identity and settings. */
@@ -96,8 +115,10 @@ export class SimulatedStream extends EventEmitter<SimulatedStreamEvents> {
   readonly drifter: Drifter | undefined;
   readonly #host: StreamHost;
   readonly #timers = new Set<ScriptTimer>();
+  readonly #reactions: StreamReactions;
   #ready = false;
   #terminated = false;
+  #firstPacketSent = false;
 
   /** @internal Created by `RtmsSimulator.createStream` (the constructor is private, so the published types offer no `new`). */
   static create(host: StreamHost, init: StreamInit): SimulatedStream {
@@ -115,6 +136,7 @@ export class SimulatedStream extends EventEmitter<SimulatedStreamEvents> {
     this.recorder = new StreamRecorder((v) => this.emit('violation', v));
     this.record = this.recorder.record;
     this.faults = new StreamFaults(this.#faultHost());
+    this.#reactions = new StreamReactions(this.#reactionHost());
   }
 
   /** True once the client sent CLIENT_READY_ACK after a media handshake (and until the stream ends). */
@@ -134,16 +156,52 @@ export class SimulatedStream extends EventEmitter<SimulatedStreamEvents> {
 
   /** True when the client asked for one audio stream per participant (`data_opt` 2). */
   get audioMultiStream(): boolean {
-    for (const c of this.conns) if (c.channel === 'media' && c.handshaken && c.audioDataOpt === 2) return true;
+    for (const c of this.conns) if (c.channel === 'media' && c.handshaken && c.audio?.multiStream) return true;
     return false;
+  }
+
+  /**
+   * @internal The audio the live media socket that carries audio settled in its handshake (what the simulator
+   * sends); Zoom's default (L16, 16 kHz, mono, 20 ms, mixed) when none does.
+   */
+  get audioFormat(): AppliedAudio {
+    for (const c of this.conns) if (c.channel === 'media' && isLive(c) && c.audio) return c.audio;
+    return DEFAULT_AUDIO;
+  }
+
+  /** True once the simulator ended the stream (`terminate()`, STREAM_CLOSE_REQ, a reconnect window that passed). */
+  get isEnded(): boolean {
+    return this.#terminated;
+  }
+
+  /**
+   * Bytes queued on the stream's media sockets that the client has not read yet (over what the operating system
+   * buffers): it grows while a client stops consuming its media.
+   */
+  get mediaBacklogBytes(): number {
+    let bytes = 0;
+    for (const c of this.conns) if (c.channel === 'media') bytes += c.ws.bufferedAmount;
+    return bytes;
   }
 
   /**
    * A webhook for this stream, signed with the simulator's webhook token when it has one.
    *
+   * Building the `stopped` webhook announces the stop (the first time, `record.stopSentAt`): from then on the
+   * client closing its sockets is expected, not a drop, and no reconnect window runs on (a drop still pending
+   * stays `pending`: no reconnect came before the stop). The simulator
+   * still accepts handshakes afterwards (a client restarts after stop reasons 10–19 and 24). Building the
+   * `interrupted` webhook announces that signaling is interrupted: when the client then closes its signaling
+   * socket, the drop is recorded but the simulator sends no second `rtms_interrupted`.
+   *
    * @param step `started` (with `server_urls`), `stopped` (with `stop_reason`, default MEETING_ENDED) or `interrupted`.
    */
   webhook(step: 'started' | 'stopped' | 'interrupted', options: { stopReason?: number; timestampSeconds?: number; serverUrls?: string } = {}): SignedWebhook {
+    if (step === 'stopped' && this.record.stopSentAt === undefined) {
+      this.recorder.stopSent(Date.now());
+      this.#reactions.stopAnnounced();
+    }
+    if (step === 'interrupted') this.#reactions.announced('signaling');
     const spec = PRODUCTS[this.product];
     // The product's id field, and a session key for Video SDK sessions.
     const extra = this.product === 'session' ? { session_key: `session-${this.streamId.slice(0, 6)}` } : {};
@@ -249,13 +307,15 @@ export class SimulatedStream extends EventEmitter<SimulatedStreamEvents> {
   sendSignaling(message: Record<string, unknown>): boolean {
     const c = this.#signalingConn();
     if (!c) return false;
-    c.ws.send(this.encode(message));
+    this.#reactions.announcing(message);
+    sendData(c, this.encode(message));
     return true;
   }
 
   /**
-   * Plays a scripted meeting: audio at real time, transcript lines in turn, speaker-change events. Resolves at
-   * the end of the script (or when the stream's sockets go away).
+   * Plays a scripted meeting: audio at real time in the format the client's media handshake settled (send_rate,
+   * sample rate, channels, codec), transcript lines in turn, speaker-change events. Resolves at the end of the
+   * script.
    */
   playMeeting(script: MeetingScript = {}): Promise<void> {
     return playMeeting(this.#scriptHost(), script);
@@ -275,12 +335,12 @@ export class SimulatedStream extends EventEmitter<SimulatedStreamEvents> {
     return this.faults.sendRaw(channel, frame);
   }
 
-  /** Sends STREAM_STATE_UPDATE TERMINATED with `reason` and closes every socket of the stream. */
+  /**
+   * Ends the stream: STREAM_STATE_UPDATE TERMINATED with `reason` on signaling, every socket closed, `record.end`
+   * set and `ended` emitted (no webhook: the test sends the stop webhook it wants). Idempotent.
+   */
   terminate(reason: number = StopReason.MEETING_ENDED): void {
-    if (this.#terminated) return;
-    this.#terminated = true;
-    this.#ready = false;
-    this.faults.terminate(reason);
+    this.#end(reason, 'terminate()', undefined);
   }
 
   /**
@@ -293,7 +353,10 @@ export class SimulatedStream extends EventEmitter<SimulatedStreamEvents> {
     this.faults.freeze();
   }
 
-  /** Drops the stream's signaling or media socket(s) abruptly (TCP reset, no close frame), like a network failure. */
+  /**
+   * Drops the stream's signaling or media socket(s) abruptly (TCP reset, no close frame), like a network failure.
+   * While the stream is live this is a drop (cause `fault`) that Zoom reacts to like any other.
+   */
   dropSocket(channel: 'signaling' | 'media'): void {
     this.faults.dropSocket(channel);
   }
@@ -314,7 +377,8 @@ export class SimulatedStream extends EventEmitter<SimulatedStreamEvents> {
 
   /**
    * @internal A socket of this stream closed: recorded, forgotten, and the stream is no longer ready unless
-   * another live signaling and media socket still carry it (e.g. a new owner took over).
+   * another live signaling and media socket still carry it (e.g. a new owner took over). Then Zoom's reaction,
+   * if it was a drop.
    */
   detach(conn: Conn, code: number): void {
     this.recorder.close(conn.channel, code, conn.closedByServer ? 'server' : 'client');
@@ -322,22 +386,49 @@ export class SimulatedStream extends EventEmitter<SimulatedStreamEvents> {
     const live = (ch: 'signaling' | 'media') => [...this.conns].some((c) => c.channel === ch && c.handshaken && !c.frozen);
     if (!live('signaling') || !live('media')) this.#ready = false;
     this.emit('socketClosed', conn.channel, code);
+    this.#reactions.lost(conn, code);
   }
 
-  /** @internal A valid CLIENT_READY_ACK after a media handshake: media may flow (not after the stream ended). */
+  /**
+   * @internal The endpoints are about to drop `conn` for unanswered keep-alives (close `code`): the drop counts
+   * from now, not from when the socket finally closes.
+   */
+  keepAliveDrop(conn: Conn, code: number): void {
+    conn.dropCause = 'keepalive';
+    this.#reactions.lost(conn, code);
+  }
+
+  /**
+   * @internal A valid CLIENT_READY_ACK on `signaling` after a media handshake: media may flow (not after the
+   * stream ended); the first sets `record.readyAt`; pending drops it completes are reconnected.
+   */
+  readyAck(signaling: Conn): void {
+    if (this.#terminated) return;
+    this.recorder.ready(Date.now());
+    this.#reactions.readyAck(signaling);
+    this.markReady();
+  }
+
+  /** @internal Media may flow (not after the stream ended). */
   markReady(): void {
     if (this.#ready || this.#terminated) return;
     this.#ready = true;
     this.emit('ready');
   }
 
-  /** @internal Clears timers this stream owns. */
+  /** @internal The client sent STREAM_CLOSE_REQ (and was answered): the stream ends with RECEIVER_REQUEST_CLOSE. */
+  closeRequested(): void {
+    this.#end(StopReason.RECEIVER_REQUEST_CLOSE, 'the client sent STREAM_CLOSE_REQ', undefined);
+  }
+
+  /** @internal Clears every timer this stream owns (scripts, reconnect windows). */
   dispose(): void {
     for (const t of this.#timers) {
       clearTimeout(t);
       clearInterval(t);
     }
     this.#timers.clear();
+    this.#reactions.dispose();
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -358,9 +449,29 @@ export class SimulatedStream extends EventEmitter<SimulatedStreamEvents> {
   #sendMedia(bit: number, msgType: number, content: Record<string, unknown>): boolean {
     const conns = this.#mediaConns(bit);
     if (!this.#ready || conns.length === 0) return false;
+    if (!this.#firstPacketSent) {
+      // FIRST_PACKET_TIMESTAMP: always sent, once, as media starts flowing, with the first packet's timestamp
+      // (§3.8). Sent for every product: D-ZCC-OLD documents it for Contact Center too.
+      this.#firstPacketSent = true;
+      const ts = typeof content['timestamp'] === 'number' ? content['timestamp'] : Date.now();
+      this.sendSignaling(eventUpdate({ event_type: 1, timestamp: ts }, this.channelKeyed));
+    }
     const frame = this.encode({ msg_type: msgType, content });
-    for (const c of conns) c.ws.send(frame);
+    for (const c of conns) sendData(c, frame);
     return true;
+  }
+
+  /** Ends the stream once: recorded, drops settled, TERMINATED sent and sockets closed, then the events. */
+  #end(reason: number, why: string, expired: DropRecord | undefined): void {
+    if (this.#terminated) return;
+    this.#terminated = true;
+    this.#ready = false;
+    this.recorder.ended({ at: Date.now(), stopReason: reason, why });
+    this.#reactions.settleAll(expired);
+    this.faults.terminate(reason);
+    // A window that passed is Zoom's own decision: it sends rtms_stopped with the reason.
+    if (expired) this.emit('webhook', 'stopped', this.webhook('stopped', { stopReason: reason }));
+    this.emit('ended', reason);
   }
 
   /** What the faults act on: this stream's sockets, and the simulator's side of them. */
@@ -376,16 +487,34 @@ export class SimulatedStream extends EventEmitter<SimulatedStreamEvents> {
     };
   }
 
+  /** What Zoom's reactions act on: this stream's record, sockets and events. */
+  #reactionHost(): ReactionHost {
+    return {
+      recorder: this.recorder,
+      channelKeyed: this.channelKeyed,
+      streamId: this.streamId,
+      windows: () => this.#host.reconnectWindows(),
+      live: () => this.record.signalingConnections > 0 && !this.#terminated && this.record.stopSentAt === undefined,
+      sockets: () => this.conns,
+      sendSignaling: (message) => this.sendSignaling(message),
+      closeSocket: (conn, code) => this.#host.closeSocket(conn, code),
+      dropped: (drop) => this.emit('drop', drop),
+      reconnected: (drop) => this.emit('reconnected', drop),
+      interrupted: () => this.emit('webhook', 'interrupted', this.webhook('interrupted')),
+      expire: (reason, why, drop) => this.#end(reason, why, drop),
+    };
+  }
+
   /** What a meeting script plays through: this stream's public senders, and its timers. */
   #scriptHost(): ScriptHost {
     return {
       channelKeyed: this.channelKeyed,
-      audioMultiStream: () => this.audioMultiStream,
+      audioFormat: () => this.audioFormat,
       sendAudio: (a) => this.sendAudio(a),
       sendTranscript: (t) => this.sendTranscript(t),
       sendEvent: (event) => this.sendEvent(event),
       join: (participants) => this.join(participants),
-      terminate: (reason) => this.terminate(reason),
+      terminate: (reason) => this.#end(reason, 'the meeting script ended (terminateAtEnd)', undefined),
       timers: this.#timers,
     };
   }

@@ -2,9 +2,16 @@
  * A faithful local RTMS server, for testing apps (and this SDK) without Zoom.
  *
  * A real `ws` server on loopback serves the signaling endpoint and media endpoints (`all` and one per kind).
- * It checks every handshake the way Zoom does (signature, stream id, product id key, media type), answers and
- * sends keep-alives, streams what a test or a script tells it to, can refuse a handshake with any status code,
- * terminate a stream or drop a socket, and records what the client did for assertions.
+ * It checks every handshake the way Zoom does (signature, stream id, product id key, media type), applies the
+ * media parameters it can produce and answers with them, sends keep-alives while a socket is idle, streams what a
+ * test or a script tells it to, can refuse a handshake with any status code, terminate a stream or drop a
+ * socket, and records what the client did for assertions.
+ *
+ * It also reacts as Zoom does when the client loses a socket of a live stream: MEDIA_CONNECTION_INTERRUPTED on
+ * signaling for a lost media socket; for lost signaling, the media sockets closed and an `rtms_interrupted`
+ * webhook (the stream's `webhook` event); a reconnect window (`reconnectWindows`); and past it the end of the
+ * stream with stop reason 19 (24 after unanswered keep-alives) and an `rtms_stopped` webhook. Each loss is a
+ * `DropRecord` in `stream.record.drops`.
  *
  * ```ts
  * const sim = await RtmsSimulator.start({ clientId, clientSecret, webhookSecretToken });
@@ -17,18 +24,20 @@
  *
  * {@link RtmsSimulator} ties together one job per module, each layer importing only the ones before it:
  * sim-record.ts (what the client did), sim-conn.ts (a client socket), sim-script.ts (media content and the
- * scripted meeting), sim-faults.ts (fault injection), sim-stream.ts (`SimulatedStream`, which reaches the server
- * only through a narrow host) and sim-server.ts (endpoints, handshakes, requests and keep-alives).
+ * scripted meeting), sim-faults.ts (fault injection), sim-reactions.ts (Zoom's reactions to a drop),
+ * sim-stream.ts (`SimulatedStream`, which reaches the server only through a narrow host) and sim-server.ts
+ * (endpoints, handshakes, media parameters, requests and keep-alives).
  */
 import type { RtmsProduct } from '../protocol/products.js';
 import type { DriftOptions } from './drift.js';
 import type { SimMediaKind } from './sim-conn.js';
+import { DEFAULT_MEDIA_WINDOW_MS, DEFAULT_SIGNALING_WINDOW_MS } from './sim-reactions.js';
 import { newProductId, newStreamId } from './sim-script.js';
 import { SimServer } from './sim-server.js';
 import { SimulatedStream, type StreamHost } from './sim-stream.js';
 
 export type { SimMediaKind } from './sim-conn.js';
-export type { CloseRecord, HandshakeRecord, KeepAliveRecord, ProtocolViolation, StreamRecord } from './sim-record.js';
+export type { CloseRecord, DropRecord, HandshakeRecord, KeepAliveRecord, ProtocolViolation, StreamRecord } from './sim-record.js';
 export { DEFAULT_LINES, tonePcm } from './sim-script.js';
 export type { MeetingScript, ScriptLine, SimAudio, SimTranscript, SimVideo } from './sim-script.js';
 export { SimulatedStream } from './sim-stream.js';
@@ -48,9 +57,34 @@ export interface SimulatorOptions {
   port?: number;
   /** Keep-alive request interval on every socket. Default 10 000 ms (Zoom's). 0 disables. */
   keepAliveIntervalMs?: number;
-  /** Unanswered keep-alives before the simulator drops a socket. Default 3 (Zoom's). */
+  /**
+   * Unanswered keep-alives before the simulator drops a socket. Default 3 (Zoom's). While the stream is live the
+   * drop is a `DropRecord` with cause `keepalive`, and a stream not reconnected in time ends with stop reason 24.
+   */
   keepAliveMaxMissed?: number;
-  /** Media URLs offered in the signaling response. Default: `all` plus one per kind. */
+  /**
+   * When keep-alive requests go out. `idle` (the default): only on a socket that carried no stream frame (media,
+   * event) during the last interval, as Zoom describes it ("only during idle periods"; protocol reference §7.1),
+   * so a socket busy with audio gets none. `always`: on every socket every interval, whatever flows (the event
+   * reference's wording), to test a client's keep-alive answers while media flows.
+   */
+  keepAlive?: 'idle' | 'always';
+  /**
+   * Zoom's reconnect windows after the client loses a socket of a live stream: `signalingMs` (default 60 000, the
+   * documented minute) after a lost signaling socket, `mediaMs` (default 30 000) after a lost media socket. Zoom's
+   * sources give about 30 s for media in some places and 65 s in others; the shorter is the default. A drop not
+   * reconnected (handshakes and CLIENT_READY_ACK again) within its window ends the stream.
+   */
+  reconnectWindows?: {
+    /** After a lost signaling socket, ms. Default 60 000. */
+    signalingMs?: number;
+    /** After a lost media socket, ms. Default 30 000. */
+    mediaMs?: number;
+  };
+  /**
+   * Media URLs offered in the signaling response. Default: `all` plus one per kind, screen share under both
+   * `deskshare` and `sharescreen` (the keys Zoom's sources name; both are served).
+   */
   mediaUrls?: readonly SimMediaKind[];
   /**
    * What a second connection for a stream that already has a live one gets. Zoom's sources disagree:
@@ -76,7 +110,10 @@ export interface CreateStreamOptions {
   product?: RtmsProduct;
   /** Default: a random 32-hex id. */
   streamId?: string;
-  /** The product id (meeting UUID, ...). Default: a random base64 UUID-like id containing `/`, `+` or `=`. */
+  /**
+   * The product id (meeting UUID, webinar UUID, session id, engagement id, call id). Default: a random id in Zoom's
+   * shape, a 24-character base64 UUID ending `==` (16 random bytes), that contains both `/` and `+`.
+   */
   productId?: string;
   /** Drift for this stream's frames; default: the simulator's `drift` option. */
   drift?: boolean | DriftOptions;
@@ -102,6 +139,10 @@ export class RtmsSimulator {
       webhookSecretToken: options.webhookSecretToken,
       closeSocket: (conn, code) => server.closeConn(conn, code),
       stopKeepAlive: (conn) => server.stopKeepAlive(conn),
+      reconnectWindows: () => ({
+        signalingMs: options.reconnectWindows?.signalingMs ?? DEFAULT_SIGNALING_WINDOW_MS,
+        mediaMs: options.reconnectWindows?.mediaMs ?? DEFAULT_MEDIA_WINDOW_MS,
+      }),
     };
   }
 
@@ -150,7 +191,7 @@ export class RtmsSimulator {
     return stream;
   }
 
-  /** Forgets a stream (closing its sockets), so long runs do not accumulate records. */
+  /** Forgets a stream (closing its sockets and clearing its timers), so long runs do not accumulate records. */
   deleteStream(streamId: string): void {
     const s = this.#streams.get(streamId);
     if (!s) return;
@@ -159,7 +200,7 @@ export class RtmsSimulator {
     this.#streams.delete(streamId);
   }
 
-  /** Stops everything: closes every socket, the server and every timer. Idempotent. */
+  /** Stops everything: closes every socket, the server and every timer (scripts, reconnect windows). Idempotent. */
   close(): Promise<void> {
     if (this.#closing) return this.#closing;
     for (const s of this.#streams.values()) s.dispose();

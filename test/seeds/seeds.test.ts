@@ -68,7 +68,7 @@ describe.concurrent('seed apps, unchanged, against the simulator', () => {
     expect(app.stderr()).not.toMatch(/error/i); // dotenv prints a line there
   });
 
-  it('Contact Center audio and transcripts: both arrive; the media handshake without sequence only warns', async ({ onTestFinished }) => {
+  it('Contact Center audio and transcripts: both arrive; the media handshake without sequence is only a note', async ({ onTestFinished }) => {
     const { app, webhookUrl } = await startSeed('contact-center', { ZOOM_APP_CLIENT_ID: CREDS.clientId, ZOOM_APP_CLIENT_SECRET: CREDS.clientSecret }, onTestFinished);
     const report = await run(webhookUrl, 'contact_center');
     const problems = nonPassing(report);
@@ -76,8 +76,8 @@ describe.concurrent('seed apps, unchanged, against the simulator', () => {
     expect(report.checks.filter((c) => c.status === 'fail'), JSON.stringify(report.checks, null, 2)).toEqual([]);
     expect(report.ok).toBe(true);
     expect(report.stream.product).toBe('contact_center');
-    expect(problems['handshake-fields']).toMatch(/^warn: media handshake omits sequence/);
-    expect(report.violations).toEqual([expect.objectContaining({ severity: 'warning', channel: 'media', rule: 'sequence' })]);
+    expect(problems['handshake-fields']).toBeUndefined(); // every client Zoom wrote omits it: an informational note
+    expect(report.violations).toEqual([expect.objectContaining({ severity: 'info', channel: 'media', rule: 'sequence' })]);
     expect(problems['closed']).toMatch(/^warn: sockets still open/);
     expect(report.record.keepAlive.sent).toBeGreaterThan(0); // and no violation: every echo was right
 
