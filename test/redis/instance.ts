@@ -1,40 +1,62 @@
 /**
- * One app instance for the multi-process scale-out test: an RtmsClient with a RedisCoordinator behind a
- * node:http webhook endpoint. Reports its port, its sessions and every audio frame it receives (receive time)
- * to the parent over IPC, in batches.
+ * One app instance for the multi-process scale-out tests and the chaos run: an RtmsClient with a RedisCoordinator
+ * behind a node:http webhook endpoint. Reports its port, its sessions, handovers, the coordinator's status and
+ * every audio frame it receives (receive time) to the parent over IPC, in batches; answers `report` with what it
+ * holds (sessions, owned streams, pending operations, open handles) for leak checks.
+ *
+ * Environment: REDIS_URL, PREFIX, INSTANCE, CLIENT_ID, CLIENT_SECRET, SECRET_TOKEN; optional LEASE_MS (2 000),
+ * RENEW_MS (500), SCAN_MS (200), TIMEOUT_MS (coordinator default), LOG=1 (client and coordinator logs on stderr).
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createClient } from 'redis';
-import { RtmsClient } from '../../src/index.js';
+import { RtmsClient, type RtmsLogger } from '../../src/index.js';
 import { RedisCoordinator, type RedisCommands, type RedisSubscriber } from '../../src/redis/index.js';
+import { RESILIENT } from './redis-server.js';
 
 const env = process.env;
+const name = env['INSTANCE'] ?? 'instance';
 const send = (m: unknown): void => {
-  process.send?.(m);
+  if (process.connected) process.send?.(m);
 };
+const num = (k: string, d: number | undefined): number | undefined => (env[k] ? Number(env[k]) : d);
 
-const redis = createClient({ url: env['REDIS_URL'] });
+const logger: RtmsLogger | undefined =
+  env['LOG'] === '1'
+    ? {
+        debug: () => undefined,
+        info: (m, c) => console.error(`${new Date().toISOString()} ${name} info ${m} ${c ? JSON.stringify(c) : ''}`),
+        warn: (m, c) => console.error(`${new Date().toISOString()} ${name} WARN ${m} ${c ? JSON.stringify(c) : ''}`),
+        error: (m, c) => console.error(`${new Date().toISOString()} ${name} ERROR ${m} ${c ? JSON.stringify(c) : ''}`),
+      }
+    : undefined;
+
+// Commands fail at once while the connection is down (nothing is queued and replayed later); reconnects are quick.
+const redis = createClient({ url: env['REDIS_URL'], ...RESILIENT });
 redis.on('error', () => undefined);
 await redis.connect();
 const sub = redis.duplicate();
 sub.on('error', () => undefined);
 await sub.connect();
 
+const coordinator = new RedisCoordinator({
+  client: redis as unknown as RedisCommands,
+  subscriber: sub as unknown as RedisSubscriber,
+  instanceId: name,
+  keyPrefix: env['PREFIX'],
+  leaseMs: num('LEASE_MS', 2_000),
+  renewIntervalMs: num('RENEW_MS', 500),
+  scanIntervalMs: num('SCAN_MS', 200),
+  commandTimeoutMs: num('TIMEOUT_MS', undefined),
+  ...(logger ? { logger } : {}),
+});
 const client = new RtmsClient({
   clientId: env['CLIENT_ID']!,
   clientSecret: env['CLIENT_SECRET']!,
   webhookSecretToken: env['SECRET_TOKEN']!,
   reconnect: { baseDelayMs: 200, maxDelayMs: 1000, jitter: 0.2, maxAttempts: 10 },
-  coordinator: new RedisCoordinator({
-    client: redis as unknown as RedisCommands,
-    subscriber: sub as unknown as RedisSubscriber,
-    instanceId: env['INSTANCE'],
-    keyPrefix: env['PREFIX'],
-    leaseMs: 2_000,
-    renewIntervalMs: 500,
-    scanIntervalMs: 200,
-  }),
+  coordinator,
+  ...(logger ? { logger } : {}),
 });
 
 let frames: [string, number][] = [];
@@ -42,13 +64,22 @@ client.on('session', (session) => {
   send({ type: 'session', streamId: session.id, resumed: session.resumed, at: Date.now() });
   session.on('audio', () => frames.push([session.id, Date.now()]));
   session.on('error', () => undefined);
-  void session.closed().then((end) => send({ type: 'closed', streamId: session.id, cause: end.cause, state: end.state, at: Date.now() }));
+  void session.closed().then((end) => send({ type: 'closed', streamId: session.id, cause: end.cause, state: end.state, error: end.error?.code, at: Date.now() }));
 });
 client.on('handover', (session) => send({ type: 'handover', streamId: session.id, at: Date.now() }));
-const flush = setInterval(() => {
-  if (frames.length === 0) return;
-  send({ type: 'frames', frames });
-  frames = [];
+client.on('error', () => undefined);
+
+let lastState = coordinator.status.state;
+const tick = setInterval(() => {
+  if (frames.length) {
+    send({ type: 'frames', frames });
+    frames = [];
+  }
+  const state = coordinator.status.state;
+  if (state !== lastState) {
+    lastState = state;
+    send({ type: 'status', state, at: Date.now() });
+  }
 }, 50);
 
 const server = createServer((req, res) => {
@@ -58,16 +89,30 @@ const server = createServer((req, res) => {
     void client.handleWebhook({ headers: req.headers, body: Buffer.concat(chunks) }).then((out) => res.writeHead(out.status, out.headers).end(out.body));
   });
 });
+server.keepAliveTimeout = 100;
 server.listen(0, '127.0.0.1', () => send({ type: 'port', port: (server.address() as AddressInfo).port }));
 
+/** Open handles of the kinds a leak would show as. */
+function resources(): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of process.getActiveResourcesInfo()) if (r === 'TCPSocketWrap' || r === 'Timeout' || r === 'TCPServerWrap') counts[r] = (counts[r] ?? 0) + 1;
+  return counts;
+}
+
 process.on('message', (m: { type?: string }) => {
+  if (m?.type === 'report') {
+    const status = coordinator.status;
+    send({ type: 'report', sessions: client.sessions.size, owned: coordinator.ownedStreams.length, pending: status.pendingOperations, state: status.state, resources: resources() });
+    return;
+  }
   if (m?.type !== 'shutdown') return;
   void (async () => {
     await client.close({ closeStream: false });
-    clearInterval(flush);
+    clearInterval(tick);
     if (frames.length) send({ type: 'frames', frames });
     server.close();
-    await Promise.allSettled([redis.quit(), sub.quit()]);
+    redis.destroy();
+    sub.destroy();
     send({ type: 'bye' });
     process.disconnect?.();
   })();
