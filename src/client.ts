@@ -389,7 +389,9 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
     if (this.#closing) return this.#closing;
     this.#closing = (async () => {
       await this.#attached;
-      await Promise.all([...this.#claiming.values()]);
+      // A claim still pending (a coordinator that does not answer) is waited for at most the webhook budget; if it
+      // succeeds later it sees the client closing and releases the stream.
+      await this.#within(Promise.all([...this.#claiming.values()]), Date.now() + COORDINATION_BUDGET_MS);
       const ended = [...this.#sessions.values()].map((s) => s.stopForClient(options));
       await Promise.all(ended);
       // Let the sessions' release calls reach the coordinator before it closes.
