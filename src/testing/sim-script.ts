@@ -124,13 +124,13 @@ export function tonePcm(bytes: number, seed: number, phase: number, sampleRate =
 }
 
 /**
- * @internal The pitch (fundamental, Hz) of a speaker's synthetic voice: 100–244 Hz, the range of speaking
- * voices, fixed per speaker id.
+ * @internal The pitch (fundamental, Hz) of a speaker's synthetic voice: 100–232 Hz in 12 Hz steps, the range of
+ * speaking voices, fixed per speaker id (the default meeting's three speakers get three pitches).
  */
 export function speakerPitchHz(speaker: number | string): number {
   let h = 2166136261; // FNV-1a over the id's text
   for (const ch of String(speaker)) h = Math.imul(h ^ ch.charCodeAt(0), 16777619);
-  return 100 + ((h >>> 0) % 13) * 12;
+  return 100 + ((h >>> 0) % 12) * 12;
 }
 
 /**
