@@ -5,10 +5,11 @@
  * id key, media type, one connection per channel) and answers it, answers the client's requests
  * (EVENT_SUBSCRIPTION, STREAM_STATE_REQ, SESSION_STATE_REQ, VIDEO_SUBSCRIPTION_REQ, STREAM_CLOSE_REQ), and runs
  * the keep-alive of every socket (by default only while a socket is idle, as Zoom describes). It settles the
- * media parameters a media handshake asks for and answers with what it applied. It finds streams through a lookup the simulator gives it, attaches each socket
- * to the stream its handshake names, and reports what the client did through the stream's recorder. It consults
- * the stream's faults for deferred ones (a forced refusal). Everything else a stream does (sending media, scripts,
- * immediate faults) is the stream's own business.
+ * media parameters a media handshake asks for and answers with what it applied. It finds streams through a
+ * lookup the simulator gives it, attaches each socket to the stream its handshake names, and reports what the
+ * client did through the stream's recorder. It consults the stream's faults for deferred ones (a forced
+ * refusal). Everything else a stream does (sending media, scripts, immediate faults, Zoom's reactions to a
+ * drop) is the stream's own business.
  */
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';

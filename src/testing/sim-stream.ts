@@ -189,10 +189,10 @@ export class SimulatedStream extends EventEmitter<SimulatedStreamEvents> {
    *
    * Building the `stopped` webhook announces the stop (the first time, `record.stopSentAt`): from then on the
    * client closing its sockets is expected, not a drop, and no reconnect window runs on (a drop still pending
-   * stays `pending`: no reconnect came before the stop). The simulator
-   * still accepts handshakes afterwards (a client restarts after stop reasons 10–19 and 24). Building the
-   * `interrupted` webhook announces that signaling is interrupted: when the client then closes its signaling
-   * socket, the drop is recorded but the simulator sends no second `rtms_interrupted`.
+   * stays `pending`: no reconnect came before the stop). The simulator still accepts handshakes afterwards (a
+   * client restarts after stop reasons 10–19 and 24). Building the `interrupted` webhook announces that signaling
+   * is interrupted: when the client then closes its signaling socket, the drop is recorded but the simulator
+   * sends no second `rtms_interrupted`.
    *
    * @param step `started` (with `server_urls`), `stopped` (with `stop_reason`, default MEETING_ENDED) or `interrupted`.
    */
