@@ -206,6 +206,7 @@ export class StreamReactions {
       if (!this.#pending.has(p.drop) || p.coveredBy !== undefined) continue;
       this.#settle(p, p.drop === expired ? 'expired' : 'stream-ended', now);
     }
+    this.#clearTimers(); // the grace timers too: the end closes every socket itself
   }
 
   /**

@@ -348,6 +348,20 @@ describe('not drops', () => {
 });
 
 describe('timers', () => {
+  it('terminate() clears the windows of pending drops at once', async () => {
+    const s = await sim({ keepAliveIntervalMs: 0 });
+    const baseline = ourResources(); // the simulator listening, nothing else of ours
+    const stream = s.createStream();
+    const app = new RawClient(stream);
+    const { socket } = await app.connect();
+    socket.ws.terminate();
+    await until(() => stream.record.drops.length === 1);
+    stream.terminate();
+    expect(stream.record.drops[0]!.outcome).toBe('stream-ended');
+    await until(() => app.signaling.closed !== undefined);
+    await expectNoLeaks(baseline);
+  });
+
   it('reconnect windows still running are cleared by sim.close() and deleteStream()', async () => {
     const baseline = ourResources();
     const s = await RtmsSimulator.start({ ...CREDS, keepAliveIntervalMs: 0 });
