@@ -33,7 +33,11 @@ const SIMULATE_HELP = `rtms-client simulate: drive your running app through one 
 
 Starts a local RTMS server, POSTs a signed *.rtms_started webhook to your app, checks its signaling and media
 handshakes (fields, signature), streams a scripted meeting (speakers, transcripts, audio, events) with
-keep-alives, POSTs *.rtms_stopped, and reports what your app did right or wrong. Exit code 1 if anything failed.
+keep-alives, POSTs *.rtms_stopped, and reports what your app did right or wrong. Like Zoom, it reacts when the
+app loses a socket (MEDIA_CONNECTION_INTERRUPTED, or *.rtms_interrupted for signaling) and ends the stream if
+no reconnect follows within Zoom's window. Exit code 1 if anything failed: a refused webhook (the run ends at
+once, with the app's answer), a body verified after re-serialising, a socket lost before the stop without a
+reconnect, media left unread, unanswered keep-alives, an unreachable app, or a protocol error.
 
 Usage: rtms-client simulate --webhook <url> [options]
 
@@ -53,6 +57,8 @@ Options:
   --close-timeout <t>     time the app has to close its sockets after rtms_stopped (default 5s)
   --validate-url          first send endpoint.url_validation and check the answer (needs --secret)
   --media-urls <list>     media URLs offered: all,audio,video,deskshare,transcript,chat (default: all of them)
+  --product-id <id>       the stream's meeting UUID / engagement id / call id (default: random, Zoom's shape:
+                          24 base64 characters, may contain / and +)
   --port <n>              port for the simulator (default: a free port)
   --drift                 send frames with benign drift, as a live server's JSON varies: binary JSON frames,
                           ids as numbers or strings, numbers as strings, nulls, unknown fields, event_code
@@ -141,9 +147,16 @@ function printReport(report: ConformanceReport, io: CliIo): void {
   for (const c of report.checks) counts[c.status]++;
   io.stdout('\nReport\n');
   for (const c of report.checks) io.stdout(`  ${c.status === 'pass' ? '✔' : c.status === 'warn' ? '!' : '✘'} ${c.message}\n`);
+  for (const f of report.refusals) {
+    io.stdout(`\n  ${f.webhook}: ${f.status === undefined ? 'not delivered' : `the app answered HTTP ${f.status}`}${f.answer ? `:\n    ${f.answer}` : ''}\n`);
+    for (const h of f.hints) io.stdout(`  hint: ${h}\n`);
+  }
   const r = report.record;
+  const drops = r.drops.length;
+  const reconnected = r.drops.filter((d) => d.outcome === 'reconnected').length;
   io.stdout(
-    `\n  stream ${report.stream.streamId} (${report.stream.product}); ${r.signalingConnections} signaling / ${r.mediaConnections} media connection(s); ` +
+    `\n  stream ${report.stream.streamId} (${report.stream.product}); ${r.signalingConnections} signaling / ${r.mediaConnections} media connection(s)` +
+      `${drops > 0 ? ` (${drops} socket(s) lost, ${reconnected} reconnected)` : ''}; ` +
       `${r.keepAlive.answered}/${r.keepAlive.sent} keep-alives answered; ${r.readyAcks} ready ack(s); ${(report.durationMs / 1000).toFixed(1)} s\n`,
   );
   io.stdout(`\n${report.ok ? 'PASS' : 'FAIL'}: ${counts.pass} passed, ${counts.warn} warning(s), ${counts.fail} failed\n`);
@@ -167,6 +180,7 @@ async function simulate(argv: string[], io: CliIo): Promise<number> {
       'validate-url': { type: 'boolean', default: false },
       'media-urls': { type: 'string' },
       port: { type: 'string' },
+      'product-id': { type: 'string' },
       drift: { type: 'boolean', default: false },
       'drift-kinds': { type: 'string' },
       json: { type: 'boolean', default: false },
@@ -227,10 +241,11 @@ async function simulate(argv: string[], io: CliIo): Promise<number> {
     validateUrl: values['validate-url'],
     ...(mediaUrls ? { mediaUrls } : {}),
     ...(port !== undefined ? { port } : {}),
+    ...(values['product-id'] ? { productId: values['product-id'] } : {}),
     ...(drift ? { drift } : {}),
     ...(values.json ? {} : { onProgress: (line: string) => io.stdout(`${line}\n`) }),
   });
-  if (values.json) io.stdout(`${JSON.stringify({ ok: report.ok, stream: report.stream, checks: report.checks, violations: report.violations, durationMs: report.durationMs })}\n`);
+  if (values.json) io.stdout(`${JSON.stringify({ ok: report.ok, stream: report.stream, checks: report.checks, refusals: report.refusals, violations: report.violations, durationMs: report.durationMs })}\n`);
   else printReport(report, io);
   return report.ok ? 0 : 1;
 }

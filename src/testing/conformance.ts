@@ -2,13 +2,18 @@
  * Conformance run: drive a user's running app through one simulated RTMS stream, the way Zoom would, and report
  * what the app did right or wrong. The `rtms-client simulate` command is a thin wrapper around
  * {@link runConformance}.
+ *
+ * The verdict is honest: the run fails when the app refuses a webhook, verifies a re-serialised body instead of
+ * the raw bytes, loses a socket before the stop without reconnecting inside Zoom's window, stops reading its
+ * media, leaves keep-alives unanswered past Zoom's limit, or becomes unreachable. Every failure says what
+ * happened and when, on the run's clock (seconds since `rtms_started` was sent).
  */
 import { randomBytes } from 'node:crypto';
 import { computeUrlValidationToken } from '../webhook.js';
 import type { RtmsProduct } from '../protocol/products.js';
 import type { DriftOptions } from './drift.js';
-import { RtmsSimulator, type MeetingScript, type ProtocolViolation, type SimMediaKind, type StreamRecord } from './simulator.js';
-import { buildUrlValidationWebhook, postWebhook, type PostedWebhook, type SignedWebhook } from './webhooks.js';
+import { RtmsSimulator, type DropRecord, type MeetingScript, type ProtocolViolation, type SimMediaKind, type SimulatedStream, type StreamRecord } from './simulator.js';
+import { buildUrlValidationWebhook, buildWebhook, postWebhook, type PostedWebhook, type SignedWebhook } from './webhooks.js';
 
 /** Options of {@link runConformance}. */
 export interface ConformanceOptions {
@@ -18,18 +23,48 @@ export interface ConformanceOptions {
   clientId: string;
   /** The app's client secret. */
   clientSecret: string;
-  /** The app's webhook secret token: webhooks are signed with it (and URL validation is checked, if asked). */
+  /**
+   * The app's webhook secret token: webhooks are signed with it (and URL validation is checked, if asked). With
+   * it, `rtms_started` is sent with bytes that differ from re-serialised JSON (`\/` for `/`), so an app that
+   * verifies `JSON.stringify(req.body)` instead of the raw body fails the run, as it would with Zoom.
+   */
   webhookSecretToken?: string;
   /** Default `meeting`. */
   product?: RtmsProduct;
-  /** The scripted stream. Default: the built-in meeting (or engagement), 10 s. */
+  /** The stream's product id (meeting UUID, engagement id, ...). Default: a random id of Zoom's shape. */
+  productId?: string;
+  /** The scripted stream. Default: the built-in meeting (or engagement, or call), 10 s. */
   script?: MeetingScript;
-  /** Keep-alive interval on every socket. Default 5 000 ms, so a short run still exercises keep-alives. */
+  /**
+   * Keep-alive interval on every socket. Default 5 000 ms, so a short run still exercises keep-alives. A run sends
+   * them whether or not media flows (Zoom sends them only on idle sockets; an app must answer them whenever they
+   * come).
+   */
   keepAliveIntervalMs?: number;
   /** Time the app has to connect and send CLIENT_READY_ACK after the webhook. Default 10 000 ms. */
   connectTimeoutMs?: number;
   /** Time the app has to close its sockets after `rtms_stopped`. Default 5 000 ms. */
   closeTimeoutMs?: number;
+  /**
+   * Zoom's reconnect windows after the app loses a socket: 60 s for signaling, 30 s for media (protocol reference
+   * §7.1). Past a window Zoom ends the stream, and so does the simulator.
+   */
+  reconnectWindows?: {
+    /** After a lost signaling socket. Default 60 000 ms. */
+    readonly signalingMs?: number;
+    /** After a lost media socket. Default 30 000 ms. */
+    readonly mediaMs?: number;
+  };
+  /**
+   * Longest the run waits after the script for a reconnect still in progress, so that a broken app fails fast.
+   * Default 5 000 ms (or the rest of Zoom's window, if shorter).
+   */
+  reconnectGraceMs?: number;
+  /**
+   * Media queued on the simulator's media sockets because the app stopped reading them: above this many bytes the
+   * run fails ("media stopped being consumed"). Default 1 MiB, about 30 s of 16 kHz mono audio.
+   */
+  maxMediaBacklogBytes?: number;
   /** Also send `endpoint.url_validation` first and check the answer. Needs `webhookSecretToken`. */
   validateUrl?: boolean;
   /** Media URLs the simulator offers. Default: `all` plus one per kind. */
@@ -46,12 +81,24 @@ export interface ConformanceOptions {
 
 /** One check of the report. */
 export interface ConformanceCheck {
-  /** Short id (`webhook-started`, `handshake-signaling`, ...). */
+  /** Short id (`webhook-started`, `raw-body`, `connection`, ...). */
   readonly id: string;
   /** `pass`, `warn` (works with Zoom, but against its documentation) or `fail`. */
   readonly status: 'pass' | 'warn' | 'fail';
   /** What was checked and what happened. */
   readonly message: string;
+}
+
+/** A webhook the app refused, with what it answered. */
+export interface WebhookRefusal {
+  /** Which webhook (`rtms_started`, `rtms_interrupted`, `rtms_stopped`, `endpoint.url_validation`). */
+  readonly webhook: string;
+  /** The app's HTTP status, or undefined when the request itself failed (connection refused, ...). */
+  readonly status: number | undefined;
+  /** The first 200 characters of the app's answer (or the network error). */
+  readonly answer: string;
+  /** What the answer probably means and what to do. */
+  readonly hints: readonly string[];
 }
 
 /** The simulated stream a conformance run used. */
@@ -60,7 +107,7 @@ export interface ConformanceStream {
   readonly product: RtmsProduct;
   /** Its `rtms_stream_id`. */
   readonly streamId: string;
-  /** Its meeting UUID, webinar UUID, session id or engagement id. */
+  /** Its meeting UUID, webinar UUID, session id, engagement id or call id. */
   readonly productId: string;
 }
 
@@ -70,67 +117,150 @@ export interface ConformanceReport {
   readonly ok: boolean;
   /** Checks, in order. */
   readonly checks: readonly ConformanceCheck[];
-  /** Violations the simulator recorded. */
+  /** Violations the simulator recorded (errors, warnings and informational notes). */
   readonly violations: readonly ProtocolViolation[];
   /** The simulator's record of the stream. */
   readonly record: StreamRecord;
   /** The stream's ids. */
   readonly stream: ConformanceStream;
+  /** Webhooks the app refused or could not be reached for, in order (the run ends at the first lifecycle one). */
+  readonly refusals: readonly WebhookRefusal[];
   /** Wall time of the run in ms. */
   readonly durationMs: number;
 }
+
+const ANSWER_CHARS = 200;
 
 /** POSTs, turning a network failure into an Error value. */
 function tryPost(url: string, webhook: SignedWebhook): Promise<PostedWebhook | Error> {
   return postWebhook(url, webhook).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
 }
 
+/** The most useful text of a fetch failure: undici hides the socket error in `cause`. */
+function networkError(err: Error): string {
+  const cause = (err as { cause?: unknown }).cause;
+  const code = typeof cause === 'object' && cause !== null ? (cause as { code?: unknown }).code : undefined;
+  const msg = cause instanceof Error ? cause.message : err.message;
+  return typeof code === 'string' && !msg.includes(code) ? `${code}: ${msg}` : msg;
+}
+
 function rule(violations: readonly ProtocolViolation[], ...rules: string[]): ProtocolViolation[] {
   return violations.filter((v) => rules.includes(v.rule));
 }
 
+/** @internal Hints for a refused webhook, from its status and the first bytes of the answer. */
+export function refusalHints(status: number | undefined, answer: string, webhookUrl: string): string[] {
+  const hints: string[] = [];
+  if (status === undefined) {
+    hints.push(`is your app listening on ${webhookUrl}? (start it first, and check the port and path)`);
+    return hints;
+  }
+  if (/RTMS_WEBHOOK_NOT_CONFIGURED/.test(answer)) {
+    hints.push("the app has no webhook secret token: set ZOOM_SECRET_TOKEN (the app's Secret Token) where it runs");
+  }
+  if (status === 401 || status === 403) {
+    hints.push('check that the app and this command use the same webhook secret token (--secret or ZOOM_SECRET_TOKEN)');
+  }
+  if (status === 400 && /raw|body|parse|string or Buffer/i.test(answer)) {
+    hints.push('a body parser probably ran before the webhook handler: give the handler the raw request body (for Express: express.raw({ type: "application/json" }) on that route)');
+  }
+  if (status === 404 || status === 405) hints.push(`nothing answers POST at ${webhookUrl}: check the path`);
+  if (status >= 500) hints.push("the app failed while handling the webhook: see the app's own log");
+  return hints;
+}
+
 /**
  * Runs one simulated stream against a running app: (optional URL validation,) signed `rtms_started`, the
- * handshakes, a scripted stream with keep-alives, signed `rtms_stopped`, and the closes. Never throws for app
- * faults: they are checks with status `fail`.
+ * handshakes, a scripted stream with keep-alives, any webhook Zoom would send on its own (`rtms_interrupted`
+ * when the app loses signaling, `rtms_stopped` when a reconnect window passes), signed `rtms_stopped`, and the
+ * closes. Never throws for app faults: they are checks with status `fail`.
  */
 export async function runConformance(options: ConformanceOptions): Promise<ConformanceReport> {
   const t0 = Date.now();
   const progress = options.onProgress ?? (() => undefined);
   const checks: ConformanceCheck[] = [];
+  const refusals: WebhookRefusal[] = [];
   const check = (id: string, status: ConformanceCheck['status'], message: string) => {
     checks.push({ id, status, message });
     progress(`${status === 'pass' ? 'ok  ' : status === 'warn' ? 'warn' : 'FAIL'} ${message}`);
   };
+  const token = options.webhookSecretToken;
+  const sign = token === undefined ? {} : { secretToken: token };
   const sim = await RtmsSimulator.start({
     clientId: options.clientId,
     clientSecret: options.clientSecret,
-    ...(options.webhookSecretToken === undefined ? {} : { webhookSecretToken: options.webhookSecretToken }),
+    ...(token === undefined ? {} : { webhookSecretToken: token }),
     keepAliveIntervalMs: options.keepAliveIntervalMs ?? 5_000,
+    keepAlive: 'always',
+    ...(options.reconnectWindows ? { reconnectWindows: options.reconnectWindows } : {}),
     ...(options.mediaUrls ? { mediaUrls: options.mediaUrls } : {}),
     ...(options.host ? { host: options.host } : {}),
     ...(options.port !== undefined ? { port: options.port } : {}),
     ...(options.drift !== undefined ? { drift: options.drift } : {}),
   });
   const product = options.product ?? 'meeting';
-  const stream = sim.createStream({ product });
+  const stream = sim.createStream({ product, ...(options.productId === undefined ? {} : { productId: options.productId }) });
   progress(`simulator listening on ${sim.baseUrl}; stream ${stream.streamId} (${product})`);
+
+  /** The run's clock: seconds since rtms_started was sent. */
+  let runStart = Date.now();
+  const at = (epochMs: number) => `${((epochMs - runStart) / 1000).toFixed(2)} s`;
+  const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+  /** Records a refusal and its check; true when the webhook was accepted. */
+  const accepted = (id: string, name: string, res: PostedWebhook | Error, okMessage: (r: PostedWebhook) => string): boolean => {
+    if (!(res instanceof Error) && res.status >= 200 && res.status <= 299) {
+      check(id, 'pass', okMessage(res));
+      return true;
+    }
+    const status = res instanceof Error ? undefined : res.status;
+    const answer = (res instanceof Error ? networkError(res) : res.body).slice(0, ANSWER_CHARS);
+    const refusal: WebhookRefusal = { webhook: name, status, answer, hints: refusalHints(status, answer, options.webhookUrl) };
+    refusals.push(refusal);
+    const what = status === undefined ? `could not be delivered (${answer})` : `answered HTTP ${status}${answer ? `: ${JSON.stringify(answer)}` : ''}`;
+    check(id, 'fail', `${name} ${what}${status === undefined ? '' : '; Zoom expects 2xx'}`);
+    for (const hint of refusal.hints) progress(`hint  ${hint}`);
+    return false;
+  };
+
+  // Webhooks Zoom sends on its own (rtms_interrupted when the app loses signaling, rtms_stopped when a window
+  // passes): delivered to the app as they happen, their answers checked.
+  const autoWebhooks: Promise<void>[] = [];
+  stream.on('webhook', (step, webhook) => {
+    progress(`zoom  ${step === 'interrupted' ? 'rtms_interrupted' : 'rtms_stopped'} sent to the app (${at(Date.now())})`);
+    autoWebhooks.push(
+      tryPost(options.webhookUrl, webhook).then((res) => {
+        accepted(`webhook-${step}`, `rtms_${step}`, res, (r) => `rtms_${step} answered HTTP ${r.status}`);
+      }),
+    );
+  });
+  stream.on('drop', (d) => progress(`drop  ${d.channel} socket ${d.cause === 'keepalive' ? 'dropped by the server after unanswered keep-alives' : `closed ${d.code}`} at ${at(d.at)}`));
+  stream.on('reconnected', (d) => progress(`ok    ${d.channel} reconnected after ${seconds((d.reconnectedAt ?? d.at) - d.at)}`));
+  let ended: number | undefined;
+  const endedEarly = new Promise<void>((resolve) =>
+    stream.on('ended', (reason) => {
+      ended = reason;
+      resolve();
+    }),
+  );
+
+  let stopSentAt: number | undefined;
   try {
     if (options.validateUrl) {
-      if (options.webhookSecretToken === undefined) {
-        check('url-validation', 'fail', 'URL validation needs the webhook secret token');
-      } else {
+      if (token === undefined) check('url-validation', 'fail', 'URL validation needs the webhook secret token');
+      else {
         const plainToken = randomBytes(16).toString('base64url');
-        const res = await tryPost(options.webhookUrl, buildUrlValidationWebhook(plainToken, { secretToken: options.webhookSecretToken }));
-        if (res instanceof Error) check('url-validation', 'fail', `endpoint.url_validation: request failed (${res.message})`);
-        else {
+        const res = await tryPost(options.webhookUrl, buildUrlValidationWebhook(plainToken, sign));
+        const ok = accepted('url-validation', 'endpoint.url_validation', res, () => 'endpoint.url_validation answered');
+        if (ok && !(res instanceof Error)) {
+          checks.pop();
           let body: unknown;
           try {
             body = JSON.parse(res.body);
           } catch {
             body = undefined;
           }
-          const expected = computeUrlValidationToken(options.webhookSecretToken, plainToken);
+          const expected = computeUrlValidationToken(token, plainToken);
           const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
           if (res.status === 200 && b['plainToken'] === plainToken && b['encryptedToken'] === expected) {
             check('url-validation', 'pass', 'endpoint.url_validation answered with the right encryptedToken');
@@ -141,42 +271,63 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
       }
     }
 
-    const sent = Date.now();
-    const started = await tryPost(options.webhookUrl, stream.webhook('started'));
-    if (started instanceof Error) {
-      check('webhook-started', 'fail', `POST rtms_started to ${options.webhookUrl} failed: ${started.message}`);
+    // rtms_started, its bytes unlike re-serialised JSON (only a raw-body verifier accepts it, as with Zoom).
+    const startedWebhook = stream.webhook('started');
+    const rawBodyProbe = token !== undefined;
+    runStart = Date.now();
+    const started = await tryPost(options.webhookUrl, buildWebhook(startedWebhook.json.event, startedWebhook.json.payload, { ...sign, escapeSlashes: rawBodyProbe }));
+    const took = Date.now() - runStart;
+    if (!accepted('webhook-started', 'rtms_started', started, (r) => `rtms_started answered HTTP ${r.status} in ${took} ms`)) {
+      if (rawBodyProbe && !(started instanceof Error) && started.status === 401) await diagnoseRawBody(startedWebhook);
       return finish();
     }
-    const took = Date.now() - sent;
-    if (started.status < 200 || started.status > 299) check('webhook-started', 'fail', `rtms_started answered HTTP ${started.status}; Zoom expects 2xx`);
-    else if (took > 3_000) check('webhook-started', 'warn', `rtms_started answered after ${took} ms; Zoom retries after 3 s`);
-    else check('webhook-started', 'pass', `rtms_started answered HTTP ${started.status} in ${took} ms`);
+    if (took > 3_000) {
+      checks.pop();
+      check('webhook-started', 'warn', `rtms_started answered after ${took} ms; Zoom retries after 3 s and a retry may open a second connection`);
+    }
+    if (rawBodyProbe) check('raw-body', 'pass', 'the app verified the raw body (bytes that re-serialised JSON would change)');
 
     try {
-      await stream.ready(options.connectTimeoutMs ?? 10_000);
+      await Promise.race([stream.ready(options.connectTimeoutMs ?? 10_000), endedEarly.then(() => Promise.reject(new Error('ended')))]);
     } catch {
       const hs = stream.record.handshakes;
       check(
         'ready',
         'fail',
         hs.length === 0
-          ? 'the app never sent a signaling handshake to server_urls'
+          ? `the app never sent a signaling handshake to server_urls within ${seconds(options.connectTimeoutMs ?? 10_000)} of the webhook`
           : `no CLIENT_READY_ACK on signaling after the media handshake (${hs.map((h) => h.channel).join(', ')} handshakes seen)`,
       );
       return finish();
     }
-    check('ready', 'pass', `signaling and media handshakes accepted; CLIENT_READY_ACK received (${Date.now() - sent} ms after the webhook)`);
+    check('ready', 'pass', `signaling and media handshakes accepted; CLIENT_READY_ACK received (${Date.now() - runStart} ms after the webhook)`);
 
-    await stream.playMeeting({ durationMs: 10_000, ...options.script });
+    const backlog = watchBacklog(stream, options.maxMediaBacklogBytes ?? 1024 * 1024);
+    await Promise.race([stream.playMeeting({ durationMs: 10_000, ...options.script }), endedEarly]);
+    backlog.stop();
+    if (ended === undefined) await awaitPendingReconnects();
+    await Promise.all(autoWebhooks);
+    if (backlog.worst !== undefined) {
+      check('media-consumed', 'fail', `media stopped being consumed: ${Math.round(backlog.worst.bytes / 1024)} KiB queued on the media socket at ${at(backlog.worst.at)} (the app is not reading it)`);
+    } else check('media-consumed', 'pass', 'the app kept reading its media');
+
+    if (ended !== undefined) {
+      // The stream is over (a reconnect window passed): Zoom has sent rtms_stopped itself.
+      return finish();
+    }
+    stopSentAt = Date.now();
     const stopped = await tryPost(options.webhookUrl, stream.webhook('stopped'));
-    if (stopped instanceof Error) check('webhook-stopped', 'fail', `POST rtms_stopped failed: ${stopped.message}`);
-    else if (stopped.status < 200 || stopped.status > 299) check('webhook-stopped', 'fail', `rtms_stopped answered HTTP ${stopped.status}`);
-    else check('webhook-stopped', 'pass', `rtms_stopped answered HTTP ${stopped.status}`);
+    if (!accepted('webhook-stopped', 'rtms_stopped', stopped, (r) => `rtms_stopped answered HTTP ${r.status}`)) {
+      if (stopped instanceof Error) {
+        checks.pop();
+        check('webhook-stopped', 'fail', `the app became unreachable: rtms_stopped could not be delivered at ${at(stopSentAt)} (${networkError(stopped)}); is it still running?`);
+      }
+    }
     try {
       await stream.socketsClosed(options.closeTimeoutMs ?? 5_000);
       check('closed', 'pass', 'the app closed its sockets after rtms_stopped');
     } catch {
-      check('closed', 'warn', `sockets still open ${options.closeTimeoutMs ?? 5_000} ms after rtms_stopped (Zoom closes them itself; the app leaks until then)`);
+      check('closed', 'warn', `sockets still open ${seconds(options.closeTimeoutMs ?? 5_000)} after rtms_stopped (Zoom closes them itself; the app leaks until then)`);
       stream.terminate();
     }
     return finish();
@@ -184,18 +335,71 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
     await sim.close();
   }
 
+  /** After a 401 on the slash-escaped rtms_started: does the same webhook with compact bytes pass? */
+  async function diagnoseRawBody(webhook: SignedWebhook): Promise<void> {
+    const retry = await tryPost(options.webhookUrl, buildWebhook(webhook.json.event, webhook.json.payload, sign));
+    if (!(retry instanceof Error) && retry.status >= 200 && retry.status <= 299) {
+      check(
+        'raw-body',
+        'fail',
+        'the app verifies a re-serialised body, not the raw bytes: it refused rtms_started with 401 and accepted the same webhook written compactly. ' +
+          'Zoom signs the exact bytes it sends; pass the raw request body to the verifier (see `rtms-client verify-webhook` and docs/webhooks.md)',
+      );
+      // The app started a stream on the retry: end it.
+      await tryPost(options.webhookUrl, stream.webhook('stopped'));
+      stream.terminate();
+    }
+  }
+
+  /** Gives reconnects still in progress at the end of the script a short grace (the rest of the window, at most). */
+  async function awaitPendingReconnects(): Promise<void> {
+    const grace = options.reconnectGraceMs ?? 5_000;
+    const pending = () => stream.record.drops.filter((d) => d.outcome === 'pending');
+    const first = pending()[0];
+    if (first === undefined) return;
+    const deadline = Math.min(Date.now() + grace, ...pending().map((d) => d.at + d.windowMs));
+    progress(`wait  a reconnect is in progress; waiting up to ${seconds(deadline - Date.now())} before the stop`);
+    while (pending().length > 0 && Date.now() < deadline && ended === undefined) await new Promise((r) => setTimeout(r, 25));
+  }
+
+  function describeDrop(d: DropRecord): string {
+    const what = d.cause === 'keepalive' ? `${d.channel} socket dropped by the server after unanswered keep-alives at ${at(d.at)}` : `${d.channel} socket closed ${d.code} at ${at(d.at)}`;
+    const beforeStop = stopSentAt !== undefined ? `, ${seconds(stopSentAt - d.at)} before the stop` : '';
+    switch (d.outcome) {
+      case 'reconnected':
+        return `${what}; ${d.channel} reconnected after ${seconds((d.reconnectedAt ?? d.at) - d.at)}`;
+      case 'expired':
+        return `${what}${beforeStop}; no reconnect within Zoom's ${seconds(d.windowMs)} window: the stream ended (stop reason ${ended ?? stream.record.end?.stopReason ?? '?'})`;
+      case 'stream-ended':
+        return `${what}${beforeStop}; the stream ended before any reconnect`;
+      default:
+        return `${what}${beforeStop}; no reconnect`;
+    }
+  }
+
   function finish(): ConformanceReport {
-    const v = stream.record.violations;
+    const r = stream.record;
+    const v = r.violations;
     const summarize = (id: string, rules: string[], passMessage: string) => {
-      const found = rule(v, ...rules);
+      const found = rule(v, ...rules).filter((x) => x.severity !== 'info');
       if (found.length === 0) check(id, 'pass', passMessage);
       else check(id, found.some((x) => x.severity === 'error') ? 'fail' : 'warn', [...new Set(found.map((x) => x.message))].join('; '));
     };
-    if (stream.record.handshakes.length > 0) {
+    if (r.readyAt !== undefined) {
+      if (r.drops.length === 0) check('connection', 'pass', "the app's sockets stayed up until the stop");
+      for (const d of r.drops) check('connection', d.outcome === 'reconnected' ? 'pass' : 'fail', describeDrop(d));
+    }
+    if (r.handshakes.length > 0) {
       summarize('handshake-fields', ['protocol-version', 'sequence', 'id-key', 'handshake-first', 'media-type', 'media-params', 'order'], 'handshake fields as documented (protocol_version, sequence, ids, media_type)');
       summarize('signature', ['signature'], 'handshake signature valid');
-      summarize('one-connection', ['one-connection'], 'one signaling and one media connection per stream');
-      const ka = stream.record.keepAlive;
+      const dup = rule(v, 'one-connection');
+      if (dup.length > 0) summarize('one-connection', ['one-connection'], '');
+      else if (r.signalingConnections === 0 || r.mediaConnections === 0) check('one-connection', 'fail', `the app opened ${r.signalingConnections} signaling and ${r.mediaConnections} media connection(s)`);
+      else {
+        const reconnects = r.signalingConnections > 1 || r.mediaConnections > (r.drops.length > 0 ? 1 : 0) + 1 ? ` (${r.signalingConnections} signaling / ${r.mediaConnections} media over the run, reconnects included)` : '';
+        check('one-connection', 'pass', `never more than one connection per socket kind at a time${reconnects}`);
+      }
+      const ka = r.keepAlive;
       const kaViolations = rule(v, 'keepalive', 'keepalive-echo');
       if (kaViolations.length > 0) summarize('keep-alive', ['keepalive', 'keepalive-echo'], '');
       else if (ka.sent === 0) check('keep-alive', 'warn', 'no keep-alive was due during the run (raise --duration or lower --keepalive)');
@@ -206,9 +410,25 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
       ok: !checks.some((c) => c.status === 'fail'),
       checks,
       violations: [...v],
-      record: stream.record,
+      record: r,
       stream: { product, streamId: stream.streamId, productId: stream.productId },
+      refusals,
       durationMs: Date.now() - t0,
     };
   }
+}
+
+/** Samples the simulator's media backlog while the script runs; keeps the first sample above the limit. */
+function watchBacklog(stream: SimulatedStream, limit: number): { stop(): void; readonly worst: { bytes: number; at: number } | undefined } {
+  let worst: { bytes: number; at: number } | undefined;
+  const timer = setInterval(() => {
+    const bytes = stream.mediaBacklogBytes;
+    if (bytes > limit && worst === undefined) worst = { bytes, at: Date.now() };
+  }, 250);
+  return {
+    stop: () => clearInterval(timer),
+    get worst() {
+      return worst;
+    },
+  };
 }

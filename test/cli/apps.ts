@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { onTestFinished } from 'vitest';
 import { WebSocket } from 'ws';
 import type { CliIo } from '../../src/cli/main.js';
-import { RtmsClient, generateSignature, type RtmsClientOptions } from '../../src/index.js';
+import { RtmsClient, generateSignature, wsSocketFactory, type RtmsClientOptions, type SocketFactory } from '../../src/index.js';
 
 export const APP = {
   clientId: 'cli-test-client-id',
@@ -35,6 +35,15 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** A loopback port nothing listens on (bound, then released). */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
 /** Listens on 127.0.0.1:0; closed (with every connection) when the test finishes. Resolves with the webhook URL. */
 export async function listen(server: Server, path = '/webhook'): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -53,17 +62,39 @@ export interface RtmsAppOptions {
   client?: Partial<RtmsClientOptions>;
   /** Answer every webhook with this status instead of the SDK's (after handling it). */
   forceStatus?: number;
+  /** A common mistake: verify `JSON.stringify(JSON.parse(body))` instead of the raw body. */
+  reserializeBody?: boolean;
+  /** Another one: a JSON body parser runs first and the handler gets the parsed object. */
+  parsedBody?: boolean;
+  /** Cut the client's media socket (no close frame) this long after it opens, once; the SDK then reconnects. */
+  cutMediaAfterMs?: number;
 }
 
 /** A node:http app on RtmsClient, as a user would write it. Records the transcripts it received. */
 export async function rtmsApp(options: RtmsAppOptions = {}): Promise<{ url: string; client: RtmsClient; transcripts: string[] }> {
-  const client = new RtmsClient({ ...APP, media: ['transcript'], ...options.client });
+  let cut = false;
+  const socketFactory: SocketFactory | undefined =
+    options.cutMediaAfterMs === undefined
+      ? undefined
+      : (url, handlers, opts) => {
+          const socket = wsSocketFactory(url, handlers, opts);
+          if (!cut && url.includes('/media/')) {
+            cut = true;
+            const timer = setTimeout(() => socket.terminate(), options.cutMediaAfterMs);
+            onTestFinished(() => clearTimeout(timer));
+          }
+          return socket;
+        };
+  const client = new RtmsClient({ ...APP, media: ['transcript'], ...(socketFactory ? { socketFactory } : {}), ...options.client });
   onTestFinished(() => client.close());
   const transcripts: string[] = [];
   client.on('session', (s) => s.on('transcript', (t) => transcripts.push(`${t.userName}: ${t.text}`)));
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    void readBody(req).then(async (body) => {
-      const answer = await client.handleWebhook({ headers: req.headers, body });
+    void readBody(req).then(async (raw) => {
+      let body: unknown = raw;
+      if (options.reserializeBody) body = JSON.stringify(JSON.parse(raw.toString('utf8')));
+      if (options.parsedBody) body = JSON.parse(raw.toString('utf8'));
+      const answer = await client.handleWebhook({ headers: req.headers, body: body as string });
       if (options.forceStatus !== undefined) res.writeHead(options.forceStatus, { 'content-type': 'text/plain' }).end('internal error');
       else res.writeHead(answer.status, answer.headers).end(answer.body);
     });
@@ -80,6 +111,12 @@ export interface RawAppOptions {
   fullHandshake?: boolean;
   /** Client secret used to sign handshakes. Default {@link APP}'s. */
   clientSecret?: string;
+  /** Answer keep-alive requests. Default true. */
+  answerKeepAlives?: boolean;
+  /** Crash this long after the media handshake: sockets cut without a close frame, the HTTP server gone. */
+  crashAfterMs?: number;
+  /** Close the media socket (code 1000) this long after its handshake, and never reconnect it. */
+  dropMediaAfterMs?: number;
 }
 
 /**
@@ -92,12 +129,16 @@ export async function rawApp(options: RawAppOptions = {}): Promise<{ url: string
     for (const ws of sockets) ws.terminate();
   });
   const secret = options.clientSecret ?? APP.clientSecret;
+  const later = (fn: () => void, ms: number) => {
+    const t = setTimeout(fn, ms);
+    onTestFinished(() => clearTimeout(t));
+  };
   const connect = (meetingUuid: string, streamId: string, serverUrl: string) => {
     const signature = generateSignature({ clientId: APP.clientId, clientSecret: secret, id: meetingUuid, streamId });
     const signaling = new WebSocket(serverUrl);
     sockets.add(signaling);
     const answerKeepAlives = (ws: WebSocket, msg: Record<string, unknown>) => {
-      if (msg['msg_type'] === 12) ws.send(JSON.stringify({ msg_type: 13, timestamp: Number(msg['timestamp']) + (options.keepAliveSkew ?? 0) }));
+      if (msg['msg_type'] === 12 && (options.answerKeepAlives ?? true)) ws.send(JSON.stringify({ msg_type: 13, timestamp: Number(msg['timestamp']) + (options.keepAliveSkew ?? 0) }));
     };
     signaling.on('error', () => undefined);
     signaling.on('open', () => {
@@ -120,6 +161,14 @@ export async function rawApp(options: RawAppOptions = {}): Promise<{ url: string
         answerKeepAlives(media, m);
         if (m['msg_type'] === 4 && m['status_code'] === 0 && (options.readyAck ?? true)) {
           signaling.send(JSON.stringify({ msg_type: 7, rtms_stream_id: streamId }));
+          if (options.dropMediaAfterMs !== undefined) later(() => media.close(1000), options.dropMediaAfterMs);
+          if (options.crashAfterMs !== undefined) {
+            later(() => {
+              for (const ws of sockets) ws.terminate();
+              server.closeAllConnections();
+              server.close();
+            }, options.crashAfterMs);
+          }
         }
       });
     });

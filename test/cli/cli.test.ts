@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { main, parseDuration } from '../../src/cli/main.js';
 import { computeWebhookSignature } from '../../src/index.js';
 import { buildWebhook, runConformance } from '../../src/testing/index.js';
-import { APP, fakeIo, rawApp, rtmsApp } from './apps.js';
+import { APP, closedPort, fakeIo, rawApp, rtmsApp } from './apps.js';
 
 const FAST = ['--duration', '1s', '--keepalive', '400ms'];
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -306,10 +306,10 @@ describe('simulate', () => {
     expect(await main(['simulate', '--webhook', app.url, '--json', ...FAST], io)).toBe(0);
     expect(io.out().trim().split('\n')).toHaveLength(1);
     const report = JSON.parse(io.out()) as { ok: boolean; stream: Record<string, string>; checks: { id: string; status: string; message: string }[]; violations: unknown[]; durationMs: number };
-    expect(Object.keys(report).sort()).toEqual(['checks', 'durationMs', 'ok', 'stream', 'violations']);
+    expect(Object.keys(report).sort()).toEqual(['checks', 'durationMs', 'ok', 'refusals', 'stream', 'violations']);
     expect(report.ok).toBe(true);
     expect(report.stream).toMatchObject({ product: 'meeting', streamId: expect.stringMatching(/^[0-9a-f]{32}$/) });
-    expect(report.checks.map((c) => c.id)).toEqual(['webhook-started', 'ready', 'webhook-stopped', 'closed', 'handshake-fields', 'signature', 'one-connection', 'keep-alive', 'messages']);
+    expect(report.checks.map((c) => c.id)).toEqual(['webhook-started', 'raw-body', 'ready', 'media-consumed', 'webhook-stopped', 'closed', 'connection', 'handshake-fields', 'signature', 'one-connection', 'keep-alive', 'messages']);
     expect(report.checks.every((c) => c.status === 'pass')).toBe(true);
     expect(report.violations).toEqual([]);
     expect(report.durationMs).toBeGreaterThanOrEqual(1_000);
@@ -345,13 +345,14 @@ describe('simulate', () => {
     expect(await main(['simulate', '--webhook', app.url, '--drift-kinds', 'binary,numericIds', ...FAST], only)).toBe(0);
   });
 
-  it('an app that answers webhooks with 500 fails: exit 1, naming the status', async () => {
+  it('an app that answers webhooks with 500 fails at once: exit 1, naming the status and the answer', async () => {
     const app = await rtmsApp({ forceStatus: 500 });
     const io = fakeIo();
     expect(await main(['simulate', '--webhook', app.url, ...creds, '--secret', APP.webhookSecretToken, ...FAST], io)).toBe(1);
-    expect(io.out()).toContain('FAIL rtms_started answered HTTP 500; Zoom expects 2xx');
-    expect(io.out()).toContain('✘ rtms_stopped answered HTTP 500');
-    expect(io.out()).toMatch(/FAIL: \d+ passed, \d+ warning\(s\), 2 failed\n$/);
+    expect(io.out()).toContain('FAIL rtms_started answered HTTP 500: "internal error"; Zoom expects 2xx');
+    expect(io.out()).toContain("hint: the app failed while handling the webhook: see the app's own log");
+    expect(io.out()).not.toContain('rtms_stopped');
+    expect(io.out()).toMatch(/FAIL: 0 passed, 0 warning\(s\), 1 failed\n$/);
   });
 
   it('an app that echoes the wrong keep-alive timestamp fails; a handshake without protocol_version/sequence warns', async () => {
@@ -374,9 +375,10 @@ describe('simulate', () => {
 
   it('an app that is not listening fails at once: exit 1, naming the URL', async () => {
     const io = fakeIo();
-    const url = 'http://127.0.0.1:9/webhook'; // discard port: nothing listens
+    const url = `http://127.0.0.1:${await closedPort()}/webhook`;
     expect(await main(['simulate', '--webhook', url, ...creds, ...FAST], io)).toBe(1);
-    expect(io.out()).toContain(`FAIL POST rtms_started to ${url} failed`);
+    expect(io.out()).toMatch(/FAIL rtms_started could not be delivered \(connect ECONNREFUSED/);
+    expect(io.out()).toContain(`hint: is your app listening on ${url}?`);
     expect(io.out()).toMatch(/FAIL: 0 passed, 0 warning\(s\), 1 failed/);
   });
 
