@@ -27,7 +27,8 @@
  * nothing over, and allows each stream it cannot confirm at most two reconnects. When Redis answers again, every
  * renewal re-asserts its lease and record with compare-and-set (a lease that expired, or was lost with Redis'
  * data, is written again unless another instance holds it), routed stops and releases that failed are applied,
- * and takeovers wait one lease so that live owners re-register first.
+ * and takeovers wait one lease so that live owners re-register first (so does a new instance, for its first lease:
+ * it cannot know whether Redis just came back from an outage it did not see).
  *
  * One exception to "only Redis' answer": a process that itself did not run for longer than its lease (a long GC
  * pause, SIGSTOP, a suspended VM) cuts the streams whose lease it can no longer vouch for at once, since a
@@ -329,6 +330,9 @@ export class RedisCoordinator implements StreamCoordinator {
   async attach(host: CoordinatorHost): Promise<void> {
     this.#host = host;
     this.#lastTick = clock();
+    // A new instance cannot know whether Redis just came back from an outage it did not see, with live owners
+    // still to re-assert their leases: it takes nothing over during its first lease.
+    this.#noTakeoversUntil = this.#lastTick + this.#leaseMs;
     this.#renewTimer = setInterval(() => this.#tick(), this.#renewMs);
     this.#renewTimer.unref();
     this.#scanTimer = setInterval(() => void this.#scan(), this.#scanMs);

@@ -178,9 +178,9 @@ export class Cluster {
     return [...this.instances.values()].filter((i) => i.alive);
   }
 
-  /** Live instances that are not SIGSTOPped. */
+  /** Live, listening instances that are not SIGSTOPped. */
   running(): Instance[] {
-    return this.alive().filter((i) => !i.stopped);
+    return this.alive().filter((i) => !i.stopped && i.port > 0);
   }
 
   /** Instances holding an open session for the stream now (by their reports). */
@@ -231,6 +231,7 @@ export class Cluster {
   signal(inst: Instance, sig: 'SIGKILL' | 'SIGSTOP' | 'SIGCONT'): void {
     if (!inst.alive) return;
     inst.child.kill(sig);
+    if (sig === 'SIGKILL') inst.alive = false; // at once: nothing is sent to it any more
     if (sig === 'SIGSTOP') inst.stopped = true;
     if (sig === 'SIGCONT') inst.stopped = false;
   }
