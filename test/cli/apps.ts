@@ -117,6 +117,8 @@ export interface RawAppOptions {
   crashAfterMs?: number;
   /** Close the media socket (code 1000) this long after its handshake, and never reconnect it. */
   dropMediaAfterMs?: number;
+  /** Stop reading the media socket this long after its handshake (it stays open; nothing is consumed). */
+  pauseMediaAfterMs?: number;
 }
 
 /**
@@ -162,6 +164,7 @@ export async function rawApp(options: RawAppOptions = {}): Promise<{ url: string
         if (m['msg_type'] === 4 && m['status_code'] === 0 && (options.readyAck ?? true)) {
           signaling.send(JSON.stringify({ msg_type: 7, rtms_stream_id: streamId }));
           if (options.dropMediaAfterMs !== undefined) later(() => media.close(1000), options.dropMediaAfterMs);
+          if (options.pauseMediaAfterMs !== undefined) later(() => media.pause(), options.pauseMediaAfterMs);
           if (options.crashAfterMs !== undefined) {
             later(() => {
               for (const ws of sockets) ws.terminate();

@@ -55,6 +55,14 @@ describe('apps that must fail', () => {
     expect(byId(report, 'webhook-stopped')[0]).toMatchObject({ status: 'pass' }); // Zoom's own rtms_stopped, delivered
   });
 
+  it('an app that stops consuming its media (socket open, nothing read) fails: the media socket stops answering and is dropped', async () => {
+    const app = await rawApp({ pauseMediaAfterMs: 300 });
+    const report = await run(app.url, { webhookSecretToken: undefined, keepAliveIntervalMs: 200 });
+    expect(report.ok).toBe(false);
+    expect(byId(report, 'connection').map((c) => c.message).join('\n')).toMatch(/^media socket dropped by the server after unanswered keep-alives at \d+\.\d\d s/m);
+    expect(report.record.drops.filter((d) => d.channel === 'signaling')).toEqual([]); // signaling kept answering
+  });
+
   it('an app that ignores keep-alives is dropped after three, like Zoom does', async () => {
     const app = await rawApp({ answerKeepAlives: false });
     const report = await run(app.url, { webhookSecretToken: undefined, keepAliveIntervalMs: 200 });
