@@ -300,9 +300,16 @@ export class FrameRouter {
     const tableKind = this.#eventTable;
     const table = tableKind === 'meeting' ? EventType : tableKind === 'contact_center' ? ZccEventType : undefined;
     const ts = eventTimestamp(ev);
-    const name = table === undefined || eventType === undefined ? undefined : nameOf(table, eventType);
+    // FIRST_PACKET_TIMESTAMP (1) is always sent, whatever the product (D-EVT, and D-ZCC-OLD for Contact Center,
+    // whose own table starts at 8, so 1 cannot mean anything else there).
+    const firstPacket = eventType === EventType.FIRST_PACKET_TIMESTAMP;
+    const name = firstPacket ? 'FIRST_PACKET_TIMESTAMP' : table === undefined || eventType === undefined ? undefined : nameOf(table, eventType);
     this.#fire('event', { eventType, eventCode, name, timestamp: ts, body: ev });
     if (eventType === undefined) return;
+    if (firstPacket) {
+      this.#fire('firstPacket', ts);
+      return;
+    }
     if (tableKind === 'contact_center') {
       this.#fire('contactCenterEvent', { eventType, eventCode, name, timestamp: ts, participant: readZccParticipant(ev) });
       return;
@@ -310,9 +317,6 @@ export class FrameRouter {
     if (tableKind !== 'meeting') return; // Zoom Phone publishes no event table: on 'event' only
     const roster = this.participants;
     switch (ev.event_type) {
-      case EventType.FIRST_PACKET_TIMESTAMP:
-        this.#fire('firstPacket', ts);
-        return;
       case EventType.ACTIVE_SPEAKER_CHANGE: {
         const userId = uid(ev['user_id']);
         const userName = str(ev['user_name']);

@@ -607,7 +607,7 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
         const key = k === 'share' ? 'deskshare' : k;
         if (wire[key] !== undefined) mediaParams[key] = wire[key];
       }
-      return { url, kinds: group, handshake: (sequence: number) => encodeDataHandshake({ ...base, sequence, mediaType, mediaParams, payloadEncryption: false }) };
+      return { url, kinds: group, handshake: () => encodeDataHandshake({ ...base, sequence: undefined, mediaType, mediaParams, payloadEncryption: false }) };
     });
   }
 
@@ -655,7 +655,9 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
       fail: (error, stopReason) => void this.#finish('failed', 'error', { closeStream: false, error, stopReason }),
       handover: () => void this.handover(),
       dropMedia: () => {
-        for (const ch of this.#media) void ch.close(WS_CLOSE_NORMAL, 'reconnecting');
+        // Only established sockets: one still connecting or handshaking is a repair already under way (the event
+        // that triggered this, e.g. MEDIA_CONNECTION_INTERRUPTED, refers to the socket Zoom lost, not to it).
+        for (const ch of this.#media) if (ch.state === 'ready') void ch.close(WS_CLOSE_NORMAL, 'reconnecting');
       },
       closeAll: async () => {
         const old = [...this.#media, ...(this.#signaling ? [this.#signaling] : [])];

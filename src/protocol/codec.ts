@@ -234,8 +234,8 @@ export const jsonCodec: FrameCodec = { decode };
 
 /** Fields common to both handshakes. */
 export interface HandshakeFields {
-  /** `sequence` of this message on its socket (starts at 1). */
-  sequence: number;
+  /** `sequence` of this message on its socket (starts at 1); omitted from the message when undefined. */
+  sequence: number | undefined;
   /** Id keys and their value (several keys share one value for webinars and Video SDK, §5.2). */
   idKeys: readonly string[];
   /** The product id (meeting UUID, webinar UUID, session id or engagement id) sent under every key. */
@@ -265,14 +265,17 @@ export function encodeSignalingHandshake(f: HandshakeFields & { bufferData?: boo
   });
 }
 
-/** DATA_HAND_SHAKE_REQ (3). §3.3 */
+/**
+ * DATA_HAND_SHAKE_REQ (3). §3.3. The session sends it without `sequence`: every client Zoom wrote omits it on the
+ * media handshake and is accepted, while only the docs' examples carry it (§9.5, the reference's advice).
+ */
 export function encodeDataHandshake(
   f: HandshakeFields & { mediaType: number; mediaParams?: Record<string, unknown>; payloadEncryption?: boolean },
 ): string {
   return JSON.stringify({
     msg_type: MsgType.DATA_HAND_SHAKE_REQ,
     protocol_version: PROTOCOL_VERSION,
-    sequence: f.sequence,
+    ...(f.sequence === undefined ? {} : { sequence: f.sequence }),
     ...idObject(f),
     rtms_stream_id: f.streamId,
     signature: f.signature,

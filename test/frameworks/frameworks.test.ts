@@ -42,7 +42,8 @@ function expectClean(report: ConformanceReport): void {
   expect(report.ok).toBe(true);
   const status = Object.fromEntries(report.checks.map((c) => [c.id, c.status]));
   expect(status, detail).toMatchObject({ 'url-validation': 'pass', ready: 'pass', 'webhook-stopped': 'pass', 'handshake-fields': 'pass', signature: 'pass', 'one-connection': 'pass', messages: 'pass' });
-  expect(report.violations, detail).toEqual([]);
+  // Informational notes (a media handshake without `sequence`, as every Zoom-written client sends it) are not faults.
+  expect(report.violations.filter((v) => v.severity !== 'info'), detail).toEqual([]);
   expect(report.record.readyAcks).toBe(1);
 }
 

@@ -55,8 +55,8 @@ describe('Zoom Phone', () => {
       ['1', 'Hello, this is Ada.'],
       ['2', 'Hi Ada, how can I help?'],
     ]);
-    // FIRST_PACKET_TIMESTAMP (always sent, as media starts) comes first; Phone has no event table, so it is unnamed.
-    expect(events[0]).toMatchObject({ eventType: 1, name: undefined });
+    // FIRST_PACKET_TIMESTAMP (always sent, as media starts) comes first, named for every product.
+    expect(events[0]).toMatchObject({ eventType: 1, name: 'FIRST_PACKET_TIMESTAMP' });
     expect(events[1]).toMatchObject({ eventCode: 4711, eventType: undefined, name: undefined });
     expect(errors).toEqual([]);
 

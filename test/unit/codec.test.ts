@@ -564,6 +564,10 @@ describe('encoders (app → Zoom)', () => {
   });
 
   describe('DATA_HAND_SHAKE_REQ (§3.3)', () => {
+    it('omits sequence when none is given (as the session sends it, §9.5)', () => {
+      expect(JSON.parse(encodeDataHandshake({ ...base, sequence: undefined, mediaType: 8 }))).not.toHaveProperty('sequence');
+    });
+
     it('has msg_type 3, the handshake fields, media_type and payload_encryption false', () => {
       expect(JSON.parse(encodeDataHandshake({ ...base, sequence: 2, mediaType: 9 }))).toStrictEqual({
         msg_type: 3,

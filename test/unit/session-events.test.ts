@@ -358,6 +358,17 @@ describe('FrameRouter: meeting events and the roster', () => {
 });
 
 describe('FrameRouter: Contact Center', () => {
+  it.each(['meeting', 'contact_center', 'phone'] as const)('FIRST_PACKET_TIMESTAMP is firstPacket for %s, named, and never a Contact Center event', (product) => {
+    const { router, collect } = setup(product);
+    const all = collect('event');
+    const first = collect('firstPacket');
+    const zcc = collect('contactCenterEvent');
+    router.route(SIGNALING, event({ event_type: 1, timestamp: 1_764_460_800_000 }));
+    expect(first).toEqual([1_764_460_800_000]);
+    expect(all.map((e) => e.name)).toEqual(['FIRST_PACKET_TIMESTAMP']);
+    expect(zcc).toEqual([]);
+  });
+
   it('events use the Contact Center table, come with contactCenterEvent and leave the roster alone', () => {
     const { router, collect, interrupts } = setup('contact_center');
     const all = collect('event');
