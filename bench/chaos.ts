@@ -17,7 +17,8 @@
  * fault sequence (timings still vary).
  *
  * Environment: CHAOS_SEED, CHAOS_DURATION_S (full run, default 180), CHAOS_INSTANCES (3), CHAOS_STREAMS (10),
- * CHAOS_DUPLICATE (`reject` | `kick`, default from the seed), CHAOS_LOG=1 (instance logs on stderr).
+ * CHAOS_DUPLICATE (`reject` | `kick`, default from the seed), CHAOS_KINDS (a comma-separated list: run only these
+ * faults, once each, to study one), CHAOS_LOG=1 (instance logs on stderr).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RtmsSimulator, type SignedWebhook, type SimulatedStream } from '../src/testing/index.js';
@@ -463,7 +464,8 @@ try {
 
   // Every kind once (in a seeded order); the full run then picks at random until its time is up.
   const t0 = Date.now();
-  const plan: Kind[] = shuffle(KINDS);
+  const only = (env['CHAOS_KINDS'] ?? '').split(',').filter((k): k is Kind => (KINDS as readonly string[]).includes(k));
+  const plan: Kind[] = only.length ? only : shuffle(KINDS);
   for (const kind of plan) {
     await episode(kind);
     await sleep(between(300, 1_000));

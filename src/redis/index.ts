@@ -593,11 +593,18 @@ export class RedisCoordinator implements StreamCoordinator {
     this.#state = 'ok';
     this.#since = Date.now();
     const now = clock();
-    // Owners that lost their leases during the outage re-assert them at their next renewal; give them a lease's
-    // time before anything is taken over, and keep streams this instance gave up away from its own scan as long.
-    this.#noTakeoversUntil = now + this.#leaseMs;
-    for (const [id, until] of this.#handedOver) this.#handedOver.set(id, Math.max(until, now + this.#leaseMs + 2 * this.#scanMs));
-    this.#log.info(`Redis answers again after ${down} ms: re-registering ${this.#owned.size} streams, applying ${this.#pending.size} pending operations; no takeovers for ${this.#leaseMs} ms`);
+    // Leases may have expired during the outage (it began up to a command timeout before it was noticed, and a
+    // lease is renewed every renewIntervalMs): owners re-assert them at their next renewal. Give them a lease's time
+    // before anything is taken over, and keep streams this instance gave up away from its own scan as long. A blip
+    // too short for any lease to expire (a command that timed out on a busy machine) changes nothing.
+    const leasesMayHaveExpired = down + this.#timeoutMs >= this.#leaseMs - this.#renewMs;
+    if (leasesMayHaveExpired) {
+      this.#noTakeoversUntil = Math.max(this.#noTakeoversUntil, now + this.#leaseMs);
+      for (const [id, until] of this.#handedOver) this.#handedOver.set(id, Math.max(until, now + this.#leaseMs + 2 * this.#scanMs));
+    }
+    this.#log.info(
+      `Redis answers again after ${down} ms: re-registering ${this.#owned.size} streams, applying ${this.#pending.size} pending operations${leasesMayHaveExpired ? `; no takeovers for ${this.#leaseMs} ms` : ''}`,
+    );
     this.#notify();
     void this.#renew();
     void this.#flush();

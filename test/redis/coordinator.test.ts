@@ -49,6 +49,8 @@ async function instance(prefix: string, opts: { leaseMs?: number; gate?: { block
     leaseMs: opts.leaseMs ?? 600,
     renewIntervalMs: 150,
     scanIntervalMs: 100,
+    // Generous for a loaded test machine: a timed-out command counts as Redis being unreachable.
+    commandTimeoutMs: 300,
     takeoverWindowMs: 5_000,
   });
   await c.attach(host);
