@@ -184,6 +184,8 @@ const COORDINATION_BUDGET_MS = 2_500;
 
 /** What {@link RtmsClient} gets from a coordinator call that ran past the webhook's budget. */
 const LATE: unique symbol = Symbol('late');
+/** What {@link RtmsClient} gets from a coordinator call that rejected (the seam says none should). */
+const FAILED: unique symbol = Symbol('failed');
 
 function positive(name: string, v: number | undefined, dflt: number, allowZero = false): number {
   if (v === undefined) return dflt;
@@ -531,6 +533,7 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
     if (racing !== undefined) {
       const s = await this.#within(racing, Date.now() + COORDINATION_BUDGET_MS);
       if (s === LATE) return json(200, { status: 'pending' });
+      if (s === FAILED) return this.#reject(500, 'RTMS_INTERNAL_ERROR', 'claiming or starting the session failed', undefined);
       if (s !== undefined) return this.#restarted(s, serverUrls);
       return json(200, { status: 'owned_elsewhere' });
     }
@@ -547,7 +550,7 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
     this.#claiming.set(w.streamId, claim);
     void claim
       .catch((err: unknown) => {
-        this.#logger.warn(`coordinator claim failed: ${describeError(err)}`, { streamId: w.streamId });
+        this.#logger.error(`claiming or starting the session failed: ${describeError(err)}`, { streamId: w.streamId });
         return undefined;
       })
       .finally(() => {
@@ -559,6 +562,7 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
       this.#logger.warn('rtms_started: the coordinator did not answer in time; the claim goes on in the background', { streamId: w.streamId });
       return json(200, { status: 'pending' });
     }
+    if (session === FAILED) return this.#reject(500, 'RTMS_INTERNAL_ERROR', 'claiming or starting the session failed', undefined);
     if (session !== undefined) return json(200, { status: 'ok' }, session);
     // Another instance owns the stream: let it decide whether this is a retry or a failover.
     const routed = await this.#within(Promise.resolve(this.#coordinator.route({ type: 'started', streamId: w.streamId, serverUrls })), deadline);
@@ -567,12 +571,12 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
   }
 
   /**
-   * Waits for a coordinator call until `deadline` (epoch ms); {@link LATE} past it. Never rejects (a failed call is
-   * logged and reads as undefined); the timer is always cleared.
+   * Waits for a coordinator call until `deadline` (epoch ms); {@link LATE} past it. Never rejects: a failed call
+   * reads as {@link FAILED}. The timer is always cleared.
    */
-  #within<T>(p: Promise<T>, deadline: number): Promise<T | undefined | typeof LATE> {
+  #within<T>(p: Promise<T>, deadline: number): Promise<T | typeof LATE | typeof FAILED> {
     // The single-instance coordinator answers at once: no timer on that path.
-    if (this.#coordinator instanceof LocalCoordinator) return p;
+    if (this.#coordinator instanceof LocalCoordinator) return p.catch(() => FAILED);
     return new Promise((resolve) => {
       const timer = setTimeout(() => resolve(LATE), Math.max(0, deadline - Date.now()));
       p.then(
@@ -583,7 +587,7 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
         (err: unknown) => {
           clearTimeout(timer);
           this.#logger.warn(`coordinator call failed: ${describeError(err)}`);
-          resolve(undefined);
+          resolve(FAILED);
         },
       );
     });

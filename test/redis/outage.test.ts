@@ -127,6 +127,9 @@ describe.skipIf(!canRun)('RedisCoordinator while Redis is paused, restarted or f
     expect(a.host.lost).toEqual([]);
     await sleep(2 * LEASE); // past the takeover grace of both
     expect(b.host.takeovers).toEqual([]);
+    // The subscriptions came back with the connections: control webhooks are routed to the owner again.
+    expect(await b.c.route({ type: 'interrupted', streamId: 'r1' })).toBe(true);
+    await until(() => a.host.control.some((m) => m.type === 'interrupted' && m.streamId === 'r1'), 2_000, 'routed after the restart');
 
     // A crash of the owner now (its renewals stop) is taken over about a lease later, with the failover URLs.
     const crashAt = Date.now();
