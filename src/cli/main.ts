@@ -52,11 +52,13 @@ Options:
   --duration <time>       how long to stream, e.g. 30s, 1500ms, 2m (default 10s)
   --script <file.json>    a script: { "lines": [{ "userId": 1, "userName": "Ada", "text": "..." }],
                           "transcriptEveryMs": 1000, "audioFrameMs": 20 }
-  --keepalive <time>      keep-alive interval on every socket (default 5s; Zoom uses 10s)
+  --keepalive <time>      keep-alive interval on every socket (default 2s, so that an app ignoring them is
+                          dropped after three, as Zoom does, within a short run; Zoom sends them every 10s)
   --connect-timeout <t>   time the app has to connect and send CLIENT_READY_ACK (default 10s)
   --close-timeout <t>     time the app has to close its sockets after rtms_stopped (default 5s)
   --validate-url          first send endpoint.url_validation and check the answer (needs --secret)
-  --media-urls <list>     media URLs offered: all,audio,video,deskshare,transcript,chat (default: all of them)
+  --media-urls <list>     media URLs offered: all,audio,video,deskshare,sharescreen,transcript,chat
+                          (default: all of them)
   --product-id <id>       the stream's meeting UUID / engagement id / call id (default: random, Zoom's shape:
                           24 base64 characters, may contain / and +)
   --port <n>              port for the simulator (default: a free port)
@@ -174,7 +176,7 @@ async function simulate(argv: string[], io: CliIo): Promise<number> {
       secret: { type: 'string' },
       duration: { type: 'string', default: '10s' },
       script: { type: 'string' },
-      keepalive: { type: 'string', default: '5s' },
+      keepalive: { type: 'string', default: '2s' },
       'connect-timeout': { type: 'string', default: '10s' },
       'close-timeout': { type: 'string', default: '5s' },
       'validate-url': { type: 'boolean', default: false },
@@ -216,9 +218,9 @@ async function simulate(argv: string[], io: CliIo): Promise<number> {
     throw new UsageError('the app credentials are needed to check handshake signatures: --client-id and --client-secret, or ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET');
   }
   const script: MeetingScript = { ...(values.script ? readScript(values.script) : {}), durationMs: parseDuration(values.duration) };
-  let mediaUrls: ('all' | 'audio' | 'video' | 'deskshare' | 'transcript' | 'chat')[] | undefined;
+  let mediaUrls: ('all' | 'audio' | 'video' | 'deskshare' | 'sharescreen' | 'transcript' | 'chat')[] | undefined;
   if (values['media-urls']) {
-    const allowed = ['all', 'audio', 'video', 'deskshare', 'transcript', 'chat'] as const;
+    const allowed = ['all', 'audio', 'video', 'deskshare', 'sharescreen', 'transcript', 'chat'] as const;
     mediaUrls = values['media-urls'].split(',').map((k) => {
       const kind = allowed.find((a) => a === k.trim());
       if (!kind) throw new UsageError(`--media-urls: unknown kind ${k}`);

@@ -36,9 +36,9 @@ export interface ConformanceOptions {
   /** The scripted stream. Default: the built-in meeting (or engagement, or call), 10 s. */
   script?: MeetingScript;
   /**
-   * Keep-alive interval on every socket. Default 5 000 ms, so a short run still exercises keep-alives. A run sends
-   * them whether or not media flows (Zoom sends them only on idle sockets; an app must answer them whenever they
-   * come).
+   * Keep-alive interval on every socket. Default 2 000 ms, so that a short run exercises keep-alives and an app that
+   * ignores them is dropped after three, as Zoom does (after about 8 s). A run sends them whether or not media
+   * flows (Zoom sends them every 10 s, and only on idle sockets; an app must answer them whenever they come).
    */
   keepAliveIntervalMs?: number;
   /** Time the app has to connect and send CLIENT_READY_ACK after the webhook. Default 10 000 ms. */
@@ -190,7 +190,7 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
     clientId: options.clientId,
     clientSecret: options.clientSecret,
     ...(token === undefined ? {} : { webhookSecretToken: token }),
-    keepAliveIntervalMs: options.keepAliveIntervalMs ?? 5_000,
+    keepAliveIntervalMs: options.keepAliveIntervalMs ?? 2_000,
     keepAlive: 'always',
     ...(options.reconnectWindows ? { reconnectWindows: options.reconnectWindows } : {}),
     ...(options.mediaUrls ? { mediaUrls: options.mediaUrls } : {}),
@@ -403,7 +403,8 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
       const kaViolations = rule(v, 'keepalive', 'keepalive-echo');
       if (kaViolations.length > 0) summarize('keep-alive', ['keepalive', 'keepalive-echo'], '');
       else if (ka.sent === 0) check('keep-alive', 'warn', 'no keep-alive was due during the run (raise --duration or lower --keepalive)');
-      else check('keep-alive', 'pass', `keep-alives answered with the request timestamp (${ka.answered} of ${ka.sent}; the rest were still in flight)`);
+      else if (ka.answered === 0) check('keep-alive', 'fail', `the app answered none of the ${ka.sent} keep-alive request(s); Zoom drops a socket after three`);
+      else check('keep-alive', 'pass', `keep-alives answered with the request timestamp (${ka.answered} of ${ka.sent}; the rest were still in flight at the end)`);
       summarize('messages', ['json', 'text-frames', 'ready-ack-channel', 'ready-ack-stream', 'ready-ack-order', 'event-subscription', 'video-subscription', 'signaling-only', 'unexpected-message'], 'every other message well formed');
     }
     return {

@@ -214,10 +214,12 @@ export function newProductId(): string {
 
 /**
  * @internal True for the EVENT_UPDATE types Zoom sends whether or not the client subscribed (D-EVT):
- * FIRST_PACKET_TIMESTAMP (1) and MEDIA_CONNECTION_INTERRUPTED (7), on the products whose parties are users.
+ * FIRST_PACKET_TIMESTAMP (1) for every product (D-ZCC-OLD says so for Contact Center too), and
+ * MEDIA_CONNECTION_INTERRUPTED (7) on the products whose parties are users.
  */
 export function alwaysSentEvent(eventType: number, channelKeyed: boolean): boolean {
-  return !channelKeyed && (eventType === 1 || eventType === 7);
+  // FIRST_PACKET_TIMESTAMP for every product; MEDIA_CONNECTION_INTERRUPTED only where the meeting table defines it.
+  return eventType === 1 || (!channelKeyed && eventType === 7);
 }
 
 /** @internal The `content` of a MEDIA_DATA_TRANSCRIPT frame. */

@@ -71,6 +71,13 @@ describe('apps that must fail', () => {
     expect(byId(report, 'connection').map((c) => c.message).join('\n')).toMatch(/socket dropped by the server after unanswered keep-alives at \d+\.\d\d s/);
   });
 
+  it('an app that answers no keep-alive fails even when the run is too short for Zoom to drop it', async () => {
+    const app = await rawApp({ answerKeepAlives: false });
+    const report = await run(app.url, { webhookSecretToken: undefined, keepAliveIntervalMs: 400, script: { durationMs: 900 } });
+    expect(report.ok).toBe(false);
+    expect(byId(report, 'keep-alive')[0]).toMatchObject({ status: 'fail', message: expect.stringMatching(/^the app answered none of the \d+ keep-alive request\(s\)/) });
+  });
+
   it('an app that verifies a re-serialised body fails at once, with the reason', async () => {
     const app = await rtmsApp({ reserializeBody: true });
     const report = await run(app.url);
