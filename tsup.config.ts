@@ -2,7 +2,7 @@ import { defineConfig } from 'tsup';
 
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts', 'redis/index': 'src/redis/index.ts' },
+    entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts', 'redis/index': 'src/redis/index.ts', 'media/index': 'src/media/index.ts' },
     format: ['esm', 'cjs'],
     // stripInternal: members marked `@internal` (the session's lifecycle hooks, the simulator's socket plumbing,
     // which holds `ws` types) stay out of the published .d.ts, so the types need no @types/ws and autocomplete

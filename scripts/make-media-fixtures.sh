@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Makes the small media fixtures of test/fixtures/media/ (committed; rerun only to change them) with Debian tools:
+#   apt-get install -y ffmpeg espeak-ng
+# One spoken sentence (espeak-ng), one second long, is the reference PCM; every codec file is made from it by
+# ffmpeg's own encoders, and the G.722 reference decode is kept as a SHA-256 (ffmpeg's decoder output).
+set -euo pipefail
+cd "$(dirname "$0")/../test/fixtures/media"
+command -v ffmpeg >/dev/null || { echo "ffmpeg is missing: apt-get install -y ffmpeg" >&2; exit 1; }
+command -v espeak-ng >/dev/null || { echo "espeak-ng is missing: apt-get install -y espeak-ng" >&2; exit 1; }
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+FF="ffmpeg -hide_banner -loglevel error -y -bitexact"
+
+SENTENCE="Hello from the meeting."
+espeak-ng -v en-us -s 190 -w "$TMP/speech.wav" "$SENTENCE"
+echo "$SENTENCE" > speech.txt
+
+# Reference PCM: 1.000 s, mono, 16-bit little-endian, at 16 kHz and 8 kHz (padded with silence if shorter).
+$FF -i "$TMP/speech.wav" -af "apad=whole_dur=1" -t 1 -ar 16000 -ac 1 -f s16le speech-16k.s16le
+$FF -f s16le -ar 16000 -ac 1 -i speech-16k.s16le -ar 8000 -f s16le speech-8k.s16le
+
+# G.711 A-law and µ-law at 8 kHz (one byte per sample).
+$FF -f s16le -ar 8000 -ac 1 -i speech-8k.s16le -c:a pcm_alaw -f alaw speech.alaw
+$FF -f s16le -ar 8000 -ac 1 -i speech-8k.s16le -c:a pcm_mulaw -f mulaw speech.ulaw
+
+# G.722 at 64 kbit/s (one byte per two 16 kHz samples), and the SHA-256 of ffmpeg's own decode of it.
+$FF -f s16le -ar 16000 -ac 1 -i speech-16k.s16le -c:a g722 -f g722 speech.g722
+$FF -f g722 -i speech.g722 -f s16le "$TMP/g722-ffmpeg.s16le"
+sha256sum < "$TMP/g722-ffmpeg.s16le" | cut -d' ' -f1 > speech-g722-ffmpeg.sha256
+
+# Opus at 48 kHz mono, 20 ms frames, in Ogg (the test reads the packets out of the pages).
+ENCODERS=$(ffmpeg -hide_banner -encoders 2>/dev/null)
+if grep -q libopus <<<"$ENCODERS"; then
+  $FF -f s16le -ar 16000 -ac 1 -i speech-16k.s16le -ar 48000 -c:a libopus -b:a 32k -frame_duration 20 -application voip speech.opus
+  # libopus's own decode of it (ffmpeg's native Opus decoder differs slightly), resampled by ffmpeg to 16 kHz:
+  # the reference the WebAssembly decoder is held to (pre-skip removed, as ffmpeg does).
+  $FF -c:a libopus -i speech.opus -af "aresample=resampler=soxr" -ar 16000 -f s16le speech-opus-libopus-16k.s16le
+else
+  echo "ffmpeg has no libopus encoder: speech.opus not made" >&2
+fi
+ls -l
