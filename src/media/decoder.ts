@@ -119,7 +119,7 @@ function decodeL16(data: Uint8Array): Int16Array {
  * Creates a decoder for audio in `format` (an audio frame's `format`). L16, G.711 and G.722 are decoded
  * in TypeScript; Opus through the optional peer dependency `opus-decoder`, loaded on first use.
  *
- * @throws (rejects with) {@link RtmsError} `RTMS_INVALID_OPTIONS` for an unknown codec, or for Opus when
+ * @throws (rejects with) `RtmsError` (from `rtms-client`) `RTMS_INVALID_OPTIONS` for an unknown codec, or for Opus when
  * `opus-decoder` is not installed.
  */
 export async function createAudioDecoder(format: AudioFormat, options: AudioDecoderOptions = {}): Promise<AudioDecoder> {

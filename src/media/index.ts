@@ -3,6 +3,10 @@
  *
  * - {@link createAudioDecoder}: 16-bit PCM from L16, G.711 (A-law, µ-law), G.722 and Opus (the last through
  *   the optional peer dependency `opus-decoder`), RTP unwrapped, a corrupt packet costing one frame of silence.
+ * - {@link AudioTimeline} and {@link sessionTimeline}: per-speaker audio on one clock, gaps filled with silence,
+ *   jitter, late and duplicate frames handled by documented rules, a mixed track, output resampled
+ *   ({@link Resampler}) to 8, 16, 24 or 48 kHz, mono or stereo, in fixed-size chunks, as an async iterator or a
+ *   Node stream with bounded buffering.
  *
  * The core (`rtms-client`) never imports this subpath, so applications that do not use it pay nothing for it.
  *
@@ -12,3 +16,18 @@ export { createAudioDecoder, type AudioDecoder, type AudioDecoderOptions, type D
 export { ALAW_TABLE, ULAW_TABLE, decodeAlaw, decodeUlaw } from './g711.js';
 export { G722Decoder } from './g722.js';
 export { parseRtp, type RtpPacket, type RtpError } from './rtp.js';
+export { Resampler } from './resample.js';
+export {
+  AudioTimeline,
+  trackKey,
+  type AudioChunk,
+  type PcmReadable,
+  type PushResult,
+  type TimelineFrame,
+  type TimelineOptions,
+  type TimelineReadableOptions,
+  type TimelineSampleRate,
+  type TimelineStats,
+  type TrackInfo,
+} from './timeline.js';
+export { sessionTimeline, type SessionTimelineOptions, type TimelineSession } from './session-audio.js';

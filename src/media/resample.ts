@@ -52,8 +52,12 @@ export class Resampler {
   private outCount = 0;
 
   /**
+   * Designs the filter for `inRate` → `outRate`.
+   *
    * @param inRate - input rate in Hz (a positive integer).
    * @param outRate - output rate in Hz (a positive integer).
+   * @throws `RtmsError` (from `rtms-client`) `RTMS_INVALID_OPTIONS` for a rate that is not a positive integer, or a
+   * ratio whose reduced terms exceed 64.
    */
   constructor(inRate: number, outRate: number) {
     if (!Number.isInteger(inRate) || !Number.isInteger(outRate) || inRate <= 0 || outRate <= 0) {

@@ -1,0 +1,105 @@
+/**
+ * A session's audio on a timeline: each track's frames decoded by its own decoder, placed on one clock that
+ * starts at FIRST_PACKET_TIMESTAMP, and the timeline ended when the session ends.
+ */
+import type { AudioFrame } from '../events.js';
+import type { RtmsSession } from '../session.js';
+import { createAudioDecoder, type AudioDecoder, type AudioDecoderOptions } from './decoder.js';
+import { AudioTimeline, trackKey, type TimelineOptions } from './timeline.js';
+
+/** Options of {@link sessionTimeline}: the timeline's and the decoders'. */
+export interface SessionTimelineOptions extends TimelineOptions, Pick<AudioDecoderOptions, 'g711'> {
+  /** Most frames held per track while its decoder loads (Opus loads its WebAssembly once). Default 500. */
+  maxPendingFrames?: number;
+}
+
+/** The subset of a session this module needs, so tests can pass a stand-in. */
+export type TimelineSession = Pick<RtmsSession, 'on' | 'off' | 'closed'>;
+
+interface TrackDecoder {
+  decoder: AudioDecoder | undefined;
+  failed: boolean;
+  pending: AudioFrame[];
+}
+
+/**
+ * Feeds a session's audio into a new {@link AudioTimeline} and ends it when the session ends (after the last
+ * frame is placed), so its iterators and streams finish. Decoders are made per track, as the first frame of each
+ * arrives; their packet errors count in `stats.decodeErrors`. Never throws into the session's events.
+ *
+ * @example
+ * ```ts
+ * const timeline = sessionTimeline(session, { sampleRate: 16000, chunkMs: 100, tracks: false });
+ * for await (const chunk of timeline.chunks()) stt.send(Buffer.from(chunk.mixed.buffer));
+ * ```
+ */
+export function sessionTimeline(session: TimelineSession, options: SessionTimelineOptions = {}): AudioTimeline {
+  const timeline = new AudioTimeline(options);
+  const maxPending = options.maxPendingFrames ?? 500;
+  const decoders = new Map<string, TrackDecoder>();
+  const loading = new Set<Promise<unknown>>();
+  const place = (frame: AudioFrame, key: string, decoder: AudioDecoder): void => {
+    const before = decoder.errors;
+    const pcm = decoder.decode(frame.data);
+    timeline.stats.decodeErrors += decoder.errors - before;
+    timeline.push({
+      key,
+      pcm,
+      sampleRate: decoder.sampleRate,
+      channels: decoder.channels,
+      timestamp: frame.timestamp,
+      userId: frame.userId,
+      userName: frame.userName,
+      channelId: frame.channelId,
+    });
+  };
+  const onAudio = (frame: AudioFrame): void => {
+    if (timeline.isEnded) return;
+    const key = trackKey(frame);
+    let t = decoders.get(key);
+    if (t === undefined) {
+      const entry: TrackDecoder = { decoder: undefined, failed: false, pending: [] };
+      t = entry;
+      decoders.set(key, entry);
+      const p = createAudioDecoder(frame.format, { ...(options.g711 === undefined ? {} : { g711: options.g711 }) }).then(
+        (decoder) => {
+          if (timeline.isEnded) {
+            decoder.close();
+            return;
+          }
+          entry.decoder = decoder;
+          for (const f of entry.pending.splice(0)) place(f, key, decoder);
+        },
+        () => {
+          entry.failed = true;
+          timeline.stats.decodeErrors += entry.pending.length;
+          entry.pending.length = 0;
+        },
+      );
+      loading.add(p);
+      void p.finally(() => loading.delete(p));
+    }
+    if (t.failed) {
+      timeline.stats.decodeErrors++;
+    } else if (t.decoder === undefined) {
+      if (t.pending.length >= maxPending) timeline.stats.decodeErrors++;
+      else t.pending.push(frame);
+    } else {
+      place(frame, key, t.decoder);
+    }
+  };
+  const onFirstPacket = (ts: number | undefined): void => {
+    if (ts !== undefined) timeline.setStart(ts);
+  };
+  session.on('audio', onAudio);
+  session.on('firstPacket', onFirstPacket);
+  void session.closed().then(async () => {
+    session.off('audio', onAudio);
+    session.off('firstPacket', onFirstPacket);
+    await Promise.allSettled([...loading]);
+    timeline.end();
+    for (const t of decoders.values()) t.decoder?.close();
+    decoders.clear();
+  });
+  return timeline;
+}
