@@ -7,6 +7,9 @@
  *   jitter, late and duplicate frames handled by documented rules, a mixed track, output resampled
  *   ({@link Resampler}) to 8, 16, 24 or 48 kHz, mono or stereo, in fixed-size chunks, as an async iterator or a
  *   Node stream with bounded buffering.
+ * - {@link recordSession}: a WAV per speaker (or per channel) and a mixed WAV, sample-aligned and of equal
+ *   length, WebVTT and SRT captions with speaker names, and chat as JSON lines, written as the meeting runs and
+ *   readable if the process dies. Video (MP4/H.264) is not recorded yet.
  *
  * The core (`rtms-client`) never imports this subpath, so applications that do not use it pay nothing for it.
  *
@@ -31,3 +34,6 @@ export {
   type TrackInfo,
 } from './timeline.js';
 export { sessionTimeline, type SessionTimelineOptions, type TimelineSession } from './session-audio.js';
+export { recordSession, type RecordOptions, type Recording, type RecordingResult, type RecordedTrack, type RecordableSession } from './recorder.js';
+export { WavWriter } from './wav-writer.js';
+export { WEBVTT_HEADER, srtCue, vttCue, type CaptionCue } from './captions.js';

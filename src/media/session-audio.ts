@@ -11,6 +11,8 @@ import { AudioTimeline, trackKey, type TimelineOptions } from './timeline.js';
 export interface SessionTimelineOptions extends TimelineOptions, Pick<AudioDecoderOptions, 'g711'> {
   /** Most frames held per track while its decoder loads (Opus loads its WebAssembly once). Default 500. */
   maxPendingFrames?: number;
+  /** Ends the timeline early (as if the session had ended) when aborted. */
+  signal?: AbortSignal;
 }
 
 /** The subset of a session this module needs, so tests can pass a stand-in. */
@@ -91,15 +93,23 @@ export function sessionTimeline(session: TimelineSession, options: SessionTimeli
   const onFirstPacket = (ts: number | undefined): void => {
     if (ts !== undefined) timeline.setStart(ts);
   };
-  session.on('audio', onAudio);
-  session.on('firstPacket', onFirstPacket);
-  void session.closed().then(async () => {
+  let finishing = false;
+  const finish = async (): Promise<void> => {
+    if (finishing) return;
+    finishing = true;
     session.off('audio', onAudio);
     session.off('firstPacket', onFirstPacket);
+    options.signal?.removeEventListener('abort', onAbort);
     await Promise.allSettled([...loading]);
     timeline.end();
     for (const t of decoders.values()) t.decoder?.close();
     decoders.clear();
-  });
+  };
+  const onAbort = (): void => void finish();
+  session.on('audio', onAudio);
+  session.on('firstPacket', onFirstPacket);
+  if (options.signal?.aborted) void finish();
+  else options.signal?.addEventListener('abort', onAbort, { once: true });
+  void session.closed().then(finish, finish);
   return timeline;
 }

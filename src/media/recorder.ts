@@ -1,0 +1,303 @@
+/**
+ * The recorder: one call records a session, while it runs and with bounded memory, to
+ *
+ * - `<name>-mixed.wav`: every speaker mixed;
+ * - `<name>-<track>.wav`: one per speaker (`user-<id>`), or per channel for Contact Center and Zoom Phone
+ *   (`channel-<id>`); all the WAVs are sample-aligned and of equal length (a speaker who joins late starts
+ *   with silence, one who is muted is silent);
+ * - `<name>.vtt` and `<name>.srt`: the transcript as captions with speaker names, on the recording's clock;
+ * - `<name>-chat.jsonl`: chat, one JSON object a line.
+ *
+ * While recording, the WAV headers say "length unknown" (see {@link WavWriter}), so a process that dies
+ * mid-meeting leaves files that ffmpeg and players read up to the last chunk written; captions and chat are
+ * appended a cue or a line at a time. When the session ends the headers are patched and every file closed.
+ * Video (MP4/H.264) is not recorded yet.
+ */
+import { mkdirSync, openSync, writeSync, closeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ChatMessage, TranscriptEvent, UserId } from '../events.js';
+import type { RtmsSession } from '../session.js';
+import type { AudioDecoderOptions } from './decoder.js';
+import { WEBVTT_HEADER, srtCue, vttCue, type CaptionCue } from './captions.js';
+import { sessionTimeline } from './session-audio.js';
+import type { AudioChunk, AudioTimeline, TimelineSampleRate, TimelineStats } from './timeline.js';
+import { WavWriter } from './wav-writer.js';
+
+/** Options of {@link recordSession}. */
+export interface RecordOptions {
+  /** Directory for the files; created when missing. */
+  dir: string;
+  /** File name prefix. Default: the session id, with characters other than `A-Za-z0-9._-` replaced by `_`. */
+  name?: string;
+  /** WAV sample rate. Default 16000. */
+  sampleRate?: TimelineSampleRate;
+  /** WAV channels. Default 1. */
+  channels?: 1 | 2;
+  /** Jitter buffer, ms (see {@link AudioTimeline}). Default 200. */
+  latencyMs?: number;
+  /** Write a WAV per speaker (or per channel) besides the mix. Default true. */
+  perTrack?: boolean;
+  /** Write the transcript as WebVTT and SRT. Default true. */
+  captions?: boolean;
+  /** Write chat as JSON lines. Default true. */
+  chat?: boolean;
+  /** Which G.711 law `G711` audio is; see {@link AudioDecoderOptions.g711}. Default `alaw`. */
+  g711?: 'alaw' | 'ulaw';
+}
+
+/** A per-speaker (or per-channel) WAV of a recording. */
+export interface RecordedTrack {
+  /** The timeline's track key (`user:<id>`, `channel:<id>`). */
+  readonly key: string;
+  /** Speaker, when known. */
+  readonly userId: UserId | undefined;
+  /** Speaker's latest name, when known. */
+  readonly userName: string | undefined;
+  /** Channel (Contact Center, Zoom Phone), when known. */
+  readonly channelId: string | undefined;
+  /** The WAV file. */
+  readonly path: string;
+}
+
+/** What a finished recording wrote. */
+export interface RecordingResult {
+  /** The mixed WAV. */
+  readonly mixed: string;
+  /** The per-speaker or per-channel WAVs. */
+  readonly tracks: readonly RecordedTrack[];
+  /** The WebVTT captions, when written. */
+  readonly vtt: string | undefined;
+  /** The SRT captions, when written. */
+  readonly srt: string | undefined;
+  /** The chat log (JSON lines), when written. */
+  readonly chat: string | undefined;
+  /** The recording's start (its clock's zero), Unix ms; undefined when nothing was recorded. */
+  readonly start: number | undefined;
+  /** Sample frames in every WAV. */
+  readonly samples: number;
+  /** Duration of every WAV, ms. */
+  readonly durationMs: number;
+  /** Caption cues written. */
+  readonly cues: number;
+  /** Chat lines written. */
+  readonly chatMessages: number;
+  /** The timeline's counters (late, duplicate, undecodable frames, ...). */
+  readonly stats: Readonly<TimelineStats>;
+  /** File errors met (a full disk, a closed directory), as messages; empty when every write succeeded. */
+  readonly errors: readonly string[];
+}
+
+/** A recording under way. */
+export interface Recording {
+  /** The audio timeline being recorded (its stats, its tracks). */
+  readonly timeline: AudioTimeline;
+  /** Settles with the result once every file is finalised (when the session ends, or after {@link stop}). Never rejects. */
+  readonly done: Promise<RecordingResult>;
+  /** Stops recording now, before the session ends, and finalises the files. Idempotent. */
+  stop(): Promise<RecordingResult>;
+}
+
+/** The subset of a session the recorder needs. */
+export type RecordableSession = Pick<RtmsSession, 'on' | 'off' | 'closed' | 'id'>;
+
+/** Most captions and chat lines held while the recording's clock has no start yet (no audio so far). */
+const MAX_PENDING = 1000;
+
+function safe(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]+/g, '_');
+}
+
+/** Appends text to a file; keeps the first error and stops. */
+class TextFile {
+  private fd: number | undefined;
+  error: Error | undefined;
+  constructor(readonly path: string, header: string) {
+    try {
+      this.fd = openSync(path, 'w');
+      if (header !== '') writeSync(this.fd, header);
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+  append(text: string): void {
+    if (this.fd === undefined) return;
+    try {
+      writeSync(this.fd, text);
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+  close(): void {
+    if (this.fd === undefined) return;
+    const fd = this.fd;
+    this.fd = undefined;
+    try {
+      closeSync(fd);
+    } catch (err) {
+      this.error ??= err instanceof Error ? err : new Error(String(err));
+    }
+  }
+  private fail(err: unknown): void {
+    this.error ??= err instanceof Error ? err : new Error(String(err));
+    this.close();
+  }
+}
+
+type Pending = { kind: 'transcript'; t: TranscriptEvent; ts: number } | { kind: 'chat'; c: ChatMessage; ts: number };
+
+/**
+ * Records a session to files in `options.dir` (see the module notes for what is written) and finalises them
+ * when the session ends. Never throws into the session's events; file errors end up in
+ * {@link RecordingResult.errors}.
+ *
+ * @example
+ * ```ts
+ * client.on('session', (session) => {
+ *   const rec = recordSession(session, { dir: 'recordings' });
+ *   rec.done.then((r) => console.log(r.mixed, r.tracks.map((t) => t.path), r.vtt));
+ * });
+ * ```
+ *
+ * @throws `RtmsError` (from `rtms-client`) `RTMS_INVALID_OPTIONS` for a bad rate, channel count or latency.
+ */
+export function recordSession(session: RecordableSession, options: RecordOptions): Recording {
+  const name = safe(options.name ?? session.id);
+  const sampleRate = options.sampleRate ?? 16000;
+  const channels = options.channels ?? 1;
+  const perTrack = options.perTrack ?? true;
+  const abort = new AbortController();
+  const timeline = sessionTimeline(session, {
+    sampleRate,
+    channels,
+    chunkMs: 100,
+    tracks: perTrack,
+    signal: abort.signal,
+    ...(options.latencyMs === undefined ? {} : { latencyMs: options.latencyMs }),
+    ...(options.g711 === undefined ? {} : { g711: options.g711 }),
+  });
+  const errors: string[] = [];
+  try {
+    mkdirSync(options.dir, { recursive: true });
+  } catch (err) {
+    errors.push(`cannot create ${options.dir}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const path = (suffix: string): string => join(options.dir, `${name}${suffix}`);
+  const mixed = new WavWriter(path('-mixed.wav'), sampleRate, channels);
+  const trackFiles = new Map<string, WavWriter>();
+  const vtt = options.captions === false ? undefined : new TextFile(path('.vtt'), WEBVTT_HEADER);
+  const srt = options.captions === false ? undefined : new TextFile(path('.srt'), '');
+  const chat = options.chat === false ? undefined : new TextFile(path('-chat.jsonl'), '');
+  let cues = 0;
+  let chatMessages = 0;
+  let lastCueStart = 0;
+  const pending: Pending[] = [];
+
+  const onChunk = (chunk: AudioChunk): void => {
+    mixed.write(chunk.mixed);
+    for (const [key, pcm] of chunk.tracks) {
+      if (key === 'mixed') continue; // mixed audio (user 0) is the mix itself
+      let w = trackFiles.get(key);
+      if (w === undefined) {
+        w = new WavWriter(path(`-${safe(key.replace(':', '-'))}.wav`), sampleRate, channels);
+        w.writeSilence(chunk.startSample);
+        trackFiles.set(key, w);
+      }
+      w.write(pcm);
+    }
+  };
+  const detachChunks = timeline.onChunk(onChunk);
+
+  const writeCue = (t: TranscriptEvent, start: number): void => {
+    const begin = t.startTime ?? t.timestamp ?? start;
+    let startMs = Math.max(0, begin - start, lastCueStart);
+    const estimated = Math.min(8000, Math.max(1000, t.text.length * 60));
+    let endMs = t.endTime !== undefined && t.endTime > begin ? t.endTime - start : startMs + estimated;
+    startMs = Math.round(startMs);
+    endMs = Math.max(Math.round(endMs), startMs + 1);
+    lastCueStart = startMs;
+    const cue: CaptionCue = { startMs, endMs, speaker: t.userName ?? (t.userId === undefined ? t.channelId : String(t.userId)), text: t.text };
+    cues++;
+    vtt?.append(vttCue(cues, cue));
+    srt?.append(srtCue(cues, cue));
+  };
+  const writeChat = (c: ChatMessage, start: number): void => {
+    const ts = c.timestamp ?? start;
+    chatMessages++;
+    chat?.append(
+      `${JSON.stringify({ t: Math.max(0, Math.round(ts - start)), timestamp: c.timestamp ?? null, userId: c.userId ?? null, userName: c.userName ?? null, text: c.text, ...(c.payload === undefined ? {} : { payload: c.payload }) })}\n`,
+    );
+  };
+  const drain = (start: number): void => {
+    for (const p of pending.splice(0)) {
+      if (p.kind === 'transcript') writeCue(p.t, start);
+      else writeChat(p.c, start);
+    }
+  };
+  const handle = (p: Pending): void => {
+    const start = timeline.start;
+    if (start === undefined) {
+      pending.push(p);
+      if (pending.length > MAX_PENDING) {
+        // No audio for a long while: fix the clock at the earliest pending item, so memory stays bounded.
+        const first = Math.min(...pending.map((x) => x.ts));
+        timeline.setStart(first);
+        drain(first);
+      }
+      return;
+    }
+    drain(start);
+    if (p.kind === 'transcript') writeCue(p.t, start);
+    else writeChat(p.c, start);
+  };
+  const onTranscript = (t: TranscriptEvent): void => {
+    if (vtt === undefined && srt === undefined) return;
+    handle({ kind: 'transcript', t, ts: t.startTime ?? t.timestamp ?? Date.now() });
+  };
+  const onChat = (c: ChatMessage): void => {
+    if (chat === undefined) return;
+    handle({ kind: 'chat', c, ts: c.timestamp ?? Date.now() });
+  };
+  session.on('transcript', onTranscript);
+  session.on('chat', onChat);
+
+  const done = timeline.ended.then((): RecordingResult => {
+    session.off('transcript', onTranscript);
+    session.off('chat', onChat);
+    detachChunks();
+    const start = timeline.start ?? (pending.length > 0 ? Math.min(...pending.map((x) => x.ts)) : undefined);
+    if (start !== undefined) drain(start);
+    const files = [mixed, ...trackFiles.values()];
+    for (const f of files) f.close();
+    for (const f of [vtt, srt, chat]) f?.close();
+    for (const f of [...files, vtt, srt, chat]) if (f?.error) errors.push(`${f.path}: ${f.error.message}`);
+    const info = new Map(timeline.tracks.map((t) => [t.key, t]));
+    return {
+      mixed: mixed.path,
+      tracks: [...trackFiles].map(([key, w]) => ({
+        key,
+        userId: info.get(key)?.userId,
+        userName: info.get(key)?.userName,
+        channelId: info.get(key)?.channelId,
+        path: w.path,
+      })),
+      vtt: vtt?.path,
+      srt: srt?.path,
+      chat: chat?.path,
+      start,
+      samples: mixed.samples,
+      durationMs: (mixed.samples * 1000) / sampleRate,
+      cues,
+      chatMessages,
+      stats: { ...timeline.stats },
+      errors,
+    };
+  });
+  return {
+    timeline,
+    done,
+    stop(): Promise<RecordingResult> {
+      abort.abort();
+      return done;
+    },
+  };
+}
