@@ -211,14 +211,13 @@ async function startStream(): Promise<Tracked> {
   const t: Tracked = { stream, stoppedAt: undefined, simEndedAt: undefined, serverUrls: stream.serverUrls };
   tracked.set(stream.streamId, t);
   // What Zoom sends on its own (rtms_interrupted when signaling was lost, rtms_stopped after a reconnect window):
-  // delivered to any instance, as a load balancer would. Older simulators have neither event.
-  const events = stream as unknown as { on(e: string, fn: (...a: unknown[]) => void): unknown };
-  events.on('webhook', (step, webhook) => {
+  // delivered to any instance, as a load balancer would.
+  stream.on('webhook', (step, webhook) => {
     simWebhooks++;
     const inst = cluster.running()[0] ? runningInstance() : undefined;
-    if (inst) void post(inst, webhook as SignedWebhook, `simulator ${String(step)}`);
+    if (inst) void post(inst, webhook, `simulator ${step}`);
   });
-  events.on('ended', () => {
+  stream.on('ended', () => {
     if (t.stoppedAt === undefined && t.simEndedAt === undefined) {
       t.simEndedAt = Date.now();
       log(`  stream ${stream.streamId.slice(0, 8)} ended by the simulator (nobody reconnected in time)`);
@@ -454,6 +453,31 @@ async function episode(kind: Kind): Promise<void> {
 // ---------------------------------------------------------------------------------------------------------------
 
 let reports: { name: string; baseline: InstanceReport | undefined; now: InstanceReport }[] = [];
+/** Streams whose frames an instance processed after another had started receiving them (sent before: stale, not two consumers). */
+let late = 0;
+
+/** A stream's history, for a broken invariant: its sessions, ends and handovers, and who received its frames when. */
+function timeline(id: string): string {
+  const t0 = cluster.sessions.find((x) => x.streamId === id)?.at ?? 0;
+  const ev = [
+    ...cluster.sessions.filter((x) => x.streamId === id).map((x) => ({ at: x.at, what: `session${x.resumed ? ' (resumed)' : ''} at ${x.who}` })),
+    ...cluster.closed.filter((x) => x.streamId === id).map((x) => ({ at: x.at, what: `closed at ${x.who}: ${x.cause} ${x.state} ${x.error ?? ''}` })),
+    ...cluster.handovers.filter((x) => x.streamId === id).map((x) => ({ at: x.at, what: `handover at ${x.who}` })),
+  ].sort((a, b) => a.at - b.at);
+  const runs: string[] = [];
+  let cur: { who: string; first: number; last: number; ts0: number; ts1: number } | undefined;
+  for (const x of cluster.sorted(id)) {
+    if (cur && cur.who === x.who) {
+      cur.last = x.at;
+      cur.ts1 = x.ts ?? 0;
+    } else {
+      if (cur) runs.push(`${cur.who}[recv ${cur.first - t0}..${cur.last - t0}, sent ${cur.ts0 - t0}..${cur.ts1 - t0}]`);
+      cur = { who: x.who, first: x.at, last: x.at, ts0: x.ts ?? 0, ts1: x.ts ?? 0 };
+    }
+  }
+  if (cur) runs.push(`${cur.who}[recv ${cur.first - t0}..${cur.last - t0}, sent ${cur.ts0 - t0}..${cur.ts1 - t0}]`);
+  return `${ev.map((e) => `${e.at - t0} ${e.what}`).join('; ')} | frames: ${runs.join(' ')}`;
+}
 const failures: string[] = [];
 try {
   await Promise.all(Array.from({ length: INSTANCES }, () => addInstance()));
@@ -483,7 +507,11 @@ try {
   const lostAtEnd = live().filter((t) => t.simEndedAt !== undefined || !streaming(t.stream.streamId, now));
   for (const t of lostAtEnd) failures.push(`stream ${t.stream.streamId} is not streaming at the end (holders: ${cluster.holders(t.stream.streamId).join(',') || 'none'})`);
   const overlaps = cluster.overlaps();
-  for (const o of overlaps) failures.push(`two consumers at once: stream ${o.streamId} at ${o.who.join(' and ')}`);
+  for (const o of overlaps) {
+    failures.push(`two consumers at once: stream ${o.streamId} at ${o.who.join(' and ')}`);
+    log(`stream ${o.streamId}: ${timeline(o.streamId)}`);
+  }
+  late = cluster.lateFrames().length;
   for (const r of results) {
     const worst = r.gaps.length ? Math.max(...r.gaps) : 0;
     if (worst > r.bound) failures.push(`${r.kind} (${r.detail}): media gap ${worst} ms over its bound ${r.bound} ms`);
@@ -568,7 +596,8 @@ const resumed = cluster.sessions.filter((s) => s.resumed).length;
 const violations = [...sim.streams.values()].reduce((n, s) => n + s.record.violations.filter((v) => v.rule === 'one-connection').length, 0);
 console.log('');
 console.log(
-  `streams: ${tracked.size} started, ${[...tracked.values()].filter((t) => t.stoppedAt !== undefined).length} stopped by the run, ${lostAtEnd} lost at the end; two consumers at once: ${overlapCount}; ` +
+  `streams: ${tracked.size} started, ${[...tracked.values()].filter((t) => t.stoppedAt !== undefined).length} stopped by the run, ${lostAtEnd} lost at the end; two consumers at once: ${overlapCount} ` +
+    `(streams with stale frames read by a woken instance after a takeover: ${late}); ` +
     `webhooks: ${webhooks.length} (max ${wh} ms, ${webhooks.filter((w) => w.status !== 200).length} not 200), ${simWebhooks} sent by the simulator on its own; ` +
     `sessions resumed by takeover: ${resumed}; handovers: ${cluster.handovers.length}; second connections Zoom refused or kicked: ${violations}`,
 );
@@ -592,6 +621,7 @@ console.log(
     faults: rows,
     lostAtEnd,
     overlaps: overlapCount,
+    staleFramesAfterTakeover: late,
     webhooks: { count: webhooks.length, maxMs: wh, failures: webhooks.filter((w) => w.status !== 200 || w.ms >= 3_000).length },
     resumed,
     handovers: cluster.handovers.length,

@@ -69,10 +69,11 @@ export interface ClosedEvent {
   readonly at: number;
 }
 
-/** An audio frame's receive time at an instance. */
+/** An audio frame at an instance: when it arrived, and the server's timestamp on it (when Zoom produced it). */
 export interface Receipt {
   readonly at: number;
   readonly who: string;
+  readonly ts: number | undefined;
 }
 
 type Msg =
@@ -81,7 +82,7 @@ type Msg =
   | { type: 'closed'; streamId: string; cause: string; state: string; error?: string; at: number }
   | { type: 'handover'; streamId: string; at: number }
   | { type: 'status'; state: string; at: number }
-  | { type: 'frames'; frames: [string, number][] }
+  | { type: 'frames'; frames: [string, number, number][] }
   | ({ type: 'report' } & InstanceReport)
   | { type: 'bye' };
 
@@ -155,10 +156,10 @@ export class Cluster {
         this.statuses.push({ who, state: m.state, at: m.at });
         break;
       case 'frames':
-        for (const [id, at] of m.frames) {
+        for (const [id, at, ts] of m.frames) {
           let l = this.receipts.get(id);
           if (!l) this.receipts.set(id, (l = []));
-          l.push({ at, who });
+          l.push({ at, who, ts: ts >= 0 ? ts : undefined });
         }
         break;
       case 'report': {
@@ -284,30 +285,57 @@ export class Cluster {
   }
 
   /**
-   * Two consumers at once: a stream's frames arriving at instance X, then Y, then X again, all within `windowMs`
-   * (two instances streaming it side by side, not one after the other). Returns the offending streams.
+   * Two consumers at once: Zoom delivering a stream to two instances at the same time. Ordered by the frames' server
+   * timestamps (when Zoom produced them), a stream's frames go to instance X, then Y, then X again within
+   * `windowMs`, or one frame reaches two instances. Returns the offending streams.
    */
   overlaps(windowMs = 250): { streamId: string; at: number; who: string[] }[] {
     const out: { streamId: string; at: number; who: string[] }[] = [];
+    const key = (x: Receipt): number => x.ts ?? x.at;
     for (const [id, r] of this.receipts) {
-      const s = [...r].sort((a, b) => a.at - b.at);
-      // Runs of one instance; an overlap is a run of another instance inside a window around a run boundary.
-      const runs: { who: string; first: number; last: number }[] = [];
+      const s = [...r].sort((a, b) => key(a) - key(b));
+      const seen = new Map<number, string>();
+      let dup: { at: number; who: string[] } | undefined;
       for (const x of s) {
-        const cur = runs.at(-1);
-        if (cur && cur.who === x.who) cur.last = x.at;
-        else runs.push({ who: x.who, first: x.at, last: x.at });
+        if (x.ts === undefined) continue;
+        const other = seen.get(x.ts);
+        if (other !== undefined && other !== x.who && dup === undefined) dup = { at: x.at, who: [other, x.who] };
+        seen.set(x.ts, x.who);
       }
-      for (let i = 1; i + 1 < runs.length; i++) {
-        const a = runs[i - 1]!;
-        const b = runs[i]!;
-        const c = runs[i + 1]!;
-        if (a.who === c.who && c.first - a.last <= windowMs) {
-          out.push({ streamId: id, at: b.first, who: [a.who, b.who] });
-          break;
-        }
-      }
+      const v = dup ?? interleave(s, key, windowMs);
+      if (v) out.push({ streamId: id, ...v });
     }
     return out;
   }
+
+  /**
+   * Frames an instance processed after another instance had started receiving the stream (by receive time),
+   * although Zoom produced them before (no overlap by server time): a process that stalled past its lease and, on
+   * waking, read what was already in its socket buffers before its timers could fence it. Per stream.
+   */
+  lateFrames(windowMs = 250): { streamId: string; at: number; who: string[] }[] {
+    const out: { streamId: string; at: number; who: string[] }[] = [];
+    for (const id of this.receipts.keys()) {
+      const v = interleave(this.sorted(id), (x) => x.at, windowMs);
+      if (v) out.push({ streamId: id, ...v });
+    }
+    return out;
+  }
+}
+
+/** In frames ordered by `key`: a run of instance Y between two runs of X less than `windowMs` apart. */
+function interleave(s: Receipt[], key: (x: Receipt) => number, windowMs: number): { at: number; who: string[] } | undefined {
+  const runs: { who: string; first: number; last: number; at: number }[] = [];
+  for (const x of s) {
+    const cur = runs.at(-1);
+    if (cur && cur.who === x.who) cur.last = key(x);
+    else runs.push({ who: x.who, first: key(x), last: key(x), at: x.at });
+  }
+  for (let i = 1; i + 1 < runs.length; i++) {
+    const a = runs[i - 1]!;
+    const b = runs[i]!;
+    const c = runs[i + 1]!;
+    if (a.who === c.who && c.first - a.last <= windowMs) return { at: b.at, who: [a.who, b.who] };
+  }
+  return undefined;
 }

@@ -1,7 +1,7 @@
 /**
  * One app instance for the multi-process scale-out tests and the chaos run: an RtmsClient with a RedisCoordinator
  * behind a node:http webhook endpoint. Reports its port, its sessions, handovers, the coordinator's status and
- * every audio frame it receives (receive time) to the parent over IPC, in batches; answers `report` with what it
+ * every audio frame it receives (receive time, server timestamp) to the parent over IPC, in batches; answers `report` with what it
  * holds (sessions, owned streams, pending operations, open handles) for leak checks.
  *
  * Environment: REDIS_URL, PREFIX, INSTANCE, CLIENT_ID, CLIENT_SECRET, SECRET_TOKEN; optional LEASE_MS (2 000),
@@ -59,10 +59,11 @@ const client = new RtmsClient({
   ...(logger ? { logger } : {}),
 });
 
-let frames: [string, number][] = [];
+/** [stream id, receive time, the frame's server timestamp (-1 without)]. */
+let frames: [string, number, number][] = [];
 client.on('session', (session) => {
   send({ type: 'session', streamId: session.id, resumed: session.resumed, at: Date.now() });
-  session.on('audio', () => frames.push([session.id, Date.now()]));
+  session.on('audio', (f) => frames.push([session.id, Date.now(), f.timestamp ?? -1]));
   session.on('error', () => undefined);
   void session.closed().then((end) => send({ type: 'closed', streamId: session.id, cause: end.cause, state: end.state, error: end.error?.code, at: Date.now() }));
 });
