@@ -157,25 +157,32 @@ export class Resampler {
   private produce(final: boolean): Float32Array {
     const L = this.up;
     const M = this.down;
-    const total = final ? Math.ceil((this.inCount * L) / M) : Number.POSITIVE_INFINITY;
-    const out: number[] = [];
-    for (;;) {
-      const j = this.outCount;
-      if (j >= total) break;
+    const taps = this.taps;
+    const hist = this.hist;
+    // Outputs whose newest tap is an input already seen (or, when final, every output the input accounts for).
+    const limit = final ? Math.ceil((this.inCount * L) / M) : Math.ceil((this.inCount * L - this.delay) / M);
+    const count = Math.max(0, limit - this.outCount);
+    const out = new Float32Array(count);
+    for (let o = 0; o < count; o++) {
+      const j = this.outCount + o;
       const t = j * M + this.delay;
       const phase = t % L;
       const base = (t - phase) / L;
-      if (!final && base >= this.inCount) break;
       const coeffs = this.phases[phase] as Float64Array;
+      const top = base - this.histStart; // index in hist of tap 0
       let acc = 0;
-      for (let k = 0; k < this.taps; k++) {
-        const idx = base - k - this.histStart;
-        if (idx < 0) break;
-        if (idx < this.histLen) acc += (coeffs[k] as number) * (this.hist[idx] as number);
+      if (top < this.histLen && top - taps + 1 >= 0) {
+        for (let k = 0; k < taps; k++) acc += (coeffs[k] as number) * (hist[top - k] as number);
+      } else {
+        for (let k = 0; k < taps; k++) {
+          const idx = top - k;
+          if (idx < 0) break;
+          if (idx < this.histLen) acc += (coeffs[k] as number) * (hist[idx] as number);
+        }
       }
-      out.push(acc);
-      this.outCount++;
+      out[o] = acc;
     }
-    return Float32Array.from(out);
+    this.outCount += count;
+    return out;
   }
 }
