@@ -419,7 +419,7 @@ export class RedisCoordinator implements StreamCoordinator {
   async release(streamId: string, forget: boolean): Promise<void> {
     const held = this.#owned.delete(streamId);
     if (!held) return;
-    if (!forget) this.#handedOver.set(streamId, clock() + this.#leaseMs);
+    if (!forget) this.#handedOver.set(streamId, clock() + this.#leaseMs + 2 * this.#scanMs);
     await this.#releaseRemote(streamId, forget);
   }
 
@@ -691,7 +691,7 @@ export class RedisCoordinator implements StreamCoordinator {
 
   #lose(id: string, why: string): void {
     if (!this.#owned.delete(id)) return;
-    this.#handedOver.set(id, clock() + this.#leaseMs);
+    this.#handedOver.set(id, clock() + this.#leaseMs + 2 * this.#scanMs);
     this.#log.warn(`lost stream: ${why}`, { streamId: id });
     // If the lease is still ours in Redis (a stall that ended before it expired), free it for a survivor now.
     void this.#releaseRemote(id, false);

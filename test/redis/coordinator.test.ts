@@ -83,6 +83,7 @@ describe.skipIf(url === undefined)('RedisCoordinator on a real Redis', () => {
   it('a released-with-forget stream is never taken over; a released-without-forget one is', async () => {
     const prefix = `t${process.pid}-${Date.now()}-${testNo++}:`;
     const [a, b] = await Promise.all([instance(prefix), instance(prefix)]);
+    await new Promise((r) => setTimeout(r, 700)); // past b's first lease, in which a new instance takes nothing over
     await a.c.claim(lease('gone'));
     await a.c.claim(lease('handed'));
     await a.c.release('gone', true);
