@@ -33,7 +33,7 @@ export {
   type TimelineStats,
   type TrackInfo,
 } from './timeline.js';
-export { sessionTimeline, type SessionTimelineOptions, type TimelineSession } from './session-audio.js';
-export { recordSession, type RecordOptions, type Recording, type RecordingResult, type RecordedTrack, type RecordableSession } from './recorder.js';
+export { sessionTimeline, type MediaSession, type SessionTimelineOptions } from './session-audio.js';
+export { recordSession, type RecordOptions, type Recording, type RecordingResult, type RecordedTrack } from './recorder.js';
 export { WavWriter } from './wav-writer.js';
 export { WEBVTT_HEADER, srtCue, vttCue, type CaptionCue } from './captions.js';

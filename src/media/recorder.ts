@@ -16,10 +16,9 @@
 import { mkdirSync, openSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChatMessage, TranscriptEvent, UserId } from '../events.js';
-import type { RtmsSession } from '../session.js';
 import type { AudioDecoderOptions } from './decoder.js';
 import { WEBVTT_HEADER, srtCue, vttCue, type CaptionCue } from './captions.js';
-import { sessionTimeline } from './session-audio.js';
+import { sessionTimeline, type MediaSession } from './session-audio.js';
 import type { AudioChunk, AudioTimeline, TimelineSampleRate, TimelineStats } from './timeline.js';
 import { WavWriter } from './wav-writer.js';
 
@@ -97,9 +96,6 @@ export interface Recording {
   stop(): Promise<RecordingResult>;
 }
 
-/** The subset of a session the recorder needs. */
-export type RecordableSession = Pick<RtmsSession, 'on' | 'off' | 'closed' | 'id'>;
-
 /** Most captions and chat lines held while the recording's clock has no start yet (no audio so far). */
 const MAX_PENDING = 1000;
 
@@ -160,7 +156,7 @@ type Pending = { kind: 'transcript'; t: TranscriptEvent; ts: number } | { kind: 
  *
  * @throws `RtmsError` (from `rtms-client`) `RTMS_INVALID_OPTIONS` for a bad rate, channel count or latency.
  */
-export function recordSession(session: RecordableSession, options: RecordOptions): Recording {
+export function recordSession(session: MediaSession, options: RecordOptions): Recording {
   const name = safe(options.name ?? session.id);
   const sampleRate = options.sampleRate ?? 16000;
   const channels = options.channels ?? 1;

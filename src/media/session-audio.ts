@@ -2,8 +2,7 @@
  * A session's audio on a timeline: each track's frames decoded by its own decoder, placed on one clock that
  * starts at FIRST_PACKET_TIMESTAMP, and the timeline ended when the session ends.
  */
-import type { AudioFrame } from '../events.js';
-import type { RtmsSession } from '../session.js';
+import type { AudioFrame, ChatMessage, TranscriptEvent } from '../events.js';
 import { createAudioDecoder, type AudioDecoder, type AudioDecoderOptions } from './decoder.js';
 import { AudioTimeline, trackKey, type TimelineOptions } from './timeline.js';
 
@@ -15,8 +14,33 @@ export interface SessionTimelineOptions extends TimelineOptions, Pick<AudioDecod
   signal?: AbortSignal;
 }
 
-/** The subset of a session this module needs, so tests can pass a stand-in. */
-export type TimelineSession = Pick<RtmsSession, 'on' | 'off' | 'closed'>;
+/**
+ * What `rtms-client/media` needs of a session: an `RtmsSession` fits (its events, as it emits them), and so does a
+ * stand-in in tests. Declared here rather than borrowed from `RtmsSession`, so these declarations stay apart from
+ * the core's.
+ */
+export interface MediaSession {
+  /** The stream id (names the recorder's files). */
+  readonly id: string;
+  /** Subscribes to audio frames. */
+  on(event: 'audio', listener: (frame: AudioFrame) => void): unknown;
+  /** Subscribes to FIRST_PACKET_TIMESTAMP. */
+  on(event: 'firstPacket', listener: (timestamp: number | undefined) => void): unknown;
+  /** Subscribes to transcript utterances. */
+  on(event: 'transcript', listener: (t: TranscriptEvent) => void): unknown;
+  /** Subscribes to chat messages. */
+  on(event: 'chat', listener: (c: ChatMessage) => void): unknown;
+  /** Unsubscribes from audio frames. */
+  off(event: 'audio', listener: (frame: AudioFrame) => void): unknown;
+  /** Unsubscribes from FIRST_PACKET_TIMESTAMP. */
+  off(event: 'firstPacket', listener: (timestamp: number | undefined) => void): unknown;
+  /** Unsubscribes from transcript utterances. */
+  off(event: 'transcript', listener: (t: TranscriptEvent) => void): unknown;
+  /** Unsubscribes from chat messages. */
+  off(event: 'chat', listener: (c: ChatMessage) => void): unknown;
+  /** Settles when the session has ended. */
+  closed(): Promise<unknown>;
+}
 
 interface TrackDecoder {
   decoder: AudioDecoder | undefined;
@@ -35,7 +59,7 @@ interface TrackDecoder {
  * for await (const chunk of timeline.chunks()) stt.send(Buffer.from(chunk.mixed.buffer));
  * ```
  */
-export function sessionTimeline(session: TimelineSession, options: SessionTimelineOptions = {}): AudioTimeline {
+export function sessionTimeline(session: MediaSession, options: SessionTimelineOptions = {}): AudioTimeline {
   const timeline = new AudioTimeline(options);
   const maxPending = options.maxPendingFrames ?? 500;
   const decoders = new Map<string, TrackDecoder>();

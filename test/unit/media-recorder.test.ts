@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventEmitter } from 'eventemitter3';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { WEBVTT_HEADER, WavWriter, recordSession, srtCue, vttCue, type RecordableSession } from '../../src/media/index.js';
+import { WEBVTT_HEADER, WavWriter, recordSession, srtCue, vttCue, type MediaSession } from '../../src/media/index.js';
 
 function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'rtms-media-unit-'));
@@ -17,11 +17,11 @@ function tempDir(): string {
 }
 
 /** A stand-in session: an emitter with an id and a closed() the test resolves. */
-function fakeSession(id = 'stream/1=='): { session: RecordableSession; emit: EventEmitter['emit']; close: () => void; emitter: EventEmitter } {
+function fakeSession(id = 'stream/1=='): { session: MediaSession; emit: EventEmitter['emit']; close: () => void; emitter: EventEmitter } {
   const emitter = new EventEmitter();
   let close!: () => void;
   const closed = new Promise<void>((r) => (close = r));
-  const session = Object.assign(emitter, { id, closed: () => closed }) as unknown as RecordableSession;
+  const session = Object.assign(emitter, { id, closed: () => closed }) as unknown as MediaSession;
   return { session, emit: emitter.emit.bind(emitter), close, emitter };
 }
 
