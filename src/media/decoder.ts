@@ -123,47 +123,65 @@ function decodeL16(data: Uint8Array): Int16Array {
  * `opus-decoder` is not installed.
  */
 export async function createAudioDecoder(format: AudioFormat, options: AudioDecoderOptions = {}): Promise<AudioDecoder> {
-  const channels = Math.max(1, Math.min(2, Math.trunc(format.channels) || 1));
-  let decodePayload: (payload: Uint8Array) => Int16Array | DecodeErrorReason;
-  let release = (): void => undefined;
-  let rate = format.sampleRate;
+  const sync = createAudioDecoderSync(format, options);
+  if (sync !== undefined) return sync;
+  const channels = clampChannels(format);
+  const mod = await loadOpus();
+  const opus = new mod.OpusDecoder({ sampleRate: 48000, channels });
+  await opus.ready;
+  const decodePayload = (p: Uint8Array): Int16Array | DecodeErrorReason => {
+    if (p.length === 0) return 'empty';
+    try {
+      const r = opus.decodeFrame(p);
+      if (r.errors.length > 0 || r.samplesDecoded === 0) return 'opus';
+      return toInt16(r.channelData, r.samplesDecoded, channels);
+    } catch {
+      return 'opus';
+    }
+  };
+  return wrap(format, options, 48000, channels, decodePayload, () => opus.free());
+}
+
+function clampChannels(format: AudioFormat): number {
+  return Math.max(1, Math.min(2, Math.trunc(format.channels) || 1));
+}
+
+/**
+ * The decoder for codecs that need no loading (L16, G.711, G.722), made at once; undefined for Opus, which
+ * {@link createAudioDecoder} loads asynchronously. Used by the timeline so a burst of frames (Zoom's buffered
+ * backlog) never waits for a decoder.
+ *
+ * @throws `RtmsError` `RTMS_INVALID_OPTIONS` for an unknown codec.
+ * @internal
+ */
+export function createAudioDecoderSync(format: AudioFormat, options: AudioDecoderOptions = {}): AudioDecoder | undefined {
+  const channels = clampChannels(format);
   switch (format.codec) {
     case 'L16':
-      decodePayload = (p) => (p.length === 0 ? 'empty' : p.length % (2 * channels) !== 0 ? 'odd-length' : decodeL16(p));
-      break;
+      return wrap(format, options, format.sampleRate, channels, (p) => (p.length === 0 ? 'empty' : p.length % (2 * channels) !== 0 ? 'odd-length' : decodeL16(p)));
     case 'G711': {
-      rate = 8000;
       const fn = options.g711 === 'ulaw' ? decodeUlaw : decodeAlaw;
-      decodePayload = (p) => (p.length === 0 ? 'empty' : fn(p));
-      break;
+      return wrap(format, options, 8000, channels, (p) => (p.length === 0 ? 'empty' : fn(p)));
     }
     case 'G722': {
-      rate = 16000;
       const g722 = new G722Decoder();
-      decodePayload = (p) => (p.length === 0 ? 'empty' : g722.decode(p));
-      break;
+      return wrap(format, options, 16000, channels, (p) => (p.length === 0 ? 'empty' : g722.decode(p)));
     }
-    case 'OPUS': {
-      rate = 48000;
-      const mod = await loadOpus();
-      const opus = new mod.OpusDecoder({ sampleRate: 48000, channels });
-      await opus.ready;
-      release = () => opus.free();
-      decodePayload = (p) => {
-        if (p.length === 0) return 'empty';
-        try {
-          const r = opus.decodeFrame(p);
-          if (r.errors.length > 0 || r.samplesDecoded === 0) return 'opus';
-          return toInt16(r.channelData, r.samplesDecoded, channels);
-        } catch {
-          return 'opus';
-        }
-      };
-      break;
-    }
+    case 'OPUS':
+      return undefined;
     default:
       throw new RtmsError('RTMS_INVALID_OPTIONS', `no decoder for audio codec ${String(format.codec)}`);
   }
+}
+
+function wrap(
+  format: AudioFormat,
+  options: AudioDecoderOptions,
+  rate: number,
+  channels: number,
+  decodePayload: (payload: Uint8Array) => Int16Array | DecodeErrorReason,
+  release: () => void = () => undefined,
+): AudioDecoder {
   const silence = samplesPerFrame(format, rate);
   const rtp = format.contentType === 'rtp';
   let packets = 0;

@@ -3,12 +3,15 @@
  * starts at FIRST_PACKET_TIMESTAMP, and the timeline ended when the session ends.
  */
 import type { AudioFrame, ChatMessage, TranscriptEvent } from '../events.js';
-import { createAudioDecoder, type AudioDecoder, type AudioDecoderOptions } from './decoder.js';
+import { createAudioDecoder, createAudioDecoderSync, type AudioDecoder, type AudioDecoderOptions } from './decoder.js';
 import { AudioTimeline, trackKey, type TimelineOptions } from './timeline.js';
 
 /** Options of {@link sessionTimeline}: the timeline's and the decoders'. */
 export interface SessionTimelineOptions extends TimelineOptions, Pick<AudioDecoderOptions, 'g711'> {
-  /** Most frames held per track while its decoder loads (Opus loads its WebAssembly once). Default 500. */
+  /**
+   * Most frames held per track while its decoder loads (only Opus loads: its WebAssembly, once). Default 3000:
+   * 60 s of 20 ms packets, Zoom's largest buffered backlog. Frames past that count in `stats.decodeErrors`.
+   */
   maxPendingFrames?: number;
   /** Ends the timeline early (as if the session had ended) when aborted. */
   signal?: AbortSignal;
@@ -45,7 +48,12 @@ export interface MediaSession {
 interface TrackDecoder {
   decoder: AudioDecoder | undefined;
   failed: boolean;
+  loading?: boolean;
   pending: AudioFrame[];
+}
+
+function decoderOptionsOf(options: SessionTimelineOptions): AudioDecoderOptions {
+  return options.g711 === undefined ? {} : { g711: options.g711 };
 }
 
 /**
@@ -61,7 +69,7 @@ interface TrackDecoder {
  */
 export function sessionTimeline(session: MediaSession, options: SessionTimelineOptions = {}): AudioTimeline {
   const timeline = new AudioTimeline(options);
-  const maxPending = options.maxPendingFrames ?? 500;
+  const maxPending = options.maxPendingFrames ?? 3000;
   const decoders = new Map<string, TrackDecoder>();
   const loading = new Set<Promise<unknown>>();
   const place = (frame: AudioFrame, key: string, decoder: AudioDecoder): void => {
@@ -87,7 +95,17 @@ export function sessionTimeline(session: MediaSession, options: SessionTimelineO
       const entry: TrackDecoder = { decoder: undefined, failed: false, pending: [] };
       t = entry;
       decoders.set(key, entry);
-      const p = createAudioDecoder(frame.format, { ...(options.g711 === undefined ? {} : { g711: options.g711 }) }).then(
+      try {
+        // L16, G.711 and G.722 decoders are made at once: a burst of frames never waits.
+        entry.decoder = createAudioDecoderSync(frame.format, decoderOptionsOf(options));
+      } catch {
+        entry.failed = true;
+      }
+    }
+    if (t.decoder === undefined && !t.failed && t.loading !== true) {
+      const entry = t;
+      entry.loading = true;
+      const p = createAudioDecoder(frame.format, decoderOptionsOf(options)).then(
         (decoder) => {
           if (timeline.isEnded) {
             decoder.close();

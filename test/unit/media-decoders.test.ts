@@ -249,6 +249,25 @@ describe.skipIf(!opusInstalled)('Opus (optional peer dependency opus-decoder)', 
     expect(dec.decode(packets[0] as Uint8Array).every((v) => v === 0)).toBe(true);
   });
 
+  it("sessionTimeline holds a track's Opus frames while the WebAssembly loads, then places them all", async () => {
+    const { EventEmitter } = await import('eventemitter3');
+    const { sessionTimeline } = await import('../../src/media/index.js');
+    const emitter = new EventEmitter();
+    let close!: () => void;
+    const closed = new Promise<void>((r) => (close = r));
+    const session = Object.assign(emitter, { id: 's', closed: () => closed }) as unknown as Parameters<typeof sessionTimeline>[0];
+    const tl = sessionTimeline(session, { sampleRate: 16000, chunkMs: 20 });
+    let samples = 0;
+    tl.onChunk((c) => (samples += c.samples));
+    const { packets } = oggPackets(fixture('speech.opus'));
+    const format = fmt({ codec: 'OPUS', sampleRate: 48000, dataOption: 'multi' });
+    packets.forEach((data, k) => emitter.emit('audio', { data: Buffer.from(data), userId: 7, userName: 'Ada', channelId: undefined, timestamp: 1_000_000 + k * 20, format, content: {} }));
+    close();
+    await tl.ended;
+    expect(tl.stats).toMatchObject({ placed: packets.length, decodeErrors: 0 });
+    expect(samples).toBe(packets.length * 320);
+  });
+
   it('an empty Opus packet costs one frame of silence and an error', async () => {
     const dec = await createAudioDecoder(fmt({ codec: 'OPUS', sampleRate: 48000, channels: 2 }));
     expect(dec.decode(new Uint8Array(0)).length).toBe(1920);

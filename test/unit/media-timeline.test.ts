@@ -336,3 +336,27 @@ describe('sessionTimeline', () => {
     expect(emitter.listenerCount('audio')).toBe(0);
   });
 });
+
+describe('sessionTimeline bursts', () => {
+  async function fake() {
+    const { EventEmitter } = await import('eventemitter3');
+    const { sessionTimeline } = await import('../../src/media/index.js');
+    const emitter = new EventEmitter();
+    let close!: () => void;
+    const closed = new Promise<void>((r) => (close = r));
+    const session = Object.assign(emitter, { id: 's', closed: () => closed }) as unknown as Parameters<typeof sessionTimeline>[0];
+    return { emitter, close, sessionTimeline, session };
+  }
+
+  it('a burst of frames in one tick (Zoom delivering its buffered backlog) is placed whole, L16 decoders being made at once', async () => {
+    const { emitter, close, sessionTimeline, session } = await fake();
+    const tl = sessionTimeline(session, { chunkMs: 100, tracks: false });
+    const out = collect(tl);
+    const format = { contentType: 'raw', codec: 'L16', sampleRate: RATE, channels: 1, sendRate: 20, dataOption: 'multi' } as const;
+    for (let k = 0; k < 3000; k++) emitter.emit('audio', { data: Buffer.alloc(2 * N, 1), userId: 1 + (k % 2), userName: 'x', channelId: undefined, timestamp: T0 + Math.floor(k / 2) * 20, format, content: {} });
+    close();
+    await tl.ended;
+    expect(tl.stats).toMatchObject({ placed: 3000, decodeErrors: 0, late: 0, duplicates: 0 });
+    expect(out.mixed().length).toBe(1500 * N);
+  });
+});
