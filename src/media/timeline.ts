@@ -408,7 +408,7 @@ export class AudioTimeline {
     this._ended = true;
     if (this.inRate !== undefined) {
       const tails = new Map<string, Int16Array>();
-      for (const [key, t] of this.trackMap) tails.set(key, this.interleave(t.out.map((r) => r.flush())));
+      if (this.keepTracks) for (const [key, t] of this.trackMap) tails.set(key, this.interleave(t.out.map((r) => r.flush())));
       const mixTail = this.interleave(this.mixOut.map((r) => r.flush()));
       this.toChunks(mixTail, tails);
     }
@@ -498,7 +498,7 @@ export class AudioTimeline {
         }
         const upTo = this.emitted + len;
         t.filled = t.filled.filter(([, e]) => e > upTo);
-        blocks.set(key, this.resampleBlock(t.out, block));
+        if (this.keepTracks) blocks.set(key, this.resampleBlock(t.out, block));
       }
       const mix16 = new Int16Array(mix.length);
       for (let i = 0; i < mix.length; i++) mix16[i] = clip16(mix[i] as number);

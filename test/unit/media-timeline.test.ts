@@ -141,6 +141,16 @@ describe('AudioTimeline placement', () => {
     expect(out.chunks.map((c) => c.samples)).toEqual([12000, 12000, 12000, 12000]);
   });
 
+  it('tracks: false (speech-to-text) resamples only the mix, to the same length, with empty track maps', () => {
+    const tl = new AudioTimeline({ start: T0, sampleRate: 24000, chunkMs: 100, tracks: false });
+    const out = collect(tl);
+    for (let k = 0; k < 25; k++) tl.push(frame('a', k));
+    for (let k = 10; k < 30; k++) tl.push(frame('b', k));
+    tl.end();
+    expect(out.mixed().length).toBe(30 * N * 1.5);
+    expect(out.chunks.every((c) => c.tracks.size === 0)).toBe(true);
+  });
+
   it('rejects bad options', () => {
     expect(() => new AudioTimeline({ sampleRate: 44100 as 48000 })).toThrow(/sampleRate/);
     expect(() => new AudioTimeline({ channels: 3 as 2 })).toThrow(/channels/);
