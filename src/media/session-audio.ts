@@ -2,7 +2,7 @@
  * A session's audio on a timeline: each track's frames decoded by its own decoder, placed on one clock that
  * starts at FIRST_PACKET_TIMESTAMP, and the timeline ended when the session ends.
  */
-import type { AudioFrame, ChatMessage, TranscriptEvent } from '../events.js';
+import type { AudioFormat, AudioFrame, ChatMessage, TranscriptEvent } from '../events.js';
 import { createAudioDecoder, createAudioDecoderSync, type AudioDecoder, type AudioDecoderOptions } from './decoder.js';
 import { AudioTimeline, trackKey, type TimelineOptions } from './timeline.js';
 
@@ -52,6 +52,10 @@ interface TrackDecoder {
   pending: AudioFrame[];
 }
 
+function sameCodec(a: AudioFormat, b: AudioFormat): boolean {
+  return a === b || (a.codec === b.codec && a.contentType === b.contentType && a.sampleRate === b.sampleRate && a.channels === b.channels);
+}
+
 function decoderOptionsOf(options: SessionTimelineOptions): AudioDecoderOptions {
   return options.g711 === undefined ? {} : { g711: options.g711 };
 }
@@ -91,6 +95,11 @@ export function sessionTimeline(session: MediaSession, options: SessionTimelineO
     if (timeline.isEnded) return;
     const key = trackKey(frame);
     let t = decoders.get(key);
+    if (t !== undefined && t.decoder !== undefined && !sameCodec(t.decoder.format, frame.format)) {
+      // A reconnect settled another codec, rate or channel count: a new decoder for this track.
+      t.decoder.close();
+      t = undefined;
+    }
     if (t === undefined) {
       const entry: TrackDecoder = { decoder: undefined, failed: false, pending: [] };
       t = entry;

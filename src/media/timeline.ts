@@ -12,7 +12,8 @@
  *    a packet (counted from the first frame's own jitter) moves nothing, a frame that arrives out of order finds its slot, and the slot after the track's
  *    last frame follows it with no gap or overlap. Only a frame more than `latencyMs` beyond the track's end
  *    (a speaker who was muted or silent: muted users send nothing) goes exactly at `p`, and the track's grid
- *    restarts there. The gap is silence.
+ *    restarts there. The gap is silence. A frame of another length (a reconnect that settled another packet
+ *    interval) also restarts the grid: at the track's end when within half a frame of it, else at `p`.
  * 2. **Late.** A frame whose place is before what the timeline has already emitted is dropped (`late`).
  * 3. **Duplicate.** A frame that would overlap audio already placed on its track is dropped (`duplicates`): a
  *    repeated timestamp, or a second frame snapped to the same slot.
@@ -371,6 +372,10 @@ export class AudioTimeline {
     } else if (p > track.end + this.latencySamples(n)) {
       q = p;
       regrid = true;
+    } else if (n !== track.step) {
+      // The packet size changed (a reconnect settled another send_rate): a new grid from the track's end.
+      q = Math.abs(p - track.end) <= n / 2 ? track.end : p;
+      regrid = true;
     } else {
       q = track.anchor + Math.round((p - track.anchor) / track.step) * track.step;
     }
@@ -389,7 +394,10 @@ export class AudioTimeline {
       track = this.addTrack(frame, q);
     } else {
       if (frame.userName !== undefined) track.info.userName = frame.userName;
-      if (regrid) track.anchor = q;
+      if (regrid) {
+        track.anchor = q;
+        track.step = n;
+      }
     }
     this.write(track, q, frame.pcm, inCh, n);
     this.maxEnd = newMax;

@@ -151,6 +151,20 @@ describe('AudioTimeline placement', () => {
     expect(out.chunks.every((c) => c.tracks.size === 0)).toBe(true);
   });
 
+  it('a change of packet size (a reconnect that settled another send_rate) restarts the grid without a gap or a drop', () => {
+    const tl = new AudioTimeline({ start: T0 });
+    const out = collect(tl);
+    for (let k = 0; k < 5; k++) tl.push(frame('a', k));
+    const big = { ...frame('a', 5), pcm: new Int16Array(5 * N).fill(7) }; // 100 ms packets from here on
+    expect(tl.push(big)).toBe('placed');
+    expect(tl.push({ ...big, timestamp: T0 + 200 + 1, pcm: new Int16Array(5 * N).fill(8) })).toBe('placed');
+    tl.end();
+    const a = out.track('a');
+    expect(a.length).toBe(15 * N);
+    expect([a[5 * N - 1], a[5 * N], a[10 * N - 1], a[10 * N], a[15 * N - 1]]).toEqual([5 * N, 7, 7, 8, 8]);
+    expect(tl.stats).toMatchObject({ placed: 7, duplicates: 0, late: 0 });
+  });
+
   it('rejects bad options', () => {
     expect(() => new AudioTimeline({ sampleRate: 44100 as 48000 })).toThrow(/sampleRate/);
     expect(() => new AudioTimeline({ channels: 3 as 2 })).toThrow(/channels/);
@@ -344,6 +358,28 @@ describe('sessionTimeline', () => {
     expect(out.track('user:1').length).toBe(3 * N);
     expect(out.track('user:1')[N]).toBe(257);
     expect(emitter.listenerCount('audio')).toBe(0);
+  });
+});
+
+describe('sessionTimeline format changes', () => {
+  it('a new codec setting for a track (a reconnect) gets a new decoder', async () => {
+    const { EventEmitter } = await import('eventemitter3');
+    const { sessionTimeline } = await import('../../src/media/index.js');
+    const emitter = new EventEmitter();
+    let close!: () => void;
+    const closed = new Promise<void>((r) => (close = r));
+    const session = Object.assign(emitter, { id: 's', closed: () => closed }) as unknown as Parameters<typeof sessionTimeline>[0];
+    const tl = sessionTimeline(session, { chunkMs: 20 });
+    const out = collect(tl);
+    const raw = { contentType: 'raw', codec: 'L16', sampleRate: RATE, channels: 1, sendRate: 20, dataOption: 'multi' } as const;
+    const rtp = { ...raw, contentType: 'rtp' } as const;
+    const header = Buffer.from([0x80, 0x0b, 0, 1, 0, 0, 0, 0, 0, 0, 0, 9]);
+    emitter.emit('audio', { data: Buffer.alloc(2 * N, 1), userId: 3, userName: 'x', channelId: undefined, timestamp: T0, format: raw, content: {} });
+    emitter.emit('audio', { data: Buffer.concat([header, Buffer.alloc(2 * N, 2)]), userId: 3, userName: 'x', channelId: undefined, timestamp: T0 + 20, format: rtp, content: {} });
+    close();
+    await tl.ended;
+    expect(tl.stats).toMatchObject({ placed: 2, decodeErrors: 0 });
+    expect([out.track('user:3')[0], out.track('user:3')[N]]).toEqual([257, 514]);
   });
 });
 
