@@ -248,6 +248,23 @@ describe('recordSession, other shapes', () => {
     expect(r.cues).toBeGreaterThanOrEqual(1);
   });
 
+  it('a corrupt packet costs one frame of silence and a counted error; the recording goes on, in time', async () => {
+    const { client, stream, session, rec } = await recordStream('meeting', { media: ['audio'], mediaParams: { audio: { dataOption: 'multi' } } });
+    const t0 = Date.now();
+    const good = Buffer.alloc(640, 1);
+    for (let k = 0; k < 50; k++) stream.sendAudio({ data: good, userId: 7, userName: 'Ada', timestamp: t0 + k * 20 });
+    stream.sendAudio({ data: Buffer.alloc(639, 1), userId: 7, userName: 'Ada', timestamp: t0 + 50 * 20 }); // odd-length L16
+    for (let k = 51; k < 100; k++) stream.sendAudio({ data: good, userId: 7, userName: 'Ada', timestamp: t0 + k * 20 });
+    await until(() => rec.timeline.stats.placed === 100);
+    await client.handleWebhook(stream.webhook('stopped', { stopReason: StopReason.MEETING_ENDED }));
+    await session.closed();
+    const r = await rec.done;
+    expect(r.stats).toMatchObject({ placed: 100, decodeErrors: 1, late: 0, duplicates: 0 });
+    const pcm = readWav(r.tracks[0]!.path).samples;
+    expect(pcm.length).toBe(100 * 320);
+    expect([pcm[50 * 320 - 1], pcm[50 * 320], pcm[51 * 320 - 1], pcm[51 * 320]]).toEqual([257, 0, 0, 257]);
+  });
+
   it('stop() finalises before the session ends; later audio is not recorded; stop() is idempotent', async () => {
     const { stream, rec } = await recordStream('meeting', { media: ['audio'] });
     const playing = stream.playMeeting({ durationMs: 800, transcriptEveryMs: 60_000 });
