@@ -14,7 +14,8 @@
  *
  * It prints a table (faults by kind, streams hit and lost, worst gap against its bound, worst takeover) and, last,
  * one JSON line with the figures. Randomness is seeded: the seed is printed; `CHAOS_SEED=<n>` repeats a run's
- * fault sequence (timings still vary).
+ * fault sequence (kinds, order, durations and draws; which streams and instances a fault hits depends on the run's
+ * state, and timings vary).
  *
  * Environment: CHAOS_SEED, CHAOS_DURATION_S (full run, default 180), CHAOS_INSTANCES (3), CHAOS_STREAMS (10),
  * CHAOS_DUPLICATE (`reject` | `kick`, default from the seed), CHAOS_KINDS (a comma-separated list: run only these
@@ -110,20 +111,28 @@ function rng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
-const random = rng(SEED);
-const between = (lo: number, hi: number) => lo + (hi - lo) * random();
-const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
-const shuffle = <T>(xs: readonly T[]): T[] => {
+type Rng = () => number;
+/**
+ * Three streams of randomness, so that the seed repeats the fault sequence although the run's timing varies: one
+ * for the order, kinds and spacing of the faults; one per fault for its parameters and targets; one for what
+ * happens beside the faults (churn, which instance a webhook goes to).
+ */
+const faultRng = rng(SEED);
+const episodeRng = (n: number): Rng => rng((SEED + Math.imul(0x9e3779b9, n + 1)) >>> 0);
+const noise = rng((SEED ^ 0x85ebca6b) >>> 0);
+const between = (r: Rng, lo: number, hi: number) => lo + (hi - lo) * r();
+const pick = <T>(r: Rng, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+const shuffle = <T>(r: Rng, xs: readonly T[]): T[] => {
   const out = [...xs];
   for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
+    const j = Math.floor(r() * (i + 1));
     [out[i], out[j]] = [out[j]!, out[i]!];
   }
   return out;
 };
-function weighted(): Kind {
+function weighted(r: Rng): Kind {
   const total = KINDS.reduce((n, k) => n + WEIGHT[k], 0);
-  let x = random() * total;
+  let x = r() * total;
   for (const k of KINDS) {
     x -= WEIGHT[k];
     if (x < 0) return k;
@@ -179,7 +188,7 @@ let simWebhooks = 0;
 let exitCode = 0;
 
 function runningInstance(): Instance {
-  return pick(cluster.running());
+  return pick(noise, cluster.running());
 }
 
 async function post(inst: Instance, webhook: SignedWebhook, what: string): Promise<void> {
@@ -225,7 +234,7 @@ async function startStream(): Promise<Tracked> {
   });
   const w = stream.webhook('started');
   const posts = [post(runningInstance(), w, 'rtms_started')];
-  if (random() < 0.2) posts.push(post(runningInstance(), w, 'rtms_started (duplicate)'));
+  if (noise() < 0.2) posts.push(post(runningInstance(), w, 'rtms_started (duplicate)'));
   await Promise.all(posts);
   void stream.playMeeting({ durationMs: 3_600_000, audioFrameMs: 40, audioFrameBytes: 1280, transcriptEveryMs: 3_000, speakerEvents: false });
   return t;
@@ -243,11 +252,11 @@ async function stopStream(t: Tracked): Promise<void> {
 let churning = true;
 async function churn(): Promise<void> {
   while (churning) {
-    await sleep(between(3_000, 7_000));
+    await sleep(between(noise, 3_000, 7_000));
     if (!churning) return;
     const n = live().length;
-    if (n > STREAMS - 2 && (random() < 0.5 || n > STREAMS + 2)) {
-      const victim = pick(live().filter((t) => streaming(t.stream.streamId)));
+    if (n > STREAMS - 2 && (noise() < 0.5 || n > STREAMS + 2)) {
+      const victim = pick(noise, live().filter((t) => streaming(t.stream.streamId)));
       if (victim) {
         log(`  churn: stop ${victim.stream.streamId.slice(0, 8)}`);
         await stopStream(victim);
@@ -296,9 +305,9 @@ function streamingIds(): string[] {
 }
 
 /** An instance holding streams, unless fewer than two run. */
-function victimInstance(): Instance | undefined {
+function victimInstance(r: Rng): Instance | undefined {
   const candidates = cluster.running().filter((i) => cluster.held(i.name).length > 0);
-  return candidates.length === 0 || cluster.running().length < 2 ? undefined : pick(candidates);
+  return candidates.length === 0 || cluster.running().length < 2 ? undefined : pick(r, candidates);
 }
 
 async function dropSignaling(ids: string[]): Promise<void> {
@@ -314,19 +323,19 @@ function kill(victim: Instance): void {
   void addInstance().catch((err: unknown) => log(`  replacement failed: ${String(err)}`));
 }
 
-async function inject(kind: Kind): Promise<Part[]> {
+async function inject(kind: Kind, r: Rng): Promise<Part[]> {
   const streamingNow = streamingIds();
   const one = (hit: string[], detail: string, extra: { victim?: string; bound?: number } = {}): Part[] => [{ kind, hit, detail, bound: extra.bound ?? BOUND[kind], ...(extra.victim ? { victim: extra.victim } : {}) }];
   switch (kind) {
     case 'redis-pause': {
-      const ms = Math.round(between(1, 4) * LEASE);
+      const ms = Math.round(between(r, 1, 4) * LEASE);
       redis.pause();
       await sleep(ms);
       redis.resume();
       return one(streamingNow, `SIGSTOP ${ms} ms`);
     }
     case 'redis-restart': {
-      const down = Math.round(between(0, 1_000));
+      const down = Math.round(between(r, 0, 1_000));
       await redis.restart(down);
       return one(streamingNow, `restart, ${down} ms down, no data`);
     }
@@ -334,34 +343,34 @@ async function inject(kind: Kind): Promise<Part[]> {
       await redis.flush();
       return one(streamingNow, 'FLUSHALL');
     case 'instance-kill': {
-      const victim = victimInstance();
+      const victim = victimInstance(r);
       if (!victim) return one([], 'skipped (no candidate)');
       const hit = cluster.held(victim.name).filter((id) => streamingNow.includes(id));
       kill(victim);
       return one(hit, `SIGKILL ${victim.name} (${hit.length} streams); replacement started`, { victim: victim.name });
     }
     case 'instance-stall': {
-      const victim = victimInstance();
+      const victim = victimInstance(r);
       if (!victim) return one([], 'skipped (no candidate)');
       const hit = cluster.held(victim.name).filter((id) => streamingNow.includes(id));
-      const ms = Math.round(between(1.5, 2.5) * LEASE);
+      const ms = Math.round(between(r, 1.5, 2.5) * LEASE);
       cluster.signal(victim, 'SIGSTOP');
       await sleep(ms);
       cluster.signal(victim, 'SIGCONT');
       return one(hit, `SIGSTOP ${victim.name} ${ms} ms (${hit.length} streams)`, { victim: victim.name });
     }
     case 'media-drop': {
-      const hit = shuffle(streamingNow).slice(0, 1 + Math.floor(random() * 3));
+      const hit = shuffle(r, streamingNow).slice(0, 1 + Math.floor(r() * 3));
       for (const id of hit) tracked.get(id)!.stream.dropSocket('media');
       return one(hit, `${hit.length} media sockets dropped`);
     }
     case 'signaling-drop': {
-      const hit = shuffle(streamingNow).slice(0, 1 + Math.floor(random() * 2));
+      const hit = shuffle(r, streamingNow).slice(0, 1 + Math.floor(r() * 2));
       await dropSignaling(hit);
       return one(hit, `${hit.length} signaling sockets dropped`);
     }
     case 'failover': {
-      const id = pick(streamingNow);
+      const id = pick(r, streamingNow);
       if (id === undefined) return one([], 'skipped');
       const t = tracked.get(id)!;
       t.serverUrls = t.serverUrls.includes('127.0.0.1') ? t.serverUrls.replace('127.0.0.1', 'localhost') : t.serverUrls.replace('localhost', '127.0.0.1');
@@ -369,7 +378,7 @@ async function inject(kind: Kind): Promise<Part[]> {
       return one([id], `failover of ${id.slice(0, 8)}`);
     }
     case 'duplicate-webhook': {
-      const hit = shuffle(streamingNow).slice(0, 1 + Math.floor(random() * 2));
+      const hit = shuffle(r, streamingNow).slice(0, 1 + Math.floor(r() * 2));
       for (const id of hit) {
         const t = tracked.get(id)!;
         const w = t.stream.webhook('started', { serverUrls: t.serverUrls });
@@ -378,11 +387,11 @@ async function inject(kind: Kind): Promise<Part[]> {
       return one(hit, `${hit.length} rtms_started delivered twice at once`);
     }
     case 'signaling-drop-in-outage': {
-      const ms = Math.round(between(2, 4) * LEASE);
-      const dropped = shuffle(streamingNow).slice(0, 1 + Math.floor(random() * 2));
+      const ms = Math.round(between(r, 2, 4) * LEASE);
+      const dropped = shuffle(r, streamingNow).slice(0, 1 + Math.floor(r() * 2));
       redis.pause();
       const t0 = Date.now();
-      await sleep(ms * between(0.3, 0.6));
+      await sleep(ms * between(r, 0.3, 0.6));
       await dropSignaling(dropped);
       await sleep(Math.max(0, t0 + ms - Date.now()));
       redis.resume();
@@ -392,12 +401,12 @@ async function inject(kind: Kind): Promise<Part[]> {
       ];
     }
     case 'instance-kill-in-outage': {
-      const ms = Math.round(between(1.5, 3) * LEASE);
-      const victim = victimInstance();
+      const ms = Math.round(between(r, 1.5, 3) * LEASE);
+      const victim = victimInstance(r);
       if (!victim) return one([], 'skipped (no candidate)');
       redis.pause();
       const t0 = Date.now();
-      await sleep(ms * between(0.2, 0.5));
+      await sleep(ms * between(r, 0.2, 0.5));
       const hit = cluster.held(victim.name).filter((id) => streamingNow.includes(id));
       const killAt = Date.now();
       kill(victim);
@@ -412,9 +421,10 @@ async function inject(kind: Kind): Promise<Part[]> {
   }
 }
 
+let episodes = 0;
 async function episode(kind: Kind): Promise<void> {
   const at = Date.now();
-  const parts = await inject(kind);
+  const parts = await inject(kind, episodeRng(episodes++));
   await sleep(1_500);
   await settle(30_000);
   const end = Date.now();
@@ -489,14 +499,14 @@ try {
   // Every kind once (in a seeded order); the full run then picks at random until its time is up.
   const t0 = Date.now();
   const only = (env['CHAOS_KINDS'] ?? '').split(',').filter((k): k is Kind => (KINDS as readonly string[]).includes(k));
-  const plan: Kind[] = only.length ? only : shuffle(KINDS);
+  const plan: Kind[] = only.length ? only : shuffle(faultRng, KINDS);
   for (const kind of plan) {
     await episode(kind);
-    await sleep(between(300, 1_000));
+    await sleep(between(faultRng, 300, 1_000));
   }
   while (!SHORT && Date.now() - t0 < DURATION_MS) {
-    await episode(weighted());
-    await sleep(between(300, 1_000));
+    await episode(weighted(faultRng));
+    await sleep(between(faultRng, 300, 1_000));
   }
   churning = false;
   await churner;
@@ -558,7 +568,10 @@ interface Row {
   hit: number;
   lost: number;
   worstGapMs: number;
+  /** The kind's bound; for a SIGKILL during a Redis pause, plus the part of the pause left after the kill. */
   boundMs: number;
+  /** The least room any of its faults left under its own bound (negative: over). */
+  leastRoomMs: number | null;
   worstTakeoverMs: number | null;
   moved: number;
   overBound: number;
@@ -568,14 +581,14 @@ for (const k of KINDS) {
   const rs = results.filter((r) => r.kind === k);
   const gaps = rs.flatMap((r) => r.gaps);
   const takeovers = rs.flatMap((r) => r.takeovers);
-  // The bound shown is the one of the episode with the least room (its gap closest to, or over, its bound).
-  const tightest = [...rs].sort((a, b) => Math.max(0, ...b.gaps) - b.bound - (Math.max(0, ...a.gaps) - a.bound))[0];
+  const rooms = rs.filter((r) => r.gaps.length > 0).map((r) => r.bound - Math.max(...r.gaps));
   rows[k] = {
     injected: rs.length,
     hit: rs.reduce((n, r) => n + r.hit, 0),
     lost: rs.reduce((n, r) => n + r.lost.length, 0),
     worstGapMs: gaps.length ? Math.max(...gaps) : 0,
-    boundMs: tightest?.bound ?? BOUND[k],
+    boundMs: BOUND[k],
+    leastRoomMs: rooms.length ? Math.min(...rooms) : null,
     worstTakeoverMs: takeovers.length ? Math.max(...takeovers) : null,
     moved: rs.reduce((n, r) => n + r.moved, 0),
     overBound: rs.filter((r) => r.gaps.some((g) => g > r.bound)).length,
@@ -585,11 +598,11 @@ const lostAtEnd = failures.filter((f) => f.startsWith('stream ')).length;
 const overlapCount = failures.filter((f) => f.startsWith('two consumers')).length;
 const wh = webhooks.length ? Math.max(...webhooks.map((w) => w.ms)) : 0;
 console.log('');
-console.log('fault kind               injected  streams hit  moved  lost  worst gap ms  bound ms  worst takeover ms');
+console.log('fault kind               injected  streams hit  moved  lost  worst gap ms  bound ms  least room ms  worst takeover ms');
 for (const k of KINDS) {
   const r = rows[k]!;
   console.log(
-    `${k.padEnd(24)} ${String(r.injected).padStart(8)}  ${String(r.hit).padStart(11)}  ${String(r.moved).padStart(5)}  ${String(r.lost).padStart(4)}  ${String(r.worstGapMs).padStart(12)}  ${String(r.boundMs).padStart(8)}  ${String(r.worstTakeoverMs ?? '-').padStart(17)}${r.overBound > 0 ? `  OVER in ${r.overBound}` : ''}`,
+    `${k.padEnd(24)} ${String(r.injected).padStart(8)}  ${String(r.hit).padStart(11)}  ${String(r.moved).padStart(5)}  ${String(r.lost).padStart(4)}  ${String(r.worstGapMs).padStart(12)}  ${`${k === 'instance-kill-in-outage' ? 'rest+' : ''}${r.boundMs}`.padStart(8)}  ${String(r.leastRoomMs ?? '-').padStart(13)}  ${String(r.worstTakeoverMs ?? '-').padStart(17)}${r.overBound > 0 ? `  OVER in ${r.overBound}` : ''}`,
   );
 }
 const resumed = cluster.sessions.filter((s) => s.resumed).length;
