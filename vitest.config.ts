@@ -9,6 +9,7 @@ export default defineConfig({
     alias: [
       { find: /^rtms-client\/testing$/, replacement: src('testing/index.ts') },
       { find: /^rtms-client\/redis$/, replacement: src('redis/index.ts') },
+      { find: /^rtms-client\/media$/, replacement: src('media/index.ts') },
       { find: /^rtms-client$/, replacement: src('index.ts') },
     ],
   },
