@@ -168,7 +168,6 @@ export const FIELD_RULES: readonly FieldRule[] = [
   { scope: 'VIDEO_SUBSCRIPTION_RESP', field: 'user_id', kind: 'userId' },
   { scope: 'VIDEO_SUBSCRIPTION_RESP', field: 'reason', kind: 'text' },
   // Webhook bodies: `{ event, event_ts, payload }`, read flat with a `payload.object` fallback (§6.1).
-  { scope: 'webhook', field: 'event', kind: 'text' },
   { scope: 'webhook', field: 'event_ts', kind: 'number' },
   { scope: 'webhook payload', field: 'rtms_stream_id', kind: 'id' },
   { scope: 'webhook payload', field: 'meeting_uuid', kind: 'id' },
@@ -192,7 +191,8 @@ export const FIELD_RULES: readonly FieldRule[] = [
  * - media frames 14–18: `content.data`, a string (base64 or text). A bare string `content` is taken as `data`;
  * - handshake responses and VIDEO_SUBSCRIPTION_RESP: `status_code` (or `status`): without it the answer says nothing;
  * - EVENT_UPDATE: an `event` object with `event_type` or `event_code`;
- * - STREAM_STATE_UPDATE, SESSION_STATE_UPDATE: `state`.
+ * - STREAM_STATE_UPDATE, SESSION_STATE_UPDATE: `state`;
+ * - a webhook body: `event`, a non-empty string, and a `payload` object (else 400).
  *
  * KEEP_ALIVE_REQ's `timestamp` is the one field never normalised: it is echoed back exactly as received.
  */
@@ -205,6 +205,7 @@ export const REQUIRED_FIELDS: Readonly<Record<string, readonly string[]>> = {
   'EVENT_UPDATE event': ['event_type or event_code'],
   STREAM_STATE_UPDATE: ['state'],
   SESSION_STATE_UPDATE: ['state'],
+  webhook: ['event (a non-empty string)', 'payload (an object)'],
 };
 
 // ---------------------------------------------------------------------------------------------------------
