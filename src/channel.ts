@@ -61,6 +61,8 @@ export interface ChannelConfig {
   clock: Clock;
   logger: SafeLogger;
   limits: ChannelLimits;
+  /** Counters to add to, shared by the channels of one session so they add up across reconnects. Default: the channel's own. */
+  stats?: ChannelStats;
 }
 
 /** A channel's counters. */
@@ -77,7 +79,7 @@ export class Channel implements RtmsSocketHandlers {
   readonly url: string;
   /** Free slot for the owner (the session keeps its per-socket media facts here). */
   tag: unknown;
-  readonly stats: ChannelStats = { framesReceived: 0, keepAlivesAnswered: 0, frameErrors: 0 };
+  readonly stats: ChannelStats;
 
   private _state: ChannelState = 'idle';
   private socket: RtmsSocket | undefined;
@@ -98,6 +100,7 @@ export class Channel implements RtmsSocketHandlers {
     this.kind = config.kind;
     this.label = config.label;
     this.url = config.url;
+    this.stats = config.stats ?? { framesReceived: 0, keepAlivesAnswered: 0, frameErrors: 0 };
     this.handshakeResponseType = config.kind === 'signaling' ? MsgType.SIGNALING_HAND_SHAKE_RESP : MsgType.DATA_HAND_SHAKE_RESP;
     this.closedPromise = new Promise<void>((resolve) => {
       this.resolveClosed = resolve;

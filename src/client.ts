@@ -6,8 +6,11 @@ import { EventEmitter } from 'eventemitter3';
 import type { ChannelLimits } from './channel.js';
 import { systemClock, type Clock } from './clock.js';
 import { LocalCoordinator, type ControlMessage, type CoordinatorStatus, type StreamCoordinator, type StreamLease } from './coordination.js';
+import { publishError, publishWebhook } from './diagnostics.js';
 import { RtmsError, describeError, type RtmsErrorCode } from './errors.js';
-import type { ConcurrencyLimited, ConcurrencyNearLimit, StreamIdentity, WebhookEvent } from './events.js';
+import type { ConcurrencyLimited, ConcurrencyNearLimit, SessionState, StreamIdentity, WebhookEvent } from './events.js';
+import { createFetchHandler, type FetchHandler, type FetchHandlerOptions } from './fetch-handler.js';
+import { healthAnswer, type HealthReport, type HealthResponseOptions } from './health.js';
 import { safeLogger, type RtmsLogger, type SafeLogger } from './logger.js';
 import { resolveMedia, type MediaParams, type ResolvedMedia } from './media-params.js';
 import { jsonCodec } from './protocol/codec.js';
@@ -19,6 +22,7 @@ import { generateSignature } from './protocol/signature.js';
 import { DEFAULT_RECONNECT, RESTART_STOP_REASONS, type ReconnectOptions, type ReconnectPolicy } from './reconnect-policy.js';
 import { RtmsSession, type MediaSocketMode, type SessionContext, type StopOptions } from './session.js';
 import { wsSocketFactory, type SocketFactory } from './transport.js';
+import { CounterSum, type ClientStats } from './stats.js';
 import { pickServerUrl, type UrlPolicyOptions } from './url-policy.js';
 import {
   DEFAULT_WEBHOOK_TOLERANCE_SECONDS,
@@ -118,6 +122,11 @@ export interface WebhookRequest {
   headers?: WebhookHeaders;
   /** The raw request body, exactly as received (signatures cover these bytes). */
   body: WebhookBody;
+  /**
+   * The HTTP method, when the route also takes load-balancer checks: `GET` and `HEAD` get the health answer
+   * ({@link RtmsClient.healthResponse}) instead of being handled as a webhook. Absent or any other method: a webhook.
+   */
+  method?: string;
 }
 
 /** What to answer Zoom. Send `status`, `headers` and `body` back as they are. */
@@ -275,6 +284,14 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
   readonly #coordinator: StreamCoordinator;
   readonly #attached: Promise<void>;
   readonly #claiming = new Map<string, Promise<RtmsSession | undefined>>();
+  #coordinatorStarted = false;
+  #webhooksAccepted = 0;
+  #webhooksRejected = 0;
+  readonly #rejectedByCode: Partial<Record<WebhookRejectionCode, number>> = {};
+  readonly #endedCounters = new CounterSum();
+  #sessionsCreated = 0;
+  #sessionsStopped = 0;
+  #sessionsFailed = 0;
 
   /**
    * Validates the options (media parameters included) and prepares the client; opens nothing.
@@ -356,7 +373,10 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
           onStatus: (status) => this.#onStatus(status),
         }),
       )
-      .catch((err: unknown) => this.#logger.error(`coordinator failed to start: ${describeError(err)}`));
+      .catch((err: unknown) => this.#logger.error(`coordinator failed to start: ${describeError(err)}`))
+      .then(() => {
+        this.#coordinatorStarted = true;
+      });
   }
 
   /** Live sessions by stream id. A session leaves this map when it ends. */
@@ -375,8 +395,16 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
    */
   async handleWebhook(request: WebhookRequest): Promise<WebhookResponse> {
     try {
+      const method = typeof request === 'object' && request !== null && typeof request.method === 'string' ? request.method.toUpperCase() : undefined;
+      if (method === 'GET' || method === 'HEAD') return this.healthResponse({ head: method === 'HEAD' });
       await this.#attached;
-      return await this.#handle(request);
+      const meta: { event?: string } = {};
+      const res = await this.#handle(request, meta);
+      if (res.status < 400) {
+        this.#webhooksAccepted++;
+        publishWebhook(() => ({ event: meta.event, status: res.status, outcome: 'accepted', code: undefined, streamId: res.session?.id }));
+      }
+      return res;
     } catch (err) {
       this.#logger.error(`webhook handling failed: ${describeError(err)}`);
       return this.#reject(500, 'RTMS_INTERNAL_ERROR', 'internal error', undefined);
@@ -403,6 +431,103 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
     return this.#closing;
   }
 
+  /**
+   * The client's counters: live sessions by state, webhooks by outcome (rejections by error code), and lifetime
+   * totals (sessions created, stopped and failed, and every session's counters, ended ones included). Reads each
+   * live session's {@link RtmsSession.stats}; never throws.
+   */
+  stats(): ClientStats {
+    const sessions: Record<SessionState, number> = { connecting: 0, handshaking: 0, streaming: 0, reconnecting: 0, stopping: 0, stopped: 0, failed: 0 };
+    const sum = new CounterSum().add(this.#endedCounters.snapshot());
+    for (const s of this.#sessions.values()) {
+      sessions[s.state]++;
+      sum.add(s.stats());
+    }
+    return Object.freeze({
+      sessions: Object.freeze(sessions),
+      liveSessions: this.#sessions.size,
+      webhooks: Object.freeze({
+        received: this.#webhooksAccepted + this.#webhooksRejected,
+        accepted: this.#webhooksAccepted,
+        rejected: this.#webhooksRejected,
+        rejectedByCode: Object.freeze({ ...this.#rejectedByCode }),
+      }),
+      totals: Object.freeze({ ...sum.snapshot(), sessionsCreated: this.#sessionsCreated, sessionsStopped: this.#sessionsStopped, sessionsFailed: this.#sessionsFailed }),
+    });
+  }
+
+  /**
+   * Live/ready, sessions streaming versus reconnecting, and (in scale-out mode) whether the coordinator's store
+   * answers. Reads state only; never throws.
+   */
+  health(): HealthReport {
+    const sessions = { total: this.#sessions.size, streaming: 0, connecting: 0, reconnecting: 0, stopping: 0 };
+    for (const s of this.#sessions.values()) {
+      const st = s.state;
+      if (st === 'streaming') sessions.streaming++;
+      else if (st === 'reconnecting') sessions.reconnecting++;
+      else if (st === 'connecting' || st === 'handshaking') sessions.connecting++;
+      else if (st === 'stopping') sessions.stopping++;
+    }
+    const shared = !(this.#coordinator instanceof LocalCoordinator);
+    let status: CoordinatorStatus | undefined;
+    try {
+      status = this.#coordinator.status;
+    } catch {
+      status = undefined;
+    }
+    const reachable = !shared ? true : status === undefined ? undefined : status.state === 'ok';
+    const live = this.#closing === undefined;
+    const ready = live && this.#coordinatorStarted;
+    return Object.freeze({
+      status: !ready ? 'unavailable' : reachable === false ? 'degraded' : 'ok',
+      live,
+      ready,
+      sessions: Object.freeze(sessions),
+      coordinator: Object.freeze({ shared, reachable, status }),
+    });
+  }
+
+  /**
+   * A ready-made answer for load-balancer health checks: 200 while {@link health} says ready (503 otherwise, and
+   * also while a shared coordinator's store does not answer with `requireCoordinator`), with a small JSON
+   * {@link HealthBody}. `handleWebhook` answers GET and HEAD with it when given the request's `method`.
+   *
+   * ```ts
+   * app.get('/health', (_req, res) => { const h = client.healthResponse(); res.status(h.status).set(h.headers).send(h.body); });
+   * ```
+   */
+  healthResponse(options: HealthResponseOptions = {}): WebhookResponse {
+    const { status, body } = healthAnswer(this.health(), options);
+    return { status, headers: { ...JSON_HEADERS, 'cache-control': 'no-store' }, body };
+  }
+
+  /**
+   * A Web-standard handler for `Bun.serve`, `Deno.serve`, Hono, Next.js route handlers and other Fetch API
+   * servers: reads the raw body from the `Request` (bounded by `maxWebhookBodyBytes`: a larger `content-length`
+   * is refused unread, and reading stops past the limit), answers GET and HEAD with the health answer, and
+   * otherwise answers exactly what {@link handleWebhook} answers. The returned function never rejects.
+   *
+   * ```ts
+   * Bun.serve({ port: 8080, fetch: client.fetchHandler() });
+   * ```
+   */
+  fetchHandler(options: FetchHandlerOptions = {}): FetchHandler {
+    return createFetchHandler(
+      {
+        maxBodyBytes: this.#maxBodyBytes,
+        health: (o) => this.healthResponse(o),
+        webhook: (request) => this.handleWebhook(request),
+        tooLarge: () =>
+          this.#closing
+            ? this.#reject(503, 'RTMS_CLIENT_CLOSED', 'client is closed', undefined)
+            : this.#reject(413, 'RTMS_WEBHOOK_BODY_TOO_LARGE', `body is larger than ${this.#maxBodyBytes} bytes`, undefined),
+        unreadable: () => this.#reject(400, 'RTMS_WEBHOOK_BODY_INVALID', 'the request body could not be read', undefined),
+      },
+      options,
+    );
+  }
+
   /** Secret-free description for `util.inspect`. */
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return `RtmsClient { clientId: '${this.#clientId}', sessions: ${this.#sessions.size}, verifiesWebhooks: ${this.#verifyWebhooks} }`;
@@ -416,26 +541,32 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
   // ---------------------------------------------------------------------------------------------------------
 
   #reject(status: number, code: WebhookRejectionCode, message: string, event: string | undefined): WebhookResponse {
+    this.#webhooksRejected++;
+    this.#rejectedByCode[code] = (this.#rejectedByCode[code] ?? 0) + 1;
+    publishWebhook(() => ({ event, status, outcome: 'rejected', code, streamId: undefined }));
     this.#logger.warn(`webhook refused (${status} ${code}): ${message}`, { event });
     this.#safeEmit('webhookRejected', { status, code, message, event });
     return json(status, { error: code, message });
   }
 
   #safeEmit<K extends keyof RtmsClientEvents>(event: K, ...args: RtmsClientEvents[K]): void {
+    if (event === 'error') publishError(undefined, args[0] as RtmsError);
     try {
       (this.emit as (e: K, ...a: RtmsClientEvents[K]) => boolean)(event, ...args);
     } catch (err) {
       this.#logger.error(`a '${event}' listener threw: ${describeError(err)}`);
       if (event === 'error') return;
       try {
-        this.emit('error', new RtmsError('RTMS_LISTENER_ERROR', `a '${event}' listener threw: ${describeError(err)}`, { cause: err }));
+        const wrapped = new RtmsError('RTMS_LISTENER_ERROR', `a '${event}' listener threw: ${describeError(err)}`, { cause: err });
+        publishError(undefined, wrapped);
+        this.emit('error', wrapped);
       } catch {
         // an 'error' listener that throws is logged above and otherwise ignored
       }
     }
   }
 
-  async #handle(request: WebhookRequest): Promise<WebhookResponse> {
+  async #handle(request: WebhookRequest, meta: { event?: string }): Promise<WebhookResponse> {
     if (this.#closing) return this.#reject(503, 'RTMS_CLIENT_CLOSED', 'client is closed', undefined);
     if (typeof request !== 'object' || request === null) return this.#reject(400, 'RTMS_WEBHOOK_BODY_INVALID', 'no request', undefined);
     const body = request.body as unknown;
@@ -463,6 +594,7 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
       return this.#reject(400, 'RTMS_WEBHOOK_BODY_INVALID', parsed.message, undefined);
     }
     const webhook = parsed.webhook;
+    meta.event = webhook.event;
     if (webhook.event === URL_VALIDATION_EVENT) return this.#urlValidation(webhook);
     if (token !== undefined && !signed) return this.#reject(401, 'RTMS_WEBHOOK_SIGNATURE_MISSING', `missing ${SIGNATURE_HEADER} header`, webhook.event);
 
@@ -600,8 +732,12 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
     const signature = generateSignature({ clientId: this.#clientId, clientSecret: this.#clientSecret, id: lease.productId, streamId: lease.streamId });
     const session = RtmsSession.create(identity, signature, this.#ctx, resumed);
     this.#sessions.set(lease.streamId, session);
+    this.#sessionsCreated++;
     void session.closed().then(async (end) => {
       if (this.#sessions.get(lease.streamId) === session) this.#sessions.delete(lease.streamId);
+      this.#endedCounters.add(session.stats());
+      if (end.state === 'failed') this.#sessionsFailed++;
+      else this.#sessionsStopped++;
       if (end.cause === 'handover') this.#safeEmit('handover', session);
       // A handover, or a shutdown that left the stream open, lets another instance resume it.
       const forget = !(end.cause === 'handover' || (end.cause === 'client_closed' && !end.streamClosed));

@@ -66,7 +66,13 @@ export class BoundedQueue<T> implements BoundedIterator<T> {
   private readonly signal: AbortSignal | undefined;
   private readonly onAbort = (): void => this.finish();
 
-  constructor(subscribe: (push: (item: T) => void) => () => void, ended: Promise<unknown>, options: IterateOptions = {}) {
+  /** `tally`, when given, counts every drop too (the session's total over all its iterators). */
+  constructor(
+    subscribe: (push: (item: T) => void) => () => void,
+    ended: Promise<unknown>,
+    options: IterateOptions = {},
+    private readonly tally?: { dropped: number },
+  ) {
     const hwm = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
     if (!Number.isInteger(hwm) || hwm < 1) throw new RtmsError('RTMS_INVALID_OPTIONS', 'highWaterMark must be a positive integer');
     const policy = options.overflow ?? 'drop-oldest';
@@ -104,11 +110,11 @@ export class BoundedQueue<T> implements BoundedIterator<T> {
     const cap = this.ring.length;
     if (this.size === cap) {
       if (this.policy === 'drop-newest') {
-        this._dropped++;
+        this.drop();
         return;
       }
       if (this.policy === 'error') {
-        this._dropped++;
+        this.drop();
         this.failure = new RtmsError('RTMS_BUFFER_OVERFLOW', `iterator buffer full (${cap} items): the reader is too slow`);
         this.finish();
         return;
@@ -117,10 +123,15 @@ export class BoundedQueue<T> implements BoundedIterator<T> {
       this.ring[this.head] = undefined;
       this.head = (this.head + 1) % cap;
       this.size--;
-      this._dropped++;
+      this.drop();
     }
     this.ring[(this.head + this.size) % cap] = item;
     this.size++;
+  }
+
+  private drop(): void {
+    this._dropped++;
+    if (this.tally !== undefined) this.tally.dropped++;
   }
 
   private shift(): T {

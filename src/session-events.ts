@@ -25,6 +25,7 @@ import type {
 import { decodeBase64, eventTimestamp, readParticipants, readZccParticipant, str, uid } from './protocol/payloads.js';
 import { readUserId, value } from './protocol/fields.js';
 import { PRODUCTS, type RtmsProduct } from './protocol/products.js';
+import { MediaTally } from './stats.js';
 
 /** @internal Camera video defaults when neither the server nor the request names them. */
 export const VIDEO_DEFAULTS: Readonly<{ fps: number; resolution: number }> = { fps: 5, resolution: MediaResolution.HD };
@@ -121,6 +122,8 @@ export function reportListenerError(emitError: (error: RtmsError) => void, logge
 export class FrameRouter {
   /** The live roster, kept from PARTICIPANT_JOIN / PARTICIPANT_LEAVE (and names from ACTIVE_SPEAKER_CHANGE). */
   readonly participants = new Map<UserId, Participant>();
+  /** Media frames and bytes per kind (`content.data.length`), counted before anything else: two field writes a frame. */
+  readonly tally = new MediaTally();
 
   readonly #streamId: string;
   readonly #eventTable: 'meeting' | 'contact_center' | 'none';
@@ -141,18 +144,28 @@ export class FrameRouter {
   route(source: FrameSource, msg: InboundMessage): void {
     switch (msg.msg_type) {
       case MsgType.MEDIA_DATA_AUDIO:
+        this.tally.audioFrames++;
+        this.tally.audioBytes += msg.content.data.length;
         this.#onAudio(source, msg.content);
         return;
       case MsgType.MEDIA_DATA_TRANSCRIPT:
+        this.tally.transcriptFrames++;
+        this.tally.transcriptBytes += msg.content.data.length;
         this.#onTranscript(msg.content);
         return;
       case MsgType.MEDIA_DATA_VIDEO:
+        this.tally.videoFrames++;
+        this.tally.videoBytes += msg.content.data.length;
         this.#onVideo(source, msg.content, 'video');
         return;
       case MsgType.MEDIA_DATA_SHARE:
+        this.tally.shareFrames++;
+        this.tally.shareBytes += msg.content.data.length;
         this.#onVideo(source, msg.content, 'share');
         return;
       case MsgType.MEDIA_DATA_CHAT:
+        this.tally.chatFrames++;
+        this.tally.chatBytes += msg.content.data.length;
         this.#onChat(msg.content);
         return;
       case MsgType.EVENT_UPDATE:
@@ -195,6 +208,7 @@ export class FrameRouter {
   }
 
   #badBase64(kind: string): void {
+    this.tally.invalidPayloads++;
     this.#fire('error', new RtmsError('RTMS_FRAME_INVALID', `${kind} frame: content.data is not valid base64`, { streamId: this.#streamId, channel: 'media' }));
   }
 

@@ -12,7 +12,8 @@
  * outages. Each reports back through a narrow host the session builds.
  */
 import { EventEmitter } from 'eventemitter3';
-import { Channel, type ChannelHost, type ChannelLimits, type HandshakeResponse } from './channel.js';
+import { Channel, type ChannelHost, type ChannelLimits, type ChannelStats, type HandshakeResponse } from './channel.js';
+import { publishError, publishReconnect, publishSessionState } from './diagnostics.js';
 import type { Clock, TimerHandle } from './clock.js';
 import { RtmsError, describeError, statusName } from './errors.js';
 import { BoundedQueue, type BoundedIterator, type IterateEventOptions } from './iterator.js';
@@ -54,6 +55,7 @@ import { PRODUCTS } from './protocol/products.js';
 import type { ReconnectPolicy } from './reconnect-policy.js';
 import { FrameRouter, SHARE_DEFAULTS, VIDEO_DEFAULTS, reportListenerError, type FrameHost, type MediaFormats } from './session-events.js';
 import { Recovery, type RecoveryHost } from './session-recovery.js';
+import type { SessionStats } from './stats.js';
 import type { SocketFactory } from './transport.js';
 import { checkUrl, type UrlPolicyOptions } from './url-policy.js';
 
@@ -197,6 +199,14 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
   readonly #recovery: Recovery;
   readonly #subscribed: Set<number>;
   readonly #pending = new Set<PendingRequest>();
+  /** Shared by every channel of the session, so the counts add up across reconnects. */
+  readonly #channelStats: ChannelStats = { framesReceived: 0, keepAlivesAnswered: 0, frameErrors: 0 };
+  readonly #drops = { dropped: 0 };
+  #reconnects = 0;
+  #downtimeMs = 0;
+  /** Media frame count at the last `stats()` call that saw it move, and the clock then. */
+  #frameMark = 0;
+  #frameSeenAt = 0;
 
   /** @internal Created by the client (the constructor is private, so the published types offer no `new`). */
   static create(identity: StreamIdentity, signature: string, ctx: SessionContext, resumed = false): RtmsSession {
@@ -225,6 +235,7 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
         ctx.logger.debug(`${ch.label}: skipped ${known ? 'unexpected' : 'unknown'} msg_type ${msgType}`, { streamId: this.id }),
       onDown: (ch, err) => this.#onDown(ch, err),
     };
+    publishSessionState(this, this.#state, undefined);
   }
 
   /** Product, ids and URLs of the stream (the URLs change on a server failover). */
@@ -299,6 +310,7 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
       },
       this.#closedPromise,
       options,
+      this.#drops,
     );
   }
 
@@ -421,6 +433,35 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
     });
   }
 
+  /**
+   * The session's counters: per media kind frames and bytes, frame errors, keep-alives answered, reconnects and
+   * downtime, the age of the last media frame, iterator drops. Plain counters kept as frames arrive (no clock read
+   * per frame); this call reads the clock once. See {@link SessionStats} for each figure's definition.
+   */
+  stats(): SessionStats {
+    const now = this.#ctx.clock.now();
+    const tally = this.#frames.tally;
+    const mediaFrames = tally.frames;
+    if (mediaFrames !== this.#frameMark) {
+      this.#frameMark = mediaFrames;
+      this.#frameSeenAt = now;
+    }
+    const outage = this.#recovery.outage;
+    const ch = this.#channelStats;
+    return Object.freeze({
+      streamId: this.id,
+      state: this.#state,
+      media: tally.snapshot(),
+      framesReceived: ch.framesReceived,
+      frameErrors: ch.frameErrors + tally.invalidPayloads,
+      keepAlivesAnswered: ch.keepAlivesAnswered,
+      reconnects: this.#reconnects,
+      downtimeMs: this.#downtimeMs + (outage === undefined ? 0 : Math.max(0, now - outage.startedAt)),
+      lastFrameAgeMs: mediaFrames === 0 ? undefined : Math.max(0, now - this.#frameSeenAt),
+      iteratorDrops: this.#drops.dropped,
+    });
+  }
+
   /** Resolves (never rejects) when the session has ended and released every socket and timer. */
   closed(): Promise<SessionEnd> {
     return this.#closedPromise;
@@ -486,12 +527,14 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
     }
     this.#state = to;
     this.#ctx.logger.debug(`state ${from} -> ${to}`, { streamId: this.id });
+    publishSessionState(this, to, from);
     this.#fire('state', to, from);
     return true;
   }
 
   /** Emits with listener isolation: a listener that throws is reported and streaming goes on. */
   #fire<K extends keyof RtmsSessionEvents>(event: K, ...args: RtmsSessionEvents[K]): void {
+    if (event === 'error') publishError(this.id, args[0] as RtmsError);
     try {
       (this.emit as (e: K, ...a: RtmsSessionEvents[K]) => boolean)(event, ...args);
     } catch (err) {
@@ -500,7 +543,16 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
   }
 
   #listenerError(event: string, err: unknown): void {
-    reportListenerError((error) => this.emit('error', error), this.#ctx.logger, this.id, event, err);
+    reportListenerError(
+      (error) => {
+        publishError(this.id, error);
+        this.emit('error', error);
+      },
+      this.#ctx.logger,
+      this.id,
+      event,
+      err,
+    );
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -528,7 +580,7 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
   #channel(kind: 'signaling' | 'media', label: string, url: string, handshake: (sequence: number) => string): Channel {
     const ctx = this.#ctx;
     return new Channel(
-      { kind, label, url, streamId: this.id, handshake, socketFactory: ctx.socketFactory, codec: ctx.codec, clock: ctx.clock, logger: ctx.logger, limits: ctx.limits },
+      { kind, label, url, streamId: this.id, handshake, socketFactory: ctx.socketFactory, codec: ctx.codec, clock: ctx.clock, logger: ctx.logger, limits: ctx.limits, stats: this.#channelStats },
       this.#host,
     );
   }
@@ -564,6 +616,9 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
       this.#fire('ready');
     } else if (r !== undefined) {
       const info = { scope: r.scope, attempts: r.attempt, downtimeMs: this.#ctx.clock.now() - r.startedAt };
+      this.#reconnects++;
+      this.#downtimeMs += Math.max(0, info.downtimeMs);
+      publishReconnect(() => ({ phase: 'reconnected', streamId: this.id, ...info }));
       this.#ctx.logger.info(`reconnected (${r.scope}) after ${info.attempts} attempt(s), ${info.downtimeMs} ms`, { streamId: this.id });
       this.#fire('reconnected', info);
     }
@@ -626,6 +681,7 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
   #frameHost(): FrameHost {
     return {
       emit: (event, value) => {
+        if (event === 'error') publishError(this.id, value as RtmsError);
         (this.emit as (e: string, v: unknown) => boolean)(event, value);
       },
       listenerCount: (event) => this.listenerCount(event),
@@ -651,7 +707,10 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
     return {
       isOwner: () => this.#ctx.isOwner?.(this.id) !== false,
       enterReconnecting: () => void this.transition('reconnecting'),
-      reconnecting: (info) => this.#fire('reconnecting', info),
+      reconnecting: (info) => {
+        publishReconnect(() => ({ phase: 'reconnecting', streamId: this.id, scope: info.scope, attempt: info.attempt, delayMs: info.delayMs, code: info.cause.code }));
+        this.#fire('reconnecting', info);
+      },
       fail: (error, stopReason) => void this.#finish('failed', 'error', { closeStream: false, error, stopReason }),
       handover: () => void this.handover(),
       dropMedia: () => {
@@ -724,6 +783,9 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
       clock.clearTimeout(this.#startTimer);
       this.#startTimer = undefined;
     }
+    // An outage the session ends in still counts as downtime.
+    const outage = this.#recovery.outage;
+    if (outage !== undefined) this.#downtimeMs += Math.max(0, clock.now() - outage.startedAt);
     this.#recovery.stop();
     for (const req of [...this.#pending]) req.fail(new RtmsError('RTMS_REQUEST_FAILED', 'the session ended before the server answered', { streamId: this.id }));
     if (opts.error) {

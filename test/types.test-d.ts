@@ -1,5 +1,5 @@
 import { expectTypeOf, test } from 'vitest';
-import { RtmsClient, RtmsError, type AudioFrame, type RtmsSession, type SessionEnd, type SessionState, type TranscriptEvent } from '../src/index.js';
+import { DIAGNOSTICS_CHANNELS, RtmsClient, RtmsError, type AudioFrame, type ReconnectMessage, type RtmsSession, type SessionEnd, type SessionState, type TranscriptEvent } from '../src/index.js';
 
 test('session events are typed', () => {
   const client = new RtmsClient({ clientId: 'i', clientSecret: 's', webhookSecretToken: 't' });
@@ -34,4 +34,24 @@ test('session events are typed', () => {
   expectTypeOf(client.handleWebhook).returns.resolves.toHaveProperty('status');
   const frame = {} as AudioFrame;
   expectTypeOf(frame.format.sampleRate).toBeNumber();
+});
+
+test('operations API types', () => {
+  const client = {} as RtmsClient;
+  const stats = client.stats();
+  expectTypeOf(stats.sessions.streaming).toBeNumber();
+  expectTypeOf(stats.webhooks.rejectedByCode.RTMS_WEBHOOK_SIGNATURE_INVALID).toEqualTypeOf<number | undefined>();
+  expectTypeOf(stats.totals.media.audio.bytes).toBeNumber();
+  const s = {} as RtmsSession;
+  expectTypeOf(s.stats().lastFrameAgeMs).toEqualTypeOf<number | undefined>();
+  expectTypeOf(s.stats().media.transcript.frames).toBeNumber();
+  // @ts-expect-error only the five media kinds
+  void s.stats().media.rawMedia;
+  expectTypeOf(client.health().status).toEqualTypeOf<'ok' | 'degraded' | 'unavailable'>();
+  expectTypeOf(client.healthResponse()).toHaveProperty('status');
+  expectTypeOf(client.fetchHandler()).toEqualTypeOf<(request: Request) => Promise<Response>>();
+  expectTypeOf(DIAGNOSTICS_CHANNELS.sessionState).toEqualTypeOf<'rtms-client:session:state'>();
+  const m = {} as ReconnectMessage;
+  if (m.phase === 'reconnected') expectTypeOf(m.downtimeMs).toBeNumber();
+  else expectTypeOf(m.code).toEqualTypeOf<RtmsError['code']>();
 });
