@@ -809,6 +809,34 @@ function note(r: RunResult): string {
   return `  ${r.kind} N=${r.n}: ${reps}ready ${r.ready}/${r.n} in ${f(r.connectMs / 1000, 2)} s, errors ${r.errors}, other processes used ${f(r.rt.othersShare * 100, 0)} % of the machine, kernel share of our CPU ${f(r.rt.kernelShare * 100, 0)} %, system calls per frame ${f(r.rt.readsPerFrame, 2)} read + ${f(r.rt.writesPerFrame, 2)} write, GC ${f(r.rt.gcMsPerS, 1)} ms/s (${r.rt.gcMajor} major), sim violations ${r.violations}, sim send lag p99 ${f(r.rt.simLagP99, 2)} ms / max ${f(r.rt.simLagMax, 1)} ms, sim CPU ${f(r.rt.simCpuPerFrameUs, 1)} µs/frame (${f(r.rt.simCpuShare * 100, 0)} % of a core)${r.rt.simBehind > 0 ? `, SIMULATOR FELL BEHIND: ${r.rt.simBehind} frames never sent` : ''}, rt sent ${r.rt.sent} delivered ${r.rt.delivered}${r.tp ? `; throughput mode: sim write ${f(r.tp.simSendMs / 1000, 2)} s, other processes used ${f(r.tp.othersShare * 100, 0)} % of the machine` : ''}`;
 }
 
+/**
+ * The cost of the counters behind `session.stats()`: per media frame the router adds two field writes and a
+ * string's length (the channel's frame and keep-alive counts predate them). Timed in a tight loop against the
+ * same loop without them, over base64 strings the size of the workload's audio; the best of three.
+ */
+function counterCostNs(): number {
+  const tally = { audioFrames: 0, audioBytes: 0 };
+  const datas = Array.from({ length: 64 }, (_, i) => 'A'.repeat(852 + (i & 3)));
+  const n = 10_000_000;
+  let sink = 0;
+  let best = Number.POSITIVE_INFINITY;
+  for (let round = 0; round < 3; round++) {
+    let t0 = performance.now();
+    for (let i = 0; i < n; i++) sink += datas[i & 63]!.length & 1;
+    const bare = performance.now() - t0;
+    t0 = performance.now();
+    for (let i = 0; i < n; i++) {
+      const d = datas[i & 63]!;
+      sink += d.length & 1;
+      tally.audioFrames++;
+      tally.audioBytes += d.length;
+    }
+    best = Math.min(best, Math.max(0, performance.now() - t0 - bare));
+  }
+  if (sink === -1 || tally.audioFrames === -1) log('');
+  return (best * 1e6) / n;
+}
+
 function simLimited(r: RunResult): boolean {
   return r.rt.simBehind > 0 || r.rt.simLagP99 > SIM_LAG_LIMIT_MS || r.rt.simCpuShare > 0.9;
 }
@@ -917,6 +945,9 @@ try {
       for (const kind of KINDS) if (kind !== 'baseline' && row[kind]?.tp && row.baseline?.tp) log(tpRatio(row[kind]!, row.baseline));
     }
     for (const kind of KINDS) log(note(row[kind]!));
+    const sdkCpu = row.sdk?.rt.cpuPerFrameUs;
+    const counters = counterCostNs();
+    log(`  counters (session.stats(), client.stats()): ≈ ${f(counters, 2)} ns per media frame${sdkCpu !== undefined && Number.isFinite(sdkCpu) ? `, ${f((counters / 1000 / sdkCpu) * 100, 3)} % of the SDK's CPU per frame here` : ''} (two field writes and a string length, timed in a loop; no clock read per frame)`);
   }
   linearity = linearityOf(results);
   if (linearity) {

@@ -17,6 +17,7 @@ import {
   type StreamCoordinator,
   type WebhookMessage,
 } from '../../src/index.js';
+import { createApp } from '../../examples/web-standard/hono.js';
 import { CREDS, rig, until, type Rig } from '../helpers.js';
 
 const FAST = { reconnect: { baseDelayMs: 10, maxDelayMs: 40, jitter: 0, maxAttempts: 4 } } as const;
@@ -291,5 +292,23 @@ describe('fetchHandler', () => {
     await r.client.close();
     const closed = await handler(new Request(url, { method: 'POST', body: '{}' }));
     expect(closed.status).toBe(503);
+  });
+});
+
+describe('examples/web-standard/hono.ts', () => {
+  it('serves a signed webhook and the health check through Hono', async () => {
+    const r = await rig();
+    await until(() => r.client.health().ready, 1_000, 'ready');
+    const app = createApp(r.client);
+    const stream = r.sim.createStream();
+    const wh = stream.webhook('started');
+    const res = await app.fetch(new Request('http://localhost/zoom/webhook', { method: 'POST', headers: wh.headers, body: wh.body }));
+    expect(res.status).toBe(200);
+    await stream.ready();
+    expect(r.client.sessions.size).toBe(1);
+    const probe = await app.fetch(new Request('http://localhost/healthz'));
+    expect(probe.status).toBe(200);
+    expect(await probe.json()).toMatchObject({ status: 'ok', sessions: { total: 1 } });
+    expect((await app.fetch(new Request('http://localhost/zoom/webhook', { method: 'HEAD' }))).status).toBe(200);
   });
 });
