@@ -1,33 +1,13 @@
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
-import type { ControlMessage, CoordinatorHost, CoordinatorStatus, StreamLease } from '../../src/index.js';
+import type { StreamLease } from '../../src/index.js';
 import { RedisCoordinator, type RedisCommands } from '../../src/redis/index.js';
 import { until } from '../helpers.js';
+import { recorder } from './host.js';
 import { connect, redisUrl, stopRedis } from './redis-server.js';
 
 // Known at collection time (top-level await), so skipIf sees a boolean; in CI a missing Redis throws here.
 const url = await redisUrl();
 afterAll(() => stopRedis());
-
-interface Recorder extends CoordinatorHost {
-  control: ControlMessage[];
-  takeovers: { lease: StreamLease; at: number }[];
-  lost: { id: string; at: number }[];
-  statuses: CoordinatorStatus[];
-}
-
-function recorder(): Recorder {
-  const r: Recorder = {
-    control: [],
-    takeovers: [],
-    lost: [],
-    statuses: [],
-    onControl: (m) => r.control.push(m),
-    onTakeover: (lease) => r.takeovers.push({ lease, at: Date.now() }),
-    onLost: (id) => r.lost.push({ id, at: Date.now() }),
-    onStatus: (st) => r.statuses.push(st),
-  };
-  return r;
-}
 
 let testNo = 0;
 async function instance(prefix: string, opts: { leaseMs?: number; gate?: { blocked: boolean } } = {}) {

@@ -6,9 +6,10 @@
  */
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import type { ControlMessage, CoordinatorHost, CoordinatorStatus, StreamLease } from '../../src/index.js';
+import type { StreamLease } from '../../src/index.js';
 import { RedisCoordinator } from '../../src/redis/index.js';
 import { until } from '../helpers.js';
+import { recorder } from './host.js';
 import { connect, outageTestsCanRun, startOwnRedis, type OwnRedis } from './redis-server.js';
 
 const canRun = outageTestsCanRun();
@@ -21,27 +22,6 @@ afterAll(async () => {
 });
 
 const LEASE = 600;
-
-interface Recorder extends CoordinatorHost {
-  control: ControlMessage[];
-  takeovers: { lease: StreamLease; at: number }[];
-  lost: { id: string; at: number }[];
-  statuses: CoordinatorStatus[];
-}
-
-function recorder(): Recorder {
-  const r: Recorder = {
-    control: [],
-    takeovers: [],
-    lost: [],
-    statuses: [],
-    onControl: (m) => r.control.push(m),
-    onTakeover: (lease) => r.takeovers.push({ lease, at: Date.now() }),
-    onLost: (id) => r.lost.push({ id, at: Date.now() }),
-    onStatus: (st) => r.statuses.push(st),
-  };
-  return r;
-}
 
 let testNo = 0;
 const newPrefix = () => `o${process.pid}-${Date.now()}-${testNo++}:`;
