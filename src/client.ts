@@ -8,6 +8,7 @@ import { systemClock, type Clock } from './clock.js';
 import { LocalCoordinator, type ControlMessage, type CoordinatorStatus, type StreamCoordinator, type StreamLease } from './coordination.js';
 import { publishError, publishWebhook } from './diagnostics.js';
 import { RtmsError, describeError, type RtmsErrorCode } from './errors.js';
+import { RtmsEventStream, type EventStreamConnected, type EventStreamDisconnected, type EventStreamOptions } from './event-stream.js';
 import type { ConcurrencyLimited, ConcurrencyNearLimit, SessionState, StreamIdentity, WebhookEvent } from './events.js';
 import { createFetchHandler, type FetchHandler, type FetchHandlerOptions } from './fetch-handler.js';
 import { healthAnswer, type HealthReport, type HealthResponseOptions } from './health.js';
@@ -175,7 +176,11 @@ export interface RtmsClientEvents {
    * merely does not answer never causes a handover of a healthy stream.
    */
   handover: [session: RtmsSession];
-  /** A client-level problem (a `session` listener threw, ...). */
+  /** The event WebSocket ({@link RtmsClient.connectEvents}) opened, or was replaced before its token expired. */
+  eventStreamConnected: [info: EventStreamConnected];
+  /** The event WebSocket is down and will be retried; events Zoom sends until it is back are lost (§6.5). */
+  eventStreamDisconnected: [info: EventStreamDisconnected];
+  /** A client-level problem (a `session` listener threw, the event stream's credentials were refused, ...). */
   error: [error: RtmsError];
 }
 
@@ -292,6 +297,7 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
   #sessionsCreated = 0;
   #sessionsStopped = 0;
   #sessionsFailed = 0;
+  readonly #eventStreams = new Set<RtmsEventStream>();
 
   /**
    * Validates the options (media parameters included) and prepares the client; opens nothing.
@@ -412,12 +418,72 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
   }
 
   /**
+   * Receives the app's webhooks over Zoom's event-subscription WebSocket instead of an HTTP endpoint
+   * (docs/event-stream.md): fetches an OAuth token with the app's client credentials, opens `url` with it, sends
+   * heartbeats, and handles each event exactly as a verified webhook. Reconnects with backoff; `client.close()`
+   * closes it. Events: `eventStreamConnected`, `eventStreamDisconnected`, and `error` for a refused credential.
+   *
+   * @throws {@link RtmsError} `RTMS_INVALID_OPTIONS` for a bad option or a closed client, `RTMS_URL_REJECTED` for a
+   * URL the allow-list refuses.
+   */
+  connectEvents(options: EventStreamOptions): RtmsEventStream {
+    if (this.#closing) throw new RtmsError('RTMS_INVALID_OPTIONS', 'connectEvents: the client is closed');
+    const ctx = this.#ctx;
+    const stream = new RtmsEventStream(
+      {
+        clientId: this.#clientId,
+        clientSecret: this.#clientSecret,
+        socketFactory: ctx.socketFactory,
+        clock: ctx.clock,
+        logger: this.#logger,
+        urlPolicy: ctx.urlPolicy,
+        connectTimeoutMs: ctx.limits.connectTimeoutMs,
+        maxPayloadBytes: ctx.limits.maxPayloadBytes,
+        deliver: (text) => this.handleEventBody(text),
+        connected: (info) => this.#safeEmit('eventStreamConnected', info),
+        disconnected: (info) => this.#safeEmit('eventStreamDisconnected', info),
+        error: (err) => this.#safeEmit('error', err),
+      },
+      options,
+    );
+    this.#eventStreams.add(stream);
+    void stream.closed().then(() => this.#eventStreams.delete(stream));
+    return stream;
+  }
+
+  /**
+   * @internal A webhook body that arrived over the event WebSocket (§6.5): the channel is authenticated by the
+   * OAuth token, so it is handled exactly as a verified webhook. Never rejects.
+   */
+  async handleEventBody(text: string): Promise<WebhookResponse> {
+    try {
+      await this.#attached;
+      if (this.#closing) return this.#reject(503, 'RTMS_CLIENT_CLOSED', 'client is closed', undefined);
+      const parsed = parseWebhookBody(text);
+      if (!parsed.ok) return this.#reject(400, 'RTMS_WEBHOOK_BODY_INVALID', parsed.message, undefined);
+      // No public endpoint: nothing to validate.
+      if (parsed.webhook.event === URL_VALIDATION_EVENT) return json(200, { status: 'ignored' });
+      const res = await this.#dispatch(parsed.webhook);
+      if (res.status < 400) {
+        this.#webhooksAccepted++;
+        publishWebhook(() => ({ event: parsed.webhook.event, status: res.status, outcome: 'accepted', code: undefined, streamId: res.session?.id }));
+      }
+      return res;
+    } catch (err) {
+      this.#logger.error(`event handling failed: ${describeError(err)}`);
+      return this.#reject(500, 'RTMS_INTERNAL_ERROR', 'internal error', undefined);
+    }
+  }
+
+  /**
    * Stops every session (by default each asks the server to end its stream) and resolves once every socket and
    * timer the client opened is released. Later webhooks get 503. Idempotent; always resolves.
    */
   close(options: CloseOptions = {}): Promise<void> {
     if (this.#closing) return this.#closing;
+    const events = [...this.#eventStreams].map((e) => e.close());
     this.#closing = (async () => {
+      await Promise.all(events);
       await this.#attached;
       // A claim still pending (a coordinator that does not answer) is waited for at most the webhook budget; if it
       // succeeds later it sees the client closing and releases the stream.
@@ -597,7 +663,11 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
     meta.event = webhook.event;
     if (webhook.event === URL_VALIDATION_EVENT) return this.#urlValidation(webhook);
     if (token !== undefined && !signed) return this.#reject(401, 'RTMS_WEBHOOK_SIGNATURE_MISSING', `missing ${SIGNATURE_HEADER} header`, webhook.event);
+    return this.#dispatch(webhook);
+  }
 
+  /** A verified webhook (HTTP) or an event-socket body, parsed: sessions, stops, interruptions, account events. */
+  async #dispatch(webhook: WebhookEvent): Promise<WebhookResponse> {
     const stream = readStreamWebhook(webhook);
     if (stream !== undefined && !stream.ok) return this.#reject(400, 'RTMS_WEBHOOK_BODY_INVALID', stream.message, webhook.event);
     let response: WebhookResponse;

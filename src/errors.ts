@@ -9,7 +9,8 @@ import { StatusCode, nameOf } from './protocol/constants.js';
  * `RTMS_URL_REJECTED`, `RTMS_PROTOCOL_ERROR`, `RTMS_HANDSHAKE_REJECTED` with any other status. Reported and the
  * stream goes on: `RTMS_FRAME_INVALID`, `RTMS_FRAME_UNSUPPORTED`, `RTMS_LISTENER_ERROR`. Rejections of request promises:
  * `RTMS_REQUEST_FAILED`. Iterators: `RTMS_BUFFER_OVERFLOW`. Constructors: `RTMS_INVALID_OPTIONS`. Webhook answers
- * (`WebhookRejection.code`, never thrown): `RTMS_WEBHOOK_*`, `RTMS_CLIENT_CLOSED`, `RTMS_INTERNAL_ERROR`.
+ * (`WebhookRejection.code`, never thrown): `RTMS_WEBHOOK_*`, `RTMS_CLIENT_CLOSED`, `RTMS_INTERNAL_ERROR`. Event stream (`client.connectEvents`):
+ * `RTMS_EVENT_STREAM_AUTH` ends it; its other outages travel as connection codes on `eventStreamDisconnected`.
  */
 export type RtmsErrorCode =
   | 'RTMS_INVALID_OPTIONS'
@@ -33,7 +34,8 @@ export type RtmsErrorCode =
   | 'RTMS_WEBHOOK_TIMESTAMP_INVALID'
   | 'RTMS_WEBHOOK_BODY_INVALID'
   | 'RTMS_WEBHOOK_BODY_TOO_LARGE'
-  | 'RTMS_WEBHOOK_NOT_CONFIGURED';
+  | 'RTMS_WEBHOOK_NOT_CONFIGURED'
+  | 'RTMS_EVENT_STREAM_AUTH';
 
 /** Which socket an error came from, when it came from one. */
 export type RtmsChannelKind = 'signaling' | 'media';

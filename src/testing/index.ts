@@ -8,6 +8,7 @@ export type {
   CloseRecord,
   CreateStreamOptions,
   DropRecord,
+  EventEndpointRecord,
   HandshakeRecord,
   KeepAliveRecord,
   MeetingScript,
@@ -20,6 +21,7 @@ export type {
   SimulatedStreamEvents,
   SimulatorOptions,
   StreamRecord,
+  TokenRequestRecord,
 } from './simulator.js';
 export { DRIFT_KINDS, Drifter, SIM_EVENT_CODE_BASE, driftFrame } from './drift.js';
 export type { DriftKind, DriftOptions } from './drift.js';

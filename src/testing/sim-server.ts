@@ -35,6 +35,7 @@ import { Drifter, type DriftOptions } from './drift.js';
 import { MEDIA_ENDPOINTS, isLive, nextHandshakeSeq, type AppliedAudio, type Conn, type SimMediaKind } from './sim-conn.js';
 import { redact } from './sim-record.js';
 import { alwaysSentEvent } from './sim-script.js';
+import type { SimEventEndpoint } from './sim-events.js';
 import type { SimulatedStream } from './sim-stream.js';
 
 const KIND_BIT: Readonly<Record<Exclude<SimMediaKind, 'all'>, number>> = {
@@ -158,13 +159,16 @@ export class SimServer {
   #wss: WebSocketServer | undefined;
   #baseUrl = '';
   #closing = false;
+  readonly #events: SimEventEndpoint | undefined;
 
   /**
    * @param options Read as the simulator was given them (not copied), like the rest of its options.
    * @param findStream The stream a handshake's `rtms_stream_id` names, if the simulator has it.
+   * @param events The OAuth token endpoint and event WebSocket (sim-events.ts), served on the same port.
    */
-  constructor(options: EndpointOptions, findStream: (streamId: string) => SimulatedStream | undefined) {
+  constructor(options: EndpointOptions, findStream: (streamId: string) => SimulatedStream | undefined, events?: SimEventEndpoint) {
     this.#options = options;
+    this.#events = events;
     this.#clientId = options.clientId;
     this.#clientSecret = options.clientSecret;
     this.#findStream = findStream;
@@ -188,12 +192,14 @@ export class SimServer {
 
   /** Listens (port 0 by default) and resolves once listening. */
   async listen(): Promise<void> {
-    const server = createServer((_req, res) => {
+    const server = createServer((req, res) => {
+      if (!this.#closing && this.#events?.handleRequest(req, res) === true) return;
       res.writeHead(426, { 'content-type': 'text/plain' });
       res.end('RTMS simulator: WebSocket endpoints only\n');
     });
     const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 });
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (!this.#closing && this.#events?.handleUpgrade(req, socket, head) === true) return;
       const path = (req.url ?? '').split('?')[0] ?? '';
       let endpoint: Conn['endpoint'] | undefined;
       if (path === '/rtms/signaling') endpoint = 'signaling';

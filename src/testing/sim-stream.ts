@@ -73,6 +73,8 @@ export interface StreamHost {
   stopKeepAlive(conn: Conn): void;
   /** Zoom's reconnect windows, as configured now. */
   reconnectWindows(): Windows;
+  /** Delivers a webhook body over the event WebSocket; the number of sockets it went to (0: lost). */
+  deliverEvent(body: Record<string, unknown>): number;
 }
 
 /** @internal A new stream's identity and settings. */
@@ -216,6 +218,16 @@ export class SimulatedStream extends EventEmitter<SimulatedStreamEvents> {
       ...(token === undefined ? {} : { secretToken: token }),
       ...(options.timestampSeconds === undefined ? {} : { timestampSeconds: options.timestampSeconds }),
     });
+  }
+
+  /**
+   * Delivers this stream's webhook over the simulator's event WebSocket (`sim.eventSocketUrl`) instead of as an
+   * HTTP request: the body `stream.webhook(step, options)` builds, wrapped as `{ module: "message", content }`.
+   * Returns the number of event sockets it went to; 0 means no client was connected and the event is lost, as
+   * Zoom does not redeliver.
+   */
+  deliverEvent(step: 'started' | 'stopped' | 'interrupted', options: { stopReason?: number; serverUrls?: string } = {}): number {
+    return this.#host.deliverEvent(this.webhook(step, options).json);
   }
 
   /** Resolves when the client is ready (CLIENT_READY_ACK received); rejects after `timeoutMs`. */

@@ -33,10 +33,12 @@ import type { DriftOptions } from './drift.js';
 import type { SimMediaKind } from './sim-conn.js';
 import { DEFAULT_MEDIA_WINDOW_MS, DEFAULT_SIGNALING_WINDOW_MS } from './sim-reactions.js';
 import { newProductId, newStreamId } from './sim-script.js';
+import { SimEventEndpoint, type EventEndpointRecord } from './sim-events.js';
 import { SimServer } from './sim-server.js';
 import { SimulatedStream, type StreamHost } from './sim-stream.js';
 
 export type { SimMediaKind } from './sim-conn.js';
+export type { EventEndpointRecord, TokenRequestRecord } from './sim-events.js';
 export type { CloseRecord, DropRecord, HandshakeRecord, KeepAliveRecord, ProtocolViolation, StreamRecord } from './sim-record.js';
 export { DEFAULT_LINES, tonePcm } from './sim-script.js';
 export type { MeetingScript, ScriptLine, SimAudio, SimTranscript, SimVideo } from './sim-script.js';
@@ -102,6 +104,12 @@ export interface SimulatorOptions {
    * runs repeat); see {@link DriftOptions} to choose. Default off. A stream can override it.
    */
   drift?: boolean | DriftOptions;
+  /**
+   * `expires_in` of the tokens the simulated OAuth endpoint issues, in seconds. Default 3 600 (Zoom's). An event
+   * socket is closed (4001) when the token it connected with expires: Zoom does not say what it does, and this is
+   * the strict reading. Use a few seconds to test token refresh.
+   */
+  eventTokenTtlSeconds?: number;
 }
 
 /** Options of {@link RtmsSimulator.createStream}. */
@@ -127,13 +135,16 @@ export class RtmsSimulator {
   readonly #streams = new Map<string, SimulatedStream>();
   readonly #server: SimServer;
   readonly #streamHost: StreamHost;
+  readonly #events: SimEventEndpoint;
   #closing: Promise<void> | undefined;
 
   private constructor(options: SimulatorOptions) {
     if (!options.clientId || !options.clientSecret) throw new Error('RtmsSimulator needs clientId and clientSecret');
     this.clientId = options.clientId;
     this.#options = options;
-    this.#server = new SimServer(options, (streamId) => this.#streams.get(streamId));
+    this.#events = new SimEventEndpoint(options);
+    const events = this.#events;
+    this.#server = new SimServer(options, (streamId) => this.#streams.get(streamId), events);
     const server = this.#server;
     this.#streamHost = {
       webhookSecretToken: options.webhookSecretToken,
@@ -143,6 +154,7 @@ export class RtmsSimulator {
         signalingMs: options.reconnectWindows?.signalingMs ?? DEFAULT_SIGNALING_WINDOW_MS,
         mediaMs: options.reconnectWindows?.mediaMs ?? DEFAULT_MEDIA_WINDOW_MS,
       }),
+      deliverEvent: (body) => events.deliver(body),
     };
   }
 
@@ -161,6 +173,51 @@ export class RtmsSimulator {
   /** The signaling URL (what a webhook's `server_urls` holds). */
   get signalingUrl(): string {
     return this.#server.signalingUrl;
+  }
+
+  /**
+   * The event-subscription WebSocket URL (`ws://…/ws?subscriptionId=sim`), for `client.connectEvents({ url })`.
+   * The client appends `&access_token=`; a missing, unknown or expired token is refused with HTTP 401.
+   */
+  get eventSocketUrl(): string {
+    return `${this.#server.baseUrl}/ws?subscriptionId=sim`;
+  }
+
+  /**
+   * The OAuth token endpoint (`http://…/oauth/token`), for `connectEvents({ tokenUrl })`. It takes
+   * `POST ?grant_type=client_credentials` with HTTP Basic `clientId:clientSecret` and answers
+   * `{ access_token, token_type: 'bearer', expires_in }` (401 for other credentials).
+   */
+  get tokenUrl(): string {
+    return `${this.#server.baseUrl.replace(/^ws:/, 'http:')}/oauth/token`;
+  }
+
+  /** What the token endpoint and the event WebSocket saw: token requests, connections, heartbeats, deliveries. */
+  get eventRecord(): EventEndpointRecord {
+    return this.#events.record;
+  }
+
+  /** Open event sockets right now. */
+  get openEventSockets(): number {
+    return this.#events.openSockets;
+  }
+
+  /**
+   * Delivers any webhook body (`{ event, event_ts, payload }`) over the event WebSocket; see
+   * {@link SimulatedStream.deliverEvent} for a stream's own. Returns the number of sockets it went to (0: lost).
+   */
+  deliverEvent(body: Record<string, unknown>): number {
+    return this.#events.deliver(body);
+  }
+
+  /** Cuts every event socket abruptly (no close frame), like a network failure; media sockets are untouched. */
+  dropEventSockets(): void {
+    this.#events.dropSockets();
+  }
+
+  /** Makes the token endpoint refuse every credential with 401 from now on (`false` undoes it). */
+  refuseEventCredentials(refuse = true): void {
+    this.#events.refuseCredentials(refuse);
   }
 
   /** Streams created so far, by stream id. */
@@ -204,6 +261,7 @@ export class RtmsSimulator {
   close(): Promise<void> {
     if (this.#closing) return this.#closing;
     for (const s of this.#streams.values()) s.dispose();
+    this.#events.close();
     this.#closing = this.#server.close();
     return this.#closing;
   }
