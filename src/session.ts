@@ -446,7 +446,8 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
       this.#frameMark = mediaFrames;
       this.#frameSeenAt = now;
     }
-    const outage = this.#recovery.outage;
+    // Retries of the first connection are not an outage (nothing streamed yet): downtime only ever grows.
+    const outage = this.#everStreamed ? this.#recovery.outage : undefined;
     const ch = this.#channelStats;
     return Object.freeze({
       streamId: this.id,
@@ -784,7 +785,7 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
       this.#startTimer = undefined;
     }
     // An outage the session ends in still counts as downtime.
-    const outage = this.#recovery.outage;
+    const outage = this.#everStreamed ? this.#recovery.outage : undefined;
     if (outage !== undefined) this.#downtimeMs += Math.max(0, clock.now() - outage.startedAt);
     this.#recovery.stop();
     for (const req of [...this.#pending]) req.fail(new RtmsError('RTMS_REQUEST_FAILED', 'the session ended before the server answered', { streamId: this.id }));

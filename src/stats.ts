@@ -31,8 +31,9 @@ export interface StreamCounters {
   /** Outages repaired (each a `reconnected` event). */
   readonly reconnects: number;
   /**
-   * Time spent in outages, in ms: repaired outages, the one being repaired (up to the call), and the last one of
-   * a session that ended during it.
+   * Time spent in outages after media first flowed, in ms: repaired outages, the one being repaired (up to the
+   * call), and the last one of a session that ended during it. Retries of the first connection are not counted.
+   * Never decreases.
    */
   readonly downtimeMs: number;
   /** Items discarded by the overflow policy of the session's iterators ({@link BoundedIterator.dropped}), all iterators together. */
