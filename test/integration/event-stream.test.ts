@@ -152,6 +152,68 @@ describe('event-subscription WebSocket', () => {
     expect(r.sim.eventRecord.tokenRequests.length).toBeGreaterThanOrEqual(4);
   });
 
+  it('an unreachable token endpoint is an outage, retried with backoff (not a credential error)', async () => {
+    const r = await rig();
+    const { createServer } = await import('node:net');
+    // A port that was free a moment ago: nothing listens there.
+    const port = await new Promise<number>((resolve) => {
+      const srv = createServer().listen(0, '127.0.0.1', () => {
+        const p = (srv.address() as { port: number }).port;
+        srv.close(() => resolve(p));
+      });
+    });
+    const disconnected: EventStreamDisconnected[] = [];
+    const errors: RtmsError[] = [];
+    r.client.on('eventStreamDisconnected', (i) => disconnected.push(i));
+    r.client.on('error', (e) => errors.push(e));
+    const events = r.client.connectEvents({ url: r.sim.eventSocketUrl, tokenUrl: `http://127.0.0.1:${port}/oauth/token`, baseDelayMs: 20, jitter: 0 });
+    await until(() => disconnected.length >= 3);
+    expect(events.state).toBe('connecting');
+    expect(disconnected.every((d) => d.error.code === 'RTMS_CONNECT_FAILED')).toBe(true);
+    expect(disconnected.slice(0, 3).map((d) => d.retryInMs)).toEqual([0, 20, 40]);
+    expect(errors).toEqual([]);
+    await events.close();
+    expect(events.state).toBe('closed');
+  });
+
+  it('interruptions, account events, duplicates and other modules arrive as the webhook path would handle them', async () => {
+    const r = await rig();
+    await connect(r);
+    const stream = r.sim.createStream();
+    const next = nextSession(r);
+    stream.deliverEvent('started');
+    const session = await next;
+    await stream.ready();
+    await until(() => session.state === 'streaming');
+
+    // rtms_interrupted: the session reconnects both channels.
+    const states: SessionState[] = [];
+    session.on('state', (s) => states.push(s));
+    stream.deliverEvent('interrupted');
+    await until(() => states.includes('reconnecting') && session.state === 'streaming');
+
+    // An account event, then the same body twice (a copy, e.g. from a second socket): handled once.
+    const near: unknown[] = [];
+    r.client.on('concurrencyNearLimit', (i) => near.push(i));
+    const body = { event: 'rtms.concurrency_near_limit', event_ts: 1_700_000_000_000, payload: { concurrency_limit: 2000, concurrency_number: 1700, percentage: 85 } };
+    r.sim.deliverEvent(body);
+    r.sim.deliverEvent(body);
+    await until(() => near.length === 1);
+    expect(near[0]).toEqual({ concurrencyLimit: 2000, concurrencyNumber: 1700, percentage: 85 });
+
+    // A content that is not a webhook body is refused like a bad webhook; it does not break the stream.
+    const rejected: string[] = [];
+    r.client.on('webhookRejected', (w) => rejected.push(w.code));
+    r.sim.deliverEvent({ event: '', payload: {} });
+    await until(() => rejected.length === 1);
+    expect(rejected).toEqual(['RTMS_WEBHOOK_BODY_INVALID']);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(near.length).toBe(1);
+
+    stream.deliverEvent('stopped');
+    expect(await session.closed()).toMatchObject({ state: 'stopped', cause: 'webhook_stopped' });
+  });
+
   it('applies the URL allow-list to the event and token URLs', async () => {
     const r = await rig();
     const code = (f: () => unknown) => {
