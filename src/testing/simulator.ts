@@ -110,6 +110,12 @@ export interface SimulatorOptions {
    * the strict reading. Use a few seconds to test token refresh.
    */
   eventTokenTtlSeconds?: number;
+  /**
+   * Deliver the webhooks Zoom sends on its own (a stream's `webhook` event: `rtms_interrupted` after the client
+   * lost signaling, `rtms_stopped` after a reconnect window passed) over the event WebSocket as they happen, as Zoom
+   * would to an app subscribed that way. Default false: the test delivers them. Lost when no event socket is open.
+   */
+  eventSocketReactions?: boolean;
 }
 
 /** Options of {@link RtmsSimulator.createStream}. */
@@ -245,6 +251,7 @@ export class RtmsSimulator {
       signalingUrl: this.#server.signalingUrl,
     });
     this.#streams.set(stream.streamId, stream);
+    if (this.#options.eventSocketReactions === true) stream.on('webhook', (_step, webhook) => this.#events.deliver(webhook.json));
     return stream;
   }
 

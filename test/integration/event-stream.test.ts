@@ -214,6 +214,23 @@ describe('event-subscription WebSocket', () => {
     expect(await session.closed()).toMatchObject({ state: 'stopped', cause: 'webhook_stopped' });
   });
 
+  it("with eventSocketReactions the simulator sends Zoom's own rtms_interrupted over the event socket", async () => {
+    const r = await rig({}, { eventSocketReactions: true });
+    await connect(r);
+    const stream = r.sim.createStream();
+    const next = nextSession(r);
+    stream.deliverEvent('started');
+    const session = await next;
+    await stream.ready();
+    await until(() => session.state === 'streaming');
+    const webhooks: string[] = [];
+    r.client.on('webhook', (w) => webhooks.push(w.event));
+    stream.dropSocket('signaling');
+    await until(() => webhooks.includes('meeting.rtms_interrupted'), 5_000, 'rtms_interrupted over the event socket');
+    await until(() => session.state === 'streaming' && stream.record.drops.at(-1)?.outcome === 'reconnected');
+    expect(r.sim.eventRecord.delivered).toBeGreaterThanOrEqual(2);
+  });
+
   it('applies the URL allow-list to the event and token URLs', async () => {
     const r = await rig();
     const code = (f: () => unknown) => {
