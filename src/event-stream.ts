@@ -133,6 +133,11 @@ function urlWithoutQuery(url: string): string {
   }
 }
 
+/** Hides an `access_token` query value in a text that may quote a URL. */
+function redactToken(text: string): string {
+  return text.replace(/access_token=[^&\s'"]*/g, 'access_token=…');
+}
+
 /** Checks the token URL: `https://` to an allowed host, or a loopback host. @returns a reason, or undefined. */
 function checkTokenUrl(url: string, policy: UrlPolicyOptions): string | undefined {
   let u: URL;
@@ -277,7 +282,7 @@ export class RtmsEventStream {
     this.#clearTimer('retry');
     this.#retryTimer = this.#host.clock.setTimeout(() => {
       this.#retryTimer = undefined;
-      void this.#connect(false);
+      this.#attemptSafely(false);
     }, delayMs);
   }
 
@@ -291,6 +296,21 @@ export class RtmsEventStream {
     this.#host.logger.warn(`event stream down (${error.code}: ${error.message}); retrying in ${retryInMs} ms`, { url: urlWithoutQuery(this.#url), attempt: this.#attempt });
     this.#host.disconnected({ error, retryInMs, attempt: this.#attempt });
     this.#schedule(retryInMs);
+  }
+
+  /** Runs `#connect`; anything it throws (a socket factory that breaks its contract) is an outage. */
+  #attemptSafely(rotate: boolean): void {
+    this.#connect(rotate).catch((err: unknown) => {
+      // No `cause`: what a foreign factory threw may quote the URL with its token.
+      const error = new RtmsError('RTMS_CONNECT_FAILED', `opening the event socket failed: ${redactToken(describeError(err))}`);
+      if (rotate) {
+        if (this.#rotating !== undefined) this.#dropLink(this.#rotating, 1000);
+        this.#rotationFailed(error);
+      } else {
+        if (this.#current !== undefined) this.#dropLink(this.#current, 1000);
+        this.#lost(error);
+      }
+    });
   }
 
   /**
@@ -327,7 +347,7 @@ export class RtmsEventStream {
     this.#refreshTimer = this.#host.clock.setTimeout(() => {
       this.#refreshTimer = undefined;
       // Only an open socket needs rotating; a socket still connecting fetches its own token when it retries.
-      if (this.#current?.open === true && this.#rotating === undefined) void this.#connect(true);
+      if (this.#current?.open === true && this.#rotating === undefined) this.#attemptSafely(true);
     }, Math.max(0, t.refreshAt - this.#host.clock.now()));
   }
 
@@ -338,7 +358,7 @@ export class RtmsEventStream {
     this.#clearTimer('refresh');
     this.#refreshTimer = this.#host.clock.setTimeout(() => {
       this.#refreshTimer = undefined;
-      if (this.#current?.open === true && this.#rotating === undefined) void this.#connect(true);
+      if (this.#current?.open === true && this.#rotating === undefined) this.#attemptSafely(true);
     }, delay);
   }
 
@@ -435,7 +455,7 @@ export class RtmsEventStream {
           this.#lost(
             wasOpen
               ? new RtmsError('RTMS_CONNECTION_LOST', `the event socket closed (code ${code})`, { closeCode: code, cause: errored })
-              : new RtmsError('RTMS_CONNECT_FAILED', `the event socket to ${urlWithoutQuery(this.#url)} did not open${errored ? `: ${errored.message.replace(/access_token=[^&\s]*/g, 'access_token=…')}` : ''}`, { closeCode: code }),
+              : new RtmsError('RTMS_CONNECT_FAILED', `the event socket to ${urlWithoutQuery(this.#url)} did not open${errored ? `: ${redactToken(errored.message)}` : ''}`, { closeCode: code }),
           );
         },
       },

@@ -231,6 +231,23 @@ describe('event-subscription WebSocket', () => {
     expect(r.sim.eventRecord.delivered).toBeGreaterThanOrEqual(2);
   });
 
+  it('a socket factory that throws is an outage, not an exception, and the token stays out of the error', async () => {
+    const r = await rig({
+      socketFactory: (url) => {
+        throw new Error(`cannot open ${url}`);
+      },
+    });
+    const disconnected: EventStreamDisconnected[] = [];
+    r.client.on('eventStreamDisconnected', (i) => disconnected.push(i));
+    const events = r.client.connectEvents({ url: r.sim.eventSocketUrl, tokenUrl: r.sim.tokenUrl, baseDelayMs: 20 });
+    await until(() => disconnected.length >= 2);
+    await events.close();
+    expect(disconnected[0]!.error.code).toBe('RTMS_CONNECT_FAILED');
+    expect(disconnected[0]!.error.message).toContain('access_token=…');
+    expect(disconnected[0]!.error.message).not.toMatch(/access_token=[^…]/);
+    expect(disconnected[0]!.error.cause).toBeUndefined();
+  });
+
   it('applies the URL allow-list to the event and token URLs', async () => {
     const r = await rig();
     const code = (f: () => unknown) => {
