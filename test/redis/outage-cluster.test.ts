@@ -9,20 +9,14 @@
  *   and a later instance crash is still taken over within lease + scan + reconnect.
  */
 import { createClient } from 'redis';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { RtmsSimulator, type SimulatedStream } from '../../src/testing/index.js';
 import { CREDS, until } from '../helpers.js';
 import { Cluster } from './cluster.js';
-import { outageTestsCanRun, startOwnRedis, type OwnRedis } from './redis-server.js';
+import { ownRedisPerFile } from './redis-server.js';
 
-const canRun = outageTestsCanRun();
-let redis: OwnRedis;
-beforeAll(async () => {
-  if (canRun) redis = await startOwnRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
+const own = ownRedisPerFile();
+const canRun = own.canRun;
 
 const LEASE = 2_000;
 const SCAN = 200;
@@ -31,7 +25,7 @@ const RECONNECT = 1_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function peek(keys: string[]): Promise<(string | null)[]> {
-  const c = createClient({ url: redis.url });
+  const c = createClient({ url: own.redis.url });
   c.on('error', () => undefined);
   await c.connect();
   try {
@@ -45,7 +39,7 @@ async function setup(n: number) {
   const prefix = `oc${process.pid}-${Date.now()}:`;
   const sim = await RtmsSimulator.start({ ...CREDS, keepAliveIntervalMs: 1_000 });
   onTestFinished(() => sim.close());
-  const cluster = new Cluster({ redisUrl: redis.url, prefix, creds: CREDS, leaseMs: LEASE, renewIntervalMs: 500, scanIntervalMs: SCAN });
+  const cluster = new Cluster({ redisUrl: own.redis.url, prefix, creds: CREDS, leaseMs: LEASE, renewIntervalMs: 500, scanIntervalMs: SCAN });
   onTestFinished(() => cluster.close());
   const instances = await Promise.all(['A', 'B', 'C'].map((name) => cluster.add(name)));
   const streams: SimulatedStream[] = Array.from({ length: n }, () => sim.createStream());
@@ -97,7 +91,7 @@ describe.skipIf(!canRun)('three instances through Redis trouble (2 s lease)', ()
     const ownerOf = (s: SimulatedStream) => cluster.holders(s.streamId)[0];
 
     const pauseAt = Date.now();
-    redis.pause();
+    own.redis.pause();
     let resumeAt = 0;
     const answers: { what: string; status: number; ms: number; body: string }[] = [];
     const stopped = streams[0]!; // its stop webhook lands on an instance that does not own it
@@ -124,7 +118,7 @@ describe.skipIf(!canRun)('three instances through Redis trouble (2 s lease)', ()
       await fresh.ready(5_000); // a new stream starts although Redis cannot register it
       await sleep(Math.max(0, pauseAt + 4 * LEASE - Date.now()));
     } finally {
-      redis.resume();
+      own.redis.resume();
       resumeAt = Date.now();
     }
     console.info(`redis pause: ${resumeAt - pauseAt} ms; webhooks meanwhile: ${answers.map((a) => `${a.what} ${a.status} in ${a.ms} ms (${a.body})`).join('; ')}`);
@@ -177,7 +171,7 @@ describe.skipIf(!canRun)('three instances through Redis trouble (2 s lease)', ()
     };
 
     const restartAt = Date.now();
-    await redis.restart(500);
+    await own.redis.restart(500);
     let ok = false;
     for (let i = 0; i < 100 && !ok; i++) {
       ok = await registered();
@@ -188,7 +182,7 @@ describe.skipIf(!canRun)('three instances through Redis trouble (2 s lease)', ()
 
     await sleep(1_000);
     const flushAt = Date.now();
-    await redis.flush();
+    await own.redis.flush();
     ok = false;
     for (let i = 0; i < 100 && !ok; i++) {
       ok = await registered();

@@ -5,21 +5,15 @@
  * timeout and applied when Redis answers again.
  */
 import { createClient } from 'redis';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import type { StreamLease } from '../../src/index.js';
 import { RedisCoordinator } from '../../src/redis/index.js';
 import { until } from '../helpers.js';
 import { recorder } from './host.js';
-import { connect, outageTestsCanRun, startOwnRedis, type OwnRedis } from './redis-server.js';
+import { connect, ownRedisPerFile } from './redis-server.js';
 
-const canRun = outageTestsCanRun();
-let redis: OwnRedis;
-beforeAll(async () => {
-  if (canRun) redis = await startOwnRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
+const own = ownRedisPerFile();
+const canRun = own.canRun;
 
 const LEASE = 600;
 
@@ -27,7 +21,7 @@ let testNo = 0;
 const newPrefix = () => `o${process.pid}-${Date.now()}-${testNo++}:`;
 
 async function instance(prefix: string, name: string) {
-  const conn = await connect(redis.url, true);
+  const conn = await connect(own.redis.url, true);
   onTestFinished(() => conn.close());
   const host = recorder();
   const c = new RedisCoordinator({
@@ -48,7 +42,7 @@ async function instance(prefix: string, name: string) {
 
 /** Reads keys on a fresh connection. */
 async function peek(keys: string[]): Promise<(string | null)[]> {
-  const c = createClient({ url: redis.url });
+  const c = createClient({ url: own.redis.url });
   c.on('error', () => undefined);
   await c.connect();
   try {
@@ -68,7 +62,7 @@ describe.skipIf(!canRun)('RedisCoordinator while Redis is paused, restarted or f
     const b = await instance(prefix, 'B');
     expect(await a.c.claim(lease('p1'))).toBe(true);
     expect(await b.c.claim(lease('p2'))).toBe(true);
-    redis.pause();
+    own.redis.pause();
     try {
       await until(() => a.c.status?.state === 'unreachable' && b.c.status?.state === 'unreachable', 2_000, 'both degraded');
       await sleep(4 * LEASE);
@@ -77,7 +71,7 @@ describe.skipIf(!canRun)('RedisCoordinator while Redis is paused, restarted or f
       expect(a.c.status).toMatchObject({ state: 'unreachable', unconfirmedStreams: 1 });
       expect(a.c.status?.lastError).toMatch(/timed out after 200 ms/);
     } finally {
-      redis.resume();
+      own.redis.resume();
     }
     await until(() => a.c.status?.state === 'ok' && b.c.status?.state === 'ok', 3_000, 'both reachable');
     await until(() => a.c.status?.unconfirmedStreams === 0 && b.c.status?.unconfirmedStreams === 0, 3_000, 're-asserted');
@@ -94,7 +88,7 @@ describe.skipIf(!canRun)('RedisCoordinator while Redis is paused, restarted or f
     const b = await instance(prefix, 'B');
     expect(await a.c.claim(lease('r1'))).toBe(true);
     await a.c.update({ ...lease('r1'), serverUrls: 'wss://failover.zoom.us/s' });
-    await redis.restart(200);
+    await own.redis.restart(200);
     let keys: (string | null)[] = [];
     const deadline = Date.now() + 5_000;
     while (Date.now() < deadline) {
@@ -124,7 +118,7 @@ describe.skipIf(!canRun)('RedisCoordinator while Redis is paused, restarted or f
     const prefix = newPrefix();
     const a = await instance(prefix, 'A');
     expect(await a.c.claim(lease('f1'))).toBe(true);
-    await redis.flush();
+    await own.redis.flush();
     const deadline = Date.now() + 3_000;
     let keys: (string | null)[] = [];
     while (Date.now() < deadline) {
@@ -142,7 +136,7 @@ describe.skipIf(!canRun)('RedisCoordinator while Redis is paused, restarted or f
     const prefix = newPrefix();
     const a = await instance(prefix, 'A');
     const b = await instance(prefix, 'B');
-    redis.pause();
+    own.redis.pause();
     let took: number[];
     try {
       const t0 = Date.now();
@@ -155,7 +149,7 @@ describe.skipIf(!canRun)('RedisCoordinator while Redis is paused, restarted or f
       expect([ra, rb]).toEqual([true, true]); // both stream it for now: Zoom lets only one connection through
       expect(a.c.status).toMatchObject({ state: 'unreachable', unconfirmedStreams: 1 });
     } finally {
-      redis.resume();
+      own.redis.resume();
     }
     expect(took[0]).toBeLessThan(500); // the first claim waited for its timeout (200 ms)
     expect(took[1]).toBeLessThan(50); // already known unreachable: no wait at all
@@ -175,7 +169,7 @@ describe.skipIf(!canRun)('RedisCoordinator while Redis is paused, restarted or f
     const b = await instance(prefix, 'B');
     expect(await a.c.claim(lease('d1'))).toBe(true);
     expect(await a.c.claim(lease('d2'))).toBe(true);
-    redis.pause();
+    own.redis.pause();
     try {
       await until(() => a.c.status?.state === 'unreachable', 2_000, 'degraded');
       const t0 = Date.now();
@@ -186,7 +180,7 @@ describe.skipIf(!canRun)('RedisCoordinator while Redis is paused, restarted or f
       expect(b.c.status?.pendingOperations).toBe(1);
       await sleep(2 * LEASE);
     } finally {
-      redis.resume();
+      own.redis.resume();
     }
     await until(() => a.c.status?.pendingOperations === 0 && b.c.status?.pendingOperations === 0, 3_000, 'pending applied');
     await until(() => a.host.control.some((m) => m.type === 'stopped' && m.streamId === 'd2'), 3_000, 'stop delivered');
@@ -201,9 +195,9 @@ describe.skipIf(!canRun)('RedisCoordinator while Redis is paused, restarted or f
     const prefix = newPrefix();
     const a = await instance(prefix, 'A');
     expect(await a.c.claim(lease('b1'))).toBe(true);
-    const conn = await connect(redis.url, true);
+    const conn = await connect(own.redis.url, true);
     onTestFinished(() => conn.close());
-    redis.pause();
+    own.redis.pause();
     try {
       const late = new RedisCoordinator({ client: conn.client, subscriber: conn.subscriber, keyPrefix: prefix, instanceId: 'L', leaseMs: LEASE, renewIntervalMs: 150, commandTimeoutMs: 200 });
       const host = recorder();
@@ -222,7 +216,7 @@ describe.skipIf(!canRun)('RedisCoordinator while Redis is paused, restarted or f
         expect(Date.now() - t0, name).toBeLessThan(500);
       }
     } finally {
-      redis.resume();
+      own.redis.resume();
     }
   });
 });

@@ -11,7 +11,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { createClient } from 'redis';
-
+import { afterAll, beforeAll } from 'vitest';
 import type { RedisCommands, RedisSubscriber } from '../../src/redis/index.js';
 
 function freePort(): Promise<number> {
@@ -188,3 +188,26 @@ export async function startOwnRedis(): Promise<OwnRedis> {
     stop: kill,
   };
 }
+
+/**
+ * A redis-server of the test file's own, started before the file's tests and stopped after them, when the outage
+ * tests can run here (see {@link outageTestsCanRun}). Read `redis` inside tests only.
+ */
+export function ownRedisPerFile(): { readonly canRun: boolean; readonly redis: OwnRedis } {
+  const canRun = outageTestsCanRun();
+  let redis: OwnRedis | undefined;
+  beforeAll(async () => {
+    if (canRun) redis = await startOwnRedis();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+  return {
+    canRun,
+    get redis(): OwnRedis {
+      if (redis === undefined) throw new Error('no redis-server of this file (the outage tests cannot run here)');
+      return redis;
+    },
+  };
+}
+
