@@ -16,6 +16,20 @@ export default defineConfig([
     treeshake: true,
   },
   {
+    // `rtms-client/otel` on its own: it uses only types of the core, so its .d.ts inlines the few it needs
+    // (ClientStats, HealthReport) instead of sharing a declaration chunk with the core, which would move the
+    // client's and the session's declarations out of dist/index.d.ts. Its JavaScript imports nothing of the core.
+    entry: { 'otel/index': 'src/otel/index.ts' },
+    format: ['esm', 'cjs'],
+    dts: { compilerOptions: { stripInternal: true } },
+    sourcemap: true,
+    clean: false,
+    target: 'node20',
+    platform: 'node',
+    splitting: false,
+    treeshake: true,
+  },
+  {
     // The `rtms-client` command (package "bin"): ESM only, with a shebang.
     entry: { cli: 'src/cli/bin.ts' },
     format: ['esm'],

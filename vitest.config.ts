@@ -10,6 +10,7 @@ export default defineConfig({
       { find: /^rtms-client\/testing$/, replacement: src('testing/index.ts') },
       { find: /^rtms-client\/redis$/, replacement: src('redis/index.ts') },
       { find: /^rtms-client\/media$/, replacement: src('media/index.ts') },
+      { find: /^rtms-client\/otel$/, replacement: src('otel/index.ts') },
       { find: /^rtms-client$/, replacement: src('index.ts') },
     ],
   },
