@@ -20,7 +20,7 @@ import type { AudioDecoderOptions } from './decoder.js';
 import { WEBVTT_HEADER, srtCue, vttCue, type CaptionCue } from './captions.js';
 import { sessionTimeline, type MediaSession } from './session-audio.js';
 import type { AudioChunk, AudioTimeline, TimelineSampleRate, TimelineStats } from './timeline.js';
-import { WavWriter } from './wav-writer.js';
+import { WavWriter, toError } from './wav-writer.js';
 
 /** Options of {@link recordSession}. */
 export interface RecordOptions {
@@ -130,11 +130,11 @@ class TextFile {
     try {
       closeSync(fd);
     } catch (err) {
-      this.error ??= err instanceof Error ? err : new Error(String(err));
+      this.error ??= toError(err);
     }
   }
   private fail(err: unknown): void {
-    this.error ??= err instanceof Error ? err : new Error(String(err));
+    this.error ??= toError(err);
     this.close();
   }
 }
@@ -150,7 +150,7 @@ type Pending = { kind: 'transcript'; t: TranscriptEvent; ts: number } | { kind: 
  * ```ts
  * client.on('session', (session) => {
  *   const rec = recordSession(session, { dir: 'recordings' });
- *   rec.done.then((r) => console.log(r.mixed, r.tracks.map((t) => t.path), r.vtt));
+ *   rec.done.then((r) => report(r.mixed, r.tracks.map((t) => t.path), r.vtt)); // report: your own code
  * });
  * ```
  *

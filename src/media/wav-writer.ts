@@ -15,6 +15,11 @@ const BIG_ENDIAN = endianness() === 'BE';
 const STREAMING = 0xffffffff;
 const SILENCE_BLOCK = 48_000;
 
+/** @internal Anything thrown, as an Error (file writers keep the first one they meet). */
+export function toError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}
+
 /** Appends 16-bit PCM to a WAV file; never throws (the first error is kept and writing stops). */
 export class WavWriter {
   /** The file's path. */
@@ -76,17 +81,17 @@ export class WavWriter {
       const h = wavHeader({ codec: 'L16', contentType: 'raw', sampleRate: this.sampleRate, channels: this.channels }, Math.min(bytes, STREAMING - 36));
       writeSync(fd, h, 0, h.length, 0);
     } catch (err) {
-      this.error ??= err instanceof Error ? err : new Error(String(err));
+      this.error ??= toError(err);
     }
     try {
       closeSync(fd);
     } catch (err) {
-      this.error ??= err instanceof Error ? err : new Error(String(err));
+      this.error ??= toError(err);
     }
   }
 
   private fail(err: unknown): void {
-    this.error ??= err instanceof Error ? err : new Error(String(err));
+    this.error ??= toError(err);
     if (this.fd !== undefined) {
       try {
         closeSync(this.fd);

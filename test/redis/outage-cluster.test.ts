@@ -8,12 +8,11 @@
  * - A Redis restart that lost every key (and a FLUSHALL) ends no stream; leases and records are re-registered,
  *   and a later instance crash is still taken over within lease + scan + reconnect.
  */
-import { createClient } from 'redis';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { RtmsSimulator, type SimulatedStream } from '../../src/testing/index.js';
 import { CREDS, until } from '../helpers.js';
 import { Cluster } from './cluster.js';
-import { ownRedisPerFile } from './redis-server.js';
+import { ownRedisPerFile, peekKeys } from './redis-server.js';
 
 const own = ownRedisPerFile();
 const canRun = own.canRun;
@@ -24,16 +23,8 @@ const SCAN = 200;
 const RECONNECT = 1_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function peek(keys: string[]): Promise<(string | null)[]> {
-  const c = createClient({ url: own.redis.url });
-  c.on('error', () => undefined);
-  await c.connect();
-  try {
-    return await Promise.all(keys.map((k) => c.get(k)));
-  } finally {
-    c.destroy();
-  }
-}
+/** Reads keys on a fresh connection. */
+const peek = (keys: string[]) => peekKeys(own.redis.url, keys);
 
 async function setup(n: number) {
   const prefix = `oc${process.pid}-${Date.now()}:`;

@@ -4,13 +4,12 @@
  * owner's stream over; claims, stops and routed webhooks made during the outage are bounded by the command
  * timeout and applied when Redis answers again.
  */
-import { createClient } from 'redis';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { StreamLease } from '../../src/index.js';
 import { RedisCoordinator } from '../../src/redis/index.js';
 import { until } from '../helpers.js';
 import { recorder } from './host.js';
-import { connect, ownRedisPerFile } from './redis-server.js';
+import { connect, ownRedisPerFile, peekKeys } from './redis-server.js';
 
 const own = ownRedisPerFile();
 const canRun = own.canRun;
@@ -41,16 +40,7 @@ async function instance(prefix: string, name: string) {
 }
 
 /** Reads keys on a fresh connection. */
-async function peek(keys: string[]): Promise<(string | null)[]> {
-  const c = createClient({ url: own.redis.url });
-  c.on('error', () => undefined);
-  await c.connect();
-  try {
-    return await Promise.all(keys.map((k) => c.get(k)));
-  } finally {
-    c.destroy();
-  }
-}
+const peek = (keys: string[]) => peekKeys(own.redis.url, keys);
 
 const lease = (id: string): StreamLease => ({ streamId: id, product: 'meeting', productId: 'u/+=', serverUrls: 'wss://a.zoom.us/s' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -211,3 +211,14 @@ export function ownRedisPerFile(): { readonly canRun: boolean; readonly redis: O
   };
 }
 
+/** Reads keys on a fresh connection (closed after). */
+export async function peekKeys(url: string, keys: string[]): Promise<(string | null)[]> {
+  const c = createClient({ url });
+  c.on('error', () => undefined);
+  await c.connect();
+  try {
+    return await Promise.all(keys.map((k) => c.get(k)));
+  } finally {
+    c.destroy();
+  }
+}
