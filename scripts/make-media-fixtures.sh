@@ -39,3 +39,11 @@ else
   echo "ffmpeg has no libopus encoder: speech.opus not made" >&2
 fi
 ls -l
+
+# H.264 (Annex B, as RTMS sends it: start codes, SPS/PPS repeated before every IDR), baseline profile, no B-frames,
+# 320x180 at 15 fps, 2 s, one IDR per second: the active-speaker video and a screen share. ffprobe reads both.
+X264="keyint=15:min-keyint=15:scenecut=0:repeat-headers=1:bframes=0"
+$FF -f lavfi -i "testsrc2=size=320x180:rate=15" -t 2 -c:v libx264 -profile:v baseline -preset veryfast \
+  -pix_fmt yuv420p -x264-params "$X264" -b:v 120k -f h264 video.h264
+$FF -f lavfi -i "smptebars=size=320x180:rate=15" -t 2 -c:v libx264 -profile:v baseline -preset veryfast \
+  -pix_fmt yuv420p -x264-params "$X264" -b:v 60k -f h264 share.h264
