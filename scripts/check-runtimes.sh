@@ -1,0 +1,211 @@
+#!/usr/bin/env bash
+# Runs rtms-client under real Bun and Deno (`npm run check:runtimes`; CI runs it after the tests).
+#
+# It packs this repository (`npm pack`, building dist/ first if it is missing) and installs the tarball, with Bun
+# and Deno from the npm registry (the `bun` and `deno` packages, whose platform binaries come as optional
+# dependencies), into a scratch project under a temporary directory: nothing is added to this project's
+# package.json or lockfile. Programs import 'rtms-client' by name there, so the published exports map is what each
+# runtime resolves. Then, under each runtime, it runs:
+#
+#   1. test/runtimes/package-exports.mjs: every subpath loads from import and require, with the same exports;
+#   2. the demo (examples/demo.ts, as `npm run demo` does): simulator + node:http app + signed webhook + a
+#      scripted meeting + rtms_stopped; exit code 0 and the expected lines in its output;
+#   3. examples/web-standard/round-trip.ts: a signed webhook round trip through client.fetchHandler() served by
+#      Bun.serve / Deno.serve, with the simulator in the same runtime (health on GET/HEAD, URL validation,
+#      tampered signature/body and stale timestamp refused with 401, streaming, stop, no leaked handle);
+#   4. the README's example server for that runtime (examples/web-standard/bun.ts or deno.ts) as it is written,
+#      driven by the bundled CLI (`rtms-client simulate`, itself run by the same runtime), then stopped with
+#      SIGTERM: it must exit by itself.
+#
+# Exit code: 0 when everything passed; 1 on any failure. When Bun and Deno cannot be installed (no network), it
+# fails if CI=true and otherwise skips loudly with exit code 0. Versions: BUN_VERSION and DENO_VERSION (defaults
+# below: the versions last checked; bump them deliberately). Node runs the round trip first as the baseline.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+BUN_VERSION=${BUN_VERSION:-1.4.5}
+DENO_VERSION=${DENO_VERSION:-2.9.6}
+STEP_TIMEOUT=${STEP_TIMEOUT:-60}
+START=$(date +%s)
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/rtms-runtimes.XXXXXX")
+SERVER_PID=""
+cleanup() {
+  if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+FAILED=()
+fail() {
+  echo "FAIL: $1"
+  FAILED+=("$1")
+}
+skip_or_fail() {
+  if [ "${CI:-}" = "true" ]; then
+    echo "FAIL: $1 (CI=true: this check must run in CI)"
+    exit 1
+  fi
+  echo ""
+  echo "################################################################################################"
+  echo "## SKIPPED: the Bun and Deno checks did NOT run: $1"
+  echo "## (outside CI this is a skip; with CI=true it fails)"
+  echo "################################################################################################"
+  exit 0
+}
+
+# --- the package, as published --------------------------------------------------------------------------------
+if [ ! -f dist/index.js ] || [ ! -f dist/index.cjs ] || [ ! -f dist/testing/index.js ] || [ ! -f dist/cli.js ]; then
+  echo "== dist/ is missing: building"
+  npm run build --silent
+fi
+TARBALL=$(npm pack --silent --pack-destination "$WORK" | tail -n 1)
+echo "== packed $TARBALL"
+
+cd "$WORK"
+printf '{ "name": "rtms-runtime-check", "private": true, "type": "module" }\n' > package.json
+echo "== installing bun@$BUN_VERSION and deno@$DENO_VERSION from the npm registry into $WORK"
+if ! timeout 180 npm install --no-audit --no-fund --no-package-lock --loglevel=error --fetch-retries=1 \
+  "./$TARBALL" "bun@$BUN_VERSION" "deno@$DENO_VERSION" "@opentelemetry/api@^1.3.0" >"$WORK/npm-install.log" 2>&1; then
+  tail -n 20 "$WORK/npm-install.log"
+  skip_or_fail "npm could not install bun@$BUN_VERSION and deno@$DENO_VERSION (no network, or no registry)"
+fi
+
+# The packages' postinstall scripts link the binaries into node_modules/.bin; if they did not run, use the
+# platform package's binary directly.
+find_binary() { # $1: name, then candidate paths
+  local name=$1
+  shift
+  for candidate in "$@"; do
+    if [ -x "$candidate" ] && "$candidate" --version >/dev/null 2>&1; then
+      echo "$candidate"
+      return 0
+    fi
+  done
+  echo "no runnable $name binary in $*" >&2
+  return 1
+}
+# shellcheck disable=SC2206
+BUN=$(find_binary bun "$WORK/node_modules/.bin/bun" $WORK/node_modules/@oven/bun-*/bin/bun) || skip_or_fail "the bun package installed no runnable binary for this platform"
+# shellcheck disable=SC2206
+DENO=$(find_binary deno "$WORK/node_modules/.bin/deno" $WORK/node_modules/@deno/*/deno) || skip_or_fail "the deno package installed no runnable binary for this platform"
+
+echo "== node $(node --version)"
+echo "== bun $("$BUN" --version)"
+echo "== $("$DENO" --version | head -n 1)"
+
+# The programs run from the scratch project, so 'rtms-client' resolves to the installed tarball.
+cp "$ROOT/examples/demo.ts" "$ROOT/examples/web-standard/round-trip.ts" "$ROOT/examples/web-standard/bun.ts" \
+  "$ROOT/examples/web-standard/deno.ts" "$ROOT/test/runtimes/package-exports.mjs" "$WORK/"
+CLI="$WORK/node_modules/rtms-client/dist/cli.js"
+
+# Deno's permissions: loopback network (and 0.0.0.0, where deno.ts listens) and the environment (ws reads WS_NO_BUFFER_UTIL; the examples read
+# their credentials). No file-system access is needed.
+DENO_RUN=("$DENO" run --allow-net=127.0.0.1,0.0.0.0 --allow-env)
+
+run_step() { # $1: label; the rest: the command. Output to $WORK/out.txt and to the console.
+  local label=$1
+  shift
+  echo ""
+  echo "== $label"
+  local rc=0
+  timeout "$STEP_TIMEOUT" "$@" >"$WORK/out.txt" 2>&1 || rc=$?
+  cat "$WORK/out.txt"
+  if [ "$rc" -eq 124 ]; then
+    fail "$label: did not finish within ${STEP_TIMEOUT}s"
+  elif [ "$rc" -ne 0 ]; then
+    fail "$label: exit code $rc"
+  fi
+  return 0
+}
+
+expect_output() { # $1: label; $2: an extended regular expression the last step's output must match
+  if ! grep -Eq "$2" "$WORK/out.txt"; then fail "$1: no line matching /$2/ in its output"; fi
+}
+
+free_port() {
+  node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"
+}
+
+# Starts the README example for a runtime, drives it with `rtms-client simulate`, then SIGTERMs it.
+example_with_simulate() { # $1: label; $2: example file; then the runtime command prefix (e.g. bun, or deno run ...)
+  local label=$1 file=$2
+  shift 2
+  local port
+  port=$(free_port)
+  echo ""
+  echo "== $label"
+  ZOOM_CLIENT_ID=rt-example-id ZOOM_CLIENT_SECRET=rt-example-secret ZOOM_SECRET_TOKEN=rt-example-token PORT=$port \
+    "$@" "$WORK/$file" >"$WORK/server.txt" 2>&1 &
+  SERVER_PID=$!
+  local up=0
+  for _ in $(seq 1 100); do
+    if node -e "fetch('http://127.0.0.1:$port/').then(r=>process.exit(r.status===200?0:1),()=>process.exit(1))" 2>/dev/null; then
+      up=1
+      break
+    fi
+    sleep 0.1
+  done
+  if [ "$up" -ne 1 ]; then
+    cat "$WORK/server.txt"
+    fail "$label: the example did not answer its health check on port $port"
+    kill "$SERVER_PID" 2>/dev/null || true
+    SERVER_PID=""
+    return 0
+  fi
+  local rc=0
+  ZOOM_CLIENT_ID=rt-example-id ZOOM_CLIENT_SECRET=rt-example-secret ZOOM_SECRET_TOKEN=rt-example-token \
+    timeout "$STEP_TIMEOUT" "$@" "$CLI" simulate --webhook "http://127.0.0.1:$port/zoom/webhook" --duration 3s \
+    --validate-url >"$WORK/out.txt" 2>&1 || rc=$?
+  cat "$WORK/out.txt"
+  if [ "$rc" -ne 0 ]; then fail "$label: rtms-client simulate exit code $rc"; fi
+  # SIGTERM: the example stops its server and closes the client; nothing may keep the process alive.
+  kill -TERM "$SERVER_PID" 2>/dev/null || true
+  local exited=0
+  for _ in $(seq 1 100); do
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+      exited=1
+      break
+    fi
+    sleep 0.1
+  done
+  echo "-- the example's output:"
+  cat "$WORK/server.txt"
+  if [ "$exited" -ne 1 ]; then
+    fail "$label: the example was still running 10 s after SIGTERM"
+    kill -KILL "$SERVER_PID" 2>/dev/null || true
+  fi
+  wait "$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=""
+  expect_output "$label" '^PASS: '
+  if ! grep -Eq '^[^:]+: ' "$WORK/server.txt"; then fail "$label: the example printed no transcript line"; fi
+  return 0
+}
+
+export DEMO_DURATION_MS=3000
+
+run_step "node: webhook round trip through fetchHandler() (baseline)" "$ROOT/node_modules/.bin/tsx" round-trip.ts
+expect_output "node round trip" '^round trip under node .*: passed'
+
+for runtime in bun deno; do
+  if [ "$runtime" = "bun" ]; then CMD=("$BUN"); else CMD=("${DENO_RUN[@]}"); fi
+  run_step "$runtime: package exports (import and require of every subpath)" "${CMD[@]}" package-exports.mjs
+  expect_output "$runtime package exports" "^package exports under $runtime .*: passed"
+  run_step "$runtime: the demo (simulator, node:http app, signed webhook, scripted meeting, stop)" "${CMD[@]}" demo.ts
+  expect_output "$runtime demo" 'webhook meeting.rtms_started -> HTTP 200'
+  expect_output "$runtime demo" 'stopping -> stopped'
+  expect_output "$runtime demo" 'transcripts received +[1-9]'
+  expect_output "$runtime demo" 'audio received +[1-9][0-9]* frames'
+  run_step "$runtime: signed webhook round trip through fetchHandler() on $( [ "$runtime" = bun ] && echo Bun.serve || echo Deno.serve )" "${CMD[@]}" round-trip.ts
+  expect_output "$runtime round trip" "^round trip under $runtime .*: passed"
+  example_with_simulate "$runtime: examples/web-standard/$runtime.ts driven by 'rtms-client simulate' (under $runtime), then SIGTERM" "$runtime.ts" "${CMD[@]}"
+done
+
+echo ""
+echo "== runtimes checked in $(($(date +%s) - START)) s: node $(node --version), bun $("$BUN" --version), $("$DENO" --version | head -n 1)"
+if [ "${#FAILED[@]}" -ne 0 ]; then
+  echo "== ${#FAILED[@]} failure(s):"
+  printf '   - %s\n' "${FAILED[@]}"
+  exit 1
+fi
+echo "== all runtime checks passed"
