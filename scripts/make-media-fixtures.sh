@@ -47,3 +47,6 @@ $FF -f lavfi -i "testsrc2=size=320x180:rate=15" -t 2 -c:v libx264 -profile:v bas
   -pix_fmt yuv420p -x264-params "$X264" -b:v 120k -f h264 video.h264
 $FF -f lavfi -i "smptebars=size=320x180:rate=15" -t 2 -c:v libx264 -profile:v baseline -preset veryfast \
   -pix_fmt yuv420p -x264-params "$X264" -b:v 60k -f h264 share.h264
+
+# Embed what the simulator streams in src/testing/media-fixtures.ts (it ships in rtms-client/testing).
+(cd ../../.. && npx tsx scripts/embed-media-fixtures.ts)

@@ -19,11 +19,14 @@ export const MEDIA_ENDPOINTS: readonly SimMediaKind[] = ['all', 'audio', 'video'
 
 /**
  * @internal The audio a media socket's handshake settled: what the simulator sends on it (and lists in the
- * DATA_HAND_SHAKE_RESP). The simulator produces L16 and G.711 A-law only.
+ * DATA_HAND_SHAKE_RESP): L16, G.711 A-law, G.722 (the recorded speech only) or Opus (the recorded speech only).
  */
 export interface AppliedAudio {
-  /** `L16`: 16-bit little-endian PCM; `G711`: A-law (PCMA), one byte per sample. */
-  readonly codec: 'L16' | 'G711';
+  /**
+   * `L16`: 16-bit little-endian PCM; `G711`: A-law (PCMA), one byte per sample; `G722`: 64 kbit/s, one byte per
+   * two 16 kHz samples; `OPUS`: one 20 ms Opus packet per send (variable size).
+   */
+  readonly codec: 'L16' | 'G711' | 'G722' | 'OPUS';
   /** Hz. */
   readonly sampleRate: number;
   /** 1 or 2 (interleaved). */
@@ -37,8 +40,10 @@ export interface AppliedAudio {
 /** @internal What the simulator sends when no handshake asked for anything else: Zoom's wire default (§3.3). */
 export const DEFAULT_AUDIO: AppliedAudio = { codec: 'L16', sampleRate: 16000, channels: 1, sendRate: 20, multiStream: false };
 
-/** @internal Bytes in one packet of `format`. */
+/** @internal Bytes in one packet of `format` (constant-rate codecs; for Opus, the 20 ms packets vary: 0 here). */
 export function audioPacketBytes(format: AppliedAudio): number {
+  if (format.codec === 'OPUS') return 0;
+  if (format.codec === 'G722') return (8000 * format.sendRate) / 1000; // 64 kbit/s
   return ((format.sampleRate * format.sendRate) / 1000) * format.channels * (format.codec === 'L16' ? 2 : 1);
 }
 
@@ -66,6 +71,8 @@ export interface Conn {
   mask: number;
   /** The audio its handshake settled (media sockets that carry audio). */
   audio: AppliedAudio | undefined;
+  /** The `media_params` its handshake settled (as answered), once handshaken: the video and share codecs. */
+  mediaParams?: Readonly<Record<string, unknown>>;
   /** Its handshake succeeded. */
   handshaken: boolean;
   /** {@link nextHandshakeSeq} at its successful handshake; 0 before. */

@@ -9,6 +9,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { MsgType, StopReason } from '../protocol/constants.js';
+import { SENTENCE_MS, SPEECH_TEXT, VIDEO_FPS, isKeyFrame, speechPacket, videoFrames, voicedSpanMs } from './media-fixtures-packets.js';
 import { audioPacketBytes, type AppliedAudio } from './sim-conn.js';
 
 /** A transcript line to send. */
@@ -71,7 +72,10 @@ export interface ScriptLine {
 
 /**
  * A scripted meeting: speakers take turns; audio streams at real time, in the format the client's media handshake
- * settled (each speaker a speech-like voice of its own pitch), with timestamps advancing by the packet interval.
+ * settled, with timestamps advancing by the packet interval. The audio is either a synthetic speech-like voice
+ * (each speaker its own pitch; L16 and G.711 only) or, with `speech`, a real recording of a spoken sentence in
+ * any codec (L16, G.711 A-law, G.722, Opus). H.264 video and screen share stream too when the client negotiated
+ * them.
  */
 export interface MeetingScript {
   /** Total length. Default 5 000 ms. */
@@ -94,6 +98,26 @@ export interface MeetingScript {
   speakerEvents?: boolean;
   /** Send STREAM_STATE_UPDATE TERMINATED (MEETING_ENDED) at the end. Default false. */
   terminateAtEnd?: boolean;
+  /**
+   * Stream real speech: a recorded sentence ("Hello from the meeting.", 1 s), looped with no gap, in the codec
+   * the client's media handshake settled (the committed fixtures' own bytes: L16 at 8 or 16 kHz, G.711 A-law,
+   * G.722, Opus; L16 at 32 or 48 kHz interpolated from 16 kHz). Each repetition is one line of the script,
+   * spoken by the line's speaker: the transcript line says what was spoken (the lines' `text` is not used),
+   * is sent once that sentence's audio has been, and its `start_time`/`end_time` are where the voice starts and
+   * ends on the audio's clock; `transcriptEveryMs`, `audioFrameBytes` are ignored.
+   *
+   * Default: true when the client settled G.722 or Opus (the synthetic voice exists only in L16 and G.711),
+   * false otherwise.
+   */
+  speech?: boolean;
+  /**
+   * Send the active speaker's video, H.264 (320x180, 15 fps, one IDR a second, SPS/PPS before each), one access
+   * unit per MEDIA_DATA_VIDEO frame with timestamps on the audio's clock, when a live media socket negotiated
+   * video with codec H264 (7). JPG and PNG are not sent. Default true.
+   */
+  video?: boolean;
+  /** The same for screen share (MEDIA_DATA_SHARE, deskshare codec 7), shared by the first line's speaker. Default true. */
+  share?: boolean;
 }
 
 /** The default meeting script's lines. */
@@ -168,6 +192,11 @@ export function linearToAlaw(sample: number): number {
  * length (whole frames are filled; a remainder stays zero).
  */
 export function voicePacket(format: AppliedAudio, speaker: number | string, offsetMs: number, ms: number, bytes?: number): Buffer {
+  if (format.codec === 'G722' || format.codec === 'OPUS') {
+    // No synthetic voice in these codecs: the recorded speech (media-fixtures-packets.ts).
+    const p = speechPacket(format, Math.round(offsetMs), ms);
+    return Buffer.from(p.buffer, p.byteOffset, p.byteLength);
+  }
   const bytesPerSample = format.codec === 'L16' ? 2 : 1;
   const frameBytes = bytesPerSample * format.channels;
   const total = bytes ?? audioPacketBytes({ ...format, sendRate: ms });
@@ -297,6 +326,12 @@ export interface ScriptHost {
   audioFormat(): AppliedAudio;
   /** Sends an audio packet. */
   sendAudio(a: SimAudio): boolean;
+  /** The video (`video`) or share (`share`) codec a live media socket negotiated for it, if one carries it. */
+  videoCodec(kind: 'video' | 'share'): number | undefined;
+  /** Sends a video frame. */
+  sendVideo(v: SimVideo): boolean;
+  /** Sends a screen-share frame. */
+  sendShare(v: SimVideo): boolean;
   /** Sends a transcript line. */
   sendTranscript(t: SimTranscript): boolean;
   /** Sends an EVENT_UPDATE (if subscribed). */
@@ -309,19 +344,32 @@ export interface ScriptHost {
   readonly timers: Set<ScriptTimer>;
 }
 
+/** H.264, the only video codec the simulator sends (MEDIA_PAYLOAD_TYPE 7). */
+const H264 = 7;
+
+/** True for the codecs that only the recorded speech exists in. */
+function speechOnly(format: AppliedAudio): boolean {
+  return format.codec === 'G722' || format.codec === 'OPUS';
+}
+
 /**
  * @internal Plays a scripted meeting through `host`: audio at real time, transcript lines in turn, speaker-change
- * events. Resolves at the end of the script.
+ * events, and H.264 video and share when negotiated. Resolves at the end of the script.
  *
  * Audio: packet k carries the `send_rate` ms of audio that start at `start + k × send_rate` (its timestamp, §7.2)
  * and goes out once that audio is complete, the way a live server sends it. Packets due while the client is not
- * ready are not sent (and not buffered).
+ * ready are not sent (and not buffered). Opus packets are always 20 ms.
+ *
+ * With `speech`, sentence s (one line) is the audio from `start + s × 1000` ms; its transcript goes out at its end.
+ * Video frame k has the timestamp `start + k × 1000 / 15` (rounded) and goes out at that time; after frames that
+ * could not be sent, sending resumes at the next key frame, so a decoder always starts at an IDR.
  */
 export function playMeeting(host: ScriptHost, script: MeetingScript): Promise<void> {
   const duration = script.durationMs ?? 5_000;
   const fixedMs = script.audioFrameMs;
   const every = script.transcriptEveryMs ?? 1_000;
   const lines = script.lines && script.lines.length > 0 ? script.lines : DEFAULT_LINES;
+  const speech = script.speech ?? speechOnly(host.audioFormat());
   const start = Date.now();
   let lineIndex = 0;
   let speaker: number | string | undefined;
@@ -342,6 +390,15 @@ export function playMeeting(host: ScriptHost, script: MeetingScript): Promise<vo
     for (const l of lines) seen.set(l.userId, l.userName);
     host.join([...seen].map(([userId, userName]) => ({ userId, userName })));
   }
+  const lineAt = (i: number): ScriptLine => lines[i % lines.length] ?? DEFAULT_LINES[0]!;
+  /** The line speaking `offsetMs` into the meeting. */
+  const speakingAt = (offsetMs: number): ScriptLine => (speech ? lineAt(Math.floor(offsetMs / SENTENCE_MS)) : lineAt(lineIndex));
+  const changeSpeaker = (line: ScriptLine) => {
+    if (script.speakerEvents !== false && line.userId !== speaker && !host.channelKeyed) {
+      speaker = line.userId;
+      host.sendEvent({ event_type: 2, user_id: line.userId, user_name: line.userName });
+    }
+  };
   return new Promise<void>((resolve) => {
     const owned = new Set<ScriptTimer>();
     let finished = false;
@@ -355,30 +412,65 @@ export function playMeeting(host: ScriptHost, script: MeetingScript): Promise<vo
       owned.delete(t);
       host.timers.delete(t);
     };
+    /** Runs `tick` now and then at the time it returns (Unix ms), until it returns undefined or the script ends. */
+    const schedule = (tick: () => number | undefined, firstAt: number) => {
+      let timer: ScriptTimer | undefined;
+      const run = () => {
+        if (timer !== undefined) disown(timer);
+        timer = undefined;
+        if (finished) return;
+        const next = tick();
+        if (next === undefined) return;
+        timer = setTimeout(run, Math.max(1, next - Date.now()));
+        own(timer);
+      };
+      timer = setTimeout(run, Math.max(1, firstAt - Date.now()));
+      own(timer);
+    };
+    // Speech: sentence s ends at start + (s + 1) × 1000; its transcript goes then (and at the end, if due).
+    let sentencesSent = 0;
+    const sendSentences = (upTo: number) => {
+      const span = voicedSpanMs();
+      while (speech && (sentencesSent + 1) * SENTENCE_MS <= Math.min(upTo - start, duration)) {
+        const line = lineAt(sentencesSent);
+        const at = start + sentencesSent * SENTENCE_MS;
+        const channelId = channelOf(line);
+        host.sendTranscript({
+          userId: line.userId,
+          userName: line.userName,
+          text: SPEECH_TEXT,
+          timestamp: at + SENTENCE_MS,
+          startTime: at + span.startMs,
+          endTime: at + span.endMs,
+          ...(channelId === undefined ? {} : { channelId }),
+        });
+        sentencesSent++;
+      }
+    };
     const finish = () => {
+      sendSentences(start + duration);
       finished = true;
       for (const t of [...owned]) disown(t);
       if (script.terminateAtEnd) host.terminate(StopReason.MEETING_ENDED);
       resolve();
     };
-    const current = () => lines[lineIndex % lines.length] ?? DEFAULT_LINES[0]!;
+    const current = () => lineAt(lineIndex);
     if (fixedMs !== 0) {
       // Real-time pacing that corrects itself: send every packet whose audio is complete, then sleep until the next.
       let cursor = start;
-      let timer: ScriptTimer | undefined;
-      const pump = () => {
-        if (timer !== undefined) disown(timer);
-        timer = undefined;
-        if (finished) return;
+      const interval = (format: AppliedAudio) => (format.codec === 'OPUS' ? 20 : (fixedMs ?? format.sendRate));
+      schedule(() => {
         const now = Date.now();
         let format = host.audioFormat();
-        let ms = fixedMs ?? format.sendRate;
+        let ms = interval(format);
         while (now >= cursor + ms) {
-          const line = current();
+          const offset = cursor - start;
+          const line = speakingAt(offset);
           // Mixed audio has user_id 0; per-participant audio names the speaker (D-MEDIA, §7.2).
           const multi = format.multiStream;
+          const data = speech || speechOnly(format) ? speechPacket(format, offset, ms) : voicePacket(format, line.userId, offset, ms, script.audioFrameBytes);
           host.sendAudio({
-            data: voicePacket(format, line.userId, cursor - start, ms, script.audioFrameBytes),
+            data,
             userId: multi ? line.userId : 0,
             ...(multi ? { userName: line.userName } : {}),
             timestamp: cursor,
@@ -386,25 +478,54 @@ export function playMeeting(host: ScriptHost, script: MeetingScript): Promise<vo
           });
           cursor += ms;
           format = host.audioFormat();
-          ms = fixedMs ?? format.sendRate;
+          ms = interval(format);
         }
-        timer = setTimeout(pump, Math.max(1, cursor + ms - Date.now()));
-        own(timer);
-      };
-      timer = setTimeout(pump, fixedMs ?? host.audioFormat().sendRate);
-      own(timer);
+        return cursor + ms;
+      }, start + interval(host.audioFormat()));
     }
-    const speak = () => {
-      const line = current();
-      if (script.speakerEvents !== false && line.userId !== speaker && !host.channelKeyed) {
-        speaker = line.userId;
-        host.sendEvent({ event_type: 2, user_id: line.userId, user_name: line.userName });
-      }
-      const channelId = channelOf(line);
-      host.sendTranscript({ userId: line.userId, userName: line.userName, text: line.text, ...(channelId === undefined ? {} : { channelId }) });
-      lineIndex++;
-    };
-    own(setInterval(speak, every));
+    if (speech) {
+      // Speaker changes at each sentence's start, transcripts at its end.
+      let boundary = 0;
+      changeSpeaker(lineAt(0));
+      schedule(() => {
+        const now = Date.now();
+        sendSentences(now);
+        while (start + (boundary + 1) * SENTENCE_MS <= now) boundary++;
+        if (boundary * SENTENCE_MS < duration) changeSpeaker(lineAt(boundary));
+        return start + (boundary + 1) * SENTENCE_MS;
+      }, start + SENTENCE_MS);
+    } else {
+      const speak = () => {
+        const line = current();
+        changeSpeaker(line);
+        const channelId = channelOf(line);
+        host.sendTranscript({ userId: line.userId, userName: line.userName, text: line.text, ...(channelId === undefined ? {} : { channelId }) });
+        lineIndex++;
+      };
+      own(setInterval(speak, every));
+    }
+    for (const kind of ['video', 'share'] as const) {
+      if (script[kind] === false) continue;
+      const frames = videoFrames(kind);
+      let k = 0;
+      let needKey = true;
+      const at = (i: number) => start + Math.round((i * 1000) / VIDEO_FPS);
+      schedule(() => {
+        const now = Date.now();
+        while (at(k) <= now) {
+          const frame = frames[k % frames.length] ?? new Uint8Array(0);
+          const line = kind === 'share' ? lineAt(0) : speakingAt(at(k) - start);
+          let sent = false;
+          if (host.videoCodec(kind) === H264 && (!needKey || isKeyFrame(frame))) {
+            const v = { data: frame, userId: line.userId, userName: line.userName, timestamp: at(k) };
+            sent = kind === 'video' ? host.sendVideo(v) : host.sendShare(v);
+          }
+          needKey = !sent;
+          k++;
+        }
+        return at(k);
+      }, start);
+    }
     own(setTimeout(finish, duration));
   });
 }

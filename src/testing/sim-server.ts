@@ -91,9 +91,9 @@ type Negotiated =
  *   STATUS_INVALID_MEDIA_AUDIO_SEND_RATE rather than rounded: that status exists for rejected send rates, and a
  *   rounded interval would hide a client bug that Zoom may not forgive.
  * - codec: L16 (default) at the requested sample rate (8, 16, 32 or 48 kHz; 16 kHz when the value is unknown)
- *   and channels (1 or 2); G.711 (codec 2) as A-law at 8 kHz mono, the only G.711 Zoom lists; G.722 and Opus,
- *   which the simulator cannot encode, become L16 at the requested rate and channels, and the response says so
- *   (`codec: 1`), with an empty `reason` like any accepted handshake.
+ *   and channels (1 or 2); G.711 (codec 2) as A-law at 8 kHz mono, the only G.711 Zoom lists; G.722 (codec 3) at
+ *   16 kHz mono; Opus (codec 4) at 48 kHz, mono or stereo as asked, 20 ms packets (`send_rate` answered 20).
+ *   G.722 and Opus streams carry the committed recording of a spoken sentence (the simulator has no encoder).
  * - `data_opt` 1 (mixed, default) or 2 (one stream per participant); `content_type` as asked (2, RAW, by default).
  *
  * Other kinds are answered as asked, with the `content_type` Zoom fills in (3 for video and deskshare, 5 for
@@ -125,20 +125,24 @@ function negotiateMedia(requested: Record<string, unknown> | undefined, mask: nu
       message: `media_params.audio.send_rate ${JSON.stringify(asked)} is not a multiple of ${AUDIO_SEND_RATE_STEP_MS} ms between ${AUDIO_SEND_RATE_STEP_MS} and ${AUDIO_SEND_RATE_MAX_MS}`,
     };
   }
-  const g711 = a['codec'] === MediaCodec.G711;
+  // The codec asked for is applied; G.711, G.722 and Opus with the one rate (and G.711/G.722 the one channel
+  // count) Zoom lists for them (§3.3 matrix), Opus with 20 ms packets whatever send_rate asked (the matrix lists
+  // only 20 ms; the answer says 20). G.722 and Opus carry the recorded speech (media-fixtures-packets.ts).
+  const codec: AppliedAudio['codec'] = a['codec'] === MediaCodec.G711 ? 'G711' : a['codec'] === MediaCodec.G722 ? 'G722' : a['codec'] === MediaCodec.OPUS ? 'OPUS' : 'L16';
   const askedRate = a['sample_rate'];
-  const rateCode = g711 ? 0 : typeof askedRate === 'number' && SAMPLE_RATE_HZ[askedRate] !== undefined ? askedRate : 1;
-  const channels = !g711 && a['channel'] === 2 ? 2 : 1;
+  const rateCode = codec === 'G711' ? 0 : codec === 'G722' ? 1 : codec === 'OPUS' ? 3 : typeof askedRate === 'number' && SAMPLE_RATE_HZ[askedRate] !== undefined ? askedRate : 1;
+  const channels = (codec === 'L16' || codec === 'OPUS') && a['channel'] === 2 ? 2 : 1;
+  if (codec === 'OPUS') sendRate = AUDIO_SEND_RATE_STEP_MS;
   const multiStream = a['data_opt'] === MediaDataOption.AUDIO_MULTI_STREAMS;
   params['audio'] = {
     content_type: a['content_type'] === MediaContentType.RTP ? MediaContentType.RTP : MediaContentType.RAW_AUDIO,
-    codec: g711 ? MediaCodec.G711 : MediaCodec.L16,
+    codec: MediaCodec[codec],
     sample_rate: rateCode,
     channel: channels,
     data_opt: multiStream ? MediaDataOption.AUDIO_MULTI_STREAMS : MediaDataOption.AUDIO_MIXED_STREAM,
     send_rate: sendRate,
   };
-  const audio: AppliedAudio | undefined = carriesAudio ? { codec: g711 ? 'G711' : 'L16', sampleRate: SAMPLE_RATE_HZ[rateCode] ?? 16000, channels, sendRate, multiStream } : undefined;
+  const audio: AppliedAudio | undefined = carriesAudio ? { codec, sampleRate: SAMPLE_RATE_HZ[rateCode] ?? 16000, channels, sendRate, multiStream } : undefined;
   return { ok: true, params, audio };
 }
 
@@ -510,6 +514,7 @@ export class SimServer {
       conn.handshakeSeq = nextHandshakeSeq();
       conn.mask = mediaType;
       conn.audio = negotiated.audio;
+      conn.mediaParams = negotiated.params;
       conn.peer = [...stream.conns].find((c) => c.channel === 'signaling' && isLive(c));
       stream.recorder.connection('media');
       answer(StatusCode.STATUS_OK, '', { payload_encrypted: false, media_params: negotiated.params });

@@ -326,8 +326,9 @@ export class SimulatedStream extends EventEmitter<SimulatedStreamEvents> {
 
   /**
    * Plays a scripted meeting: audio at real time in the format the client's media handshake settled (send_rate,
-   * sample rate, channels, codec), transcript lines in turn, speaker-change events. Resolves at the end of the
-   * script.
+   * sample rate, channels, codec), transcript lines in turn, speaker-change events, and H.264 video and screen
+   * share when the client negotiated them (codec 7). With `script.speech` (the default for G.722 and Opus) the
+   * audio is a real recorded sentence and the transcripts say it. Resolves at the end of the script.
    */
   playMeeting(script: MeetingScript = {}): Promise<void> {
     return playMeeting(this.#scriptHost(), script);
@@ -453,6 +454,17 @@ export class SimulatedStream extends EventEmitter<SimulatedStreamEvents> {
     return out;
   }
 
+  /** The codec a live media socket that carries video (or share) settled for it in its handshake, if any. */
+  #videoCodec(kind: 'video' | 'share'): number | undefined {
+    const key = kind === 'video' ? 'video' : 'deskshare';
+    for (const c of this.#mediaConns(kind === 'video' ? MediaTypeBit.VIDEO : MediaTypeBit.DESKSHARE)) {
+      const params = c.mediaParams?.[key];
+      const codec = typeof params === 'object' && params !== null ? (params as Record<string, unknown>)['codec'] : undefined;
+      if (typeof codec === 'number') return codec;
+    }
+    return undefined;
+  }
+
   #signalingConn(): Conn | undefined {
     for (const c of this.conns) if (c.channel === 'signaling' && isLive(c)) return c;
     return undefined;
@@ -523,6 +535,9 @@ export class SimulatedStream extends EventEmitter<SimulatedStreamEvents> {
       channelKeyed: this.channelKeyed,
       audioFormat: () => this.audioFormat,
       sendAudio: (a) => this.sendAudio(a),
+      videoCodec: (kind) => this.#videoCodec(kind),
+      sendVideo: (v) => this.sendVideo(v),
+      sendShare: (v) => this.sendShare(v),
       sendTranscript: (t) => this.sendTranscript(t),
       sendEvent: (event) => this.sendEvent(event),
       join: (participants) => this.join(participants),

@@ -56,14 +56,13 @@ describe('audio parameters', () => {
     ['RAW L16 16 kHz mono (default)', {}, { codec: 'L16', sampleRate: 16000, channels: 1, sendRate: 20, contentType: 'raw' }],
     ['RAW L16 32 kHz stereo 100 ms', { sampleRate: 32000, channels: 2, sendRate: 100 }, { codec: 'L16', sampleRate: 32000, channels: 2, sendRate: 100, contentType: 'raw' }],
     ['RAW L16 48 kHz stereo 1000 ms', { sampleRate: 48000, channels: 2, sendRate: 1000 }, { codec: 'L16', sampleRate: 48000, channels: 2, sendRate: 1000, contentType: 'raw' }],
-    // The simulator encodes L16 and G.711 only: it answers OPUS and G.722 with the L16 it sends (same rate and
-    // channels), and the frames report what the server applied.
-    ['RAW OPUS 48 kHz stereo', { codec: 'OPUS', sampleRate: 48000, channels: 2 }, { codec: 'L16', sampleRate: 48000, channels: 2, sendRate: 20, contentType: 'raw' }],
+    // The simulator applies OPUS and G.722 (streaming its recorded speech), and the frames report what the server applied.
+    ['RAW OPUS 48 kHz stereo', { codec: 'OPUS', sampleRate: 48000, channels: 2 }, { codec: 'OPUS', sampleRate: 48000, channels: 2, sendRate: 20, contentType: 'raw' }],
     ['RAW G711 8 kHz mono', { codec: 'G711', sampleRate: 8000 }, { codec: 'G711', sampleRate: 8000, channels: 1, sendRate: 20, contentType: 'raw' }],
-    ['RAW G722 16 kHz mono', { codec: 'G722', sampleRate: 16000 }, { codec: 'L16', sampleRate: 16000, channels: 1, sendRate: 20, contentType: 'raw' }],
-    ['RTP OPUS 48 kHz mono', { contentType: 'rtp', codec: 'OPUS', sampleRate: 48000 }, { codec: 'L16', sampleRate: 48000, channels: 1, sendRate: 20, contentType: 'rtp' }],
+    ['RAW G722 16 kHz mono', { codec: 'G722', sampleRate: 16000 }, { codec: 'G722', sampleRate: 16000, channels: 1, sendRate: 20, contentType: 'raw' }],
+    ['RTP OPUS 48 kHz mono', { contentType: 'rtp', codec: 'OPUS', sampleRate: 48000 }, { codec: 'OPUS', sampleRate: 48000, channels: 1, sendRate: 20, contentType: 'rtp' }],
     ['RTP G711 8 kHz mono', { contentType: 'rtp', codec: 'G711', sampleRate: 8000 }, { codec: 'G711', sampleRate: 8000, channels: 1, sendRate: 20, contentType: 'rtp' }],
-    ['RTP G722 16 kHz mono', { contentType: 'rtp', codec: 'G722', sampleRate: 16000 }, { codec: 'L16', sampleRate: 16000, channels: 1, sendRate: 20, contentType: 'rtp' }],
+    ['RTP G722 16 kHz mono', { contentType: 'rtp', codec: 'G722', sampleRate: 16000 }, { codec: 'G722', sampleRate: 16000, channels: 1, sendRate: 20, contentType: 'rtp' }],
   ];
   for (const dataOption of ['mixed', 'multi'] as const) {
     it.each(combos)(`%s, ${dataOption}`, async (_name, params, expected) => {
