@@ -9,7 +9,10 @@
  *   Node stream with bounded buffering.
  * - {@link recordSession}: a WAV per speaker (or per channel) and a mixed WAV, sample-aligned and of equal
  *   length, WebVTT and SRT captions with speaker names, and chat as JSON lines, written as the meeting runs and
- *   readable if the process dies. Video (MP4/H.264) is not recorded yet.
+ *   readable if the process dies; and H.264 video and screen share muxed with the mixed audio into fragmented MP4
+ *   (through the optional peer dependency `mediabunny`), also readable if the process dies.
+ * - {@link splitAccessUnits}, {@link splitNalUnits}, {@link inspectAccessUnit}, {@link parseSps}: H.264 Annex B
+ *   helpers (never throw on arbitrary bytes), for users who handle video frames themselves.
  *
  * The core (`rtms-client`) never imports this subpath, so applications that do not use it pay nothing for it.
  *
@@ -35,5 +38,17 @@ export {
 } from './timeline.js';
 export { sessionTimeline, type MediaSession, type SessionTimelineOptions } from './session-audio.js';
 export { recordSession, type RecordOptions, type Recording, type RecordingResult, type RecordedTrack } from './recorder.js';
+export { type RecordedVideo, type RecordedVideoFile, type VideoDropCounts, type VideoKind } from './video-recorder.js';
+export {
+  NAL_TYPE,
+  avcCodecString,
+  inspectAccessUnit,
+  parseSps,
+  splitAccessUnits,
+  splitNalUnits,
+  type AccessUnitInfo,
+  type NalUnit,
+  type SpsInfo,
+} from './h264.js';
 export { WavWriter } from './wav-writer.js';
 export { WEBVTT_HEADER, srtCue, vttCue, type CaptionCue } from './captions.js';

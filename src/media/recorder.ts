@@ -6,21 +6,32 @@
  *   (`channel-<id>`); all the WAVs are sample-aligned and of equal length (a speaker who joins late starts
  *   with silence, one who is muted is silent);
  * - `<name>.vtt` and `<name>.srt`: the transcript as captions with speaker names, on the recording's clock;
- * - `<name>-chat.jsonl`: chat, one JSON object a line.
+ * - `<name>-chat.jsonl`: chat, one JSON object a line;
+ * - `<name>-video.mp4` (active speaker) and `<name>-share.mp4` (screen share): H.264 video muxed with the mixed
+ *   audio, as fragmented MP4, when the session sends H.264 and the optional peer dependency `mediabunny` is
+ *   installed; `-video-2.mp4`, ... when the picture size changes (see {@link RecordedVideo} and
+ *   video-recorder.ts for the rules).
  *
  * While recording, the WAV headers say "length unknown" (see {@link WavWriter}), so a process that dies
  * mid-meeting leaves files that ffmpeg and players read up to the last chunk written; captions and chat are
- * appended a cue or a line at a time. When the session ends the headers are patched and every file closed.
- * Video (MP4/H.264) is not recorded yet.
+ * appended a cue or a line at a time; the MP4s are fragmented (one fragment per key-frame interval, about a
+ * second or more), so ffmpeg reads every complete fragment. When the session ends the headers are patched, the
+ * last fragments written and every file closed.
+ *
+ * What plays where: the MP4s hold H.264 with 16-bit PCM (`ipcm`) audio, which ffmpeg (5.1 and later), ffplay and
+ * VLC play, and browsers do not (no browser plays PCM in MP4). With `videoAudio: false` they hold H.264 alone,
+ * which browsers play (fragmented MP4 with H.264 is what Chrome, Edge, Firefox and Safari play natively), with
+ * the WAV beside it.
  */
-import { mkdirSync, openSync, writeSync, closeSync } from 'node:fs';
+import { mkdirSync, openSync, writeSync, closeSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ChatMessage, TranscriptEvent, UserId } from '../events.js';
+import type { ChatMessage, TranscriptEvent, UserId, VideoFrame } from '../events.js';
 import type { AudioDecoderOptions } from './decoder.js';
 import { WEBVTT_HEADER, srtCue, vttCue, type CaptionCue } from './captions.js';
 import { sessionTimeline, type MediaSession } from './session-audio.js';
 import type { AudioChunk, AudioTimeline, TimelineSampleRate, TimelineStats } from './timeline.js';
 import { WavWriter, toError } from './wav-writer.js';
+import { VideoRecorder, type RecordedVideo, type VideoKind } from './video-recorder.js';
 
 /** Options of {@link recordSession}. */
 export interface RecordOptions {
@@ -42,6 +53,18 @@ export interface RecordOptions {
   chat?: boolean;
   /** Which G.711 law `G711` audio is; see {@link AudioDecoderOptions.g711}. Default `alaw`. */
   g711?: 'alaw' | 'ulaw';
+  /**
+   * Record H.264 video and screen share to fragmented MP4 (needs the optional peer dependency `mediabunny`;
+   * without it the frames are counted in {@link RecordedVideo.drops} `unavailable` and the error is reported
+   * in {@link RecordingResult.errors}). JPG and PNG frames are counted, not recorded. Default true.
+   */
+  video?: boolean;
+  /**
+   * Mux the mixed audio (16-bit PCM, the WAVs' rate and channels) into the MP4s. Default true: one file ffmpeg,
+   * ffplay and VLC play with sound. `false` writes H.264 alone, a file browsers play (no browser plays PCM in
+   * MP4); the audio is then only in the WAVs, on the same clock.
+   */
+  videoAudio?: boolean;
 }
 
 /** A per-speaker (or per-channel) WAV of a recording. */
@@ -84,6 +107,16 @@ export interface RecordingResult {
   readonly stats: Readonly<TimelineStats>;
   /** File errors met (a full disk, a closed directory), as messages; empty when every write succeeded. */
   readonly errors: readonly string[];
+  /** The active speaker's video: its MP4 files and frame counts (no files when none was recorded). */
+  readonly video: RecordedVideo;
+  /** The screen share: its MP4 files and frame counts (no files when none was recorded). */
+  readonly share: RecordedVideo;
+}
+
+/** The video events of a session (an `RtmsSession` emits them); the recorder listens when the session has them. */
+interface VideoEvents {
+  on(event: VideoKind, listener: (frame: VideoFrame) => void): unknown;
+  off(event: VideoKind, listener: (frame: VideoFrame) => void): unknown;
 }
 
 /** A recording under way. */
@@ -98,6 +131,8 @@ export interface Recording {
 
 /** Most captions and chat lines held while the recording's clock has no start yet (no audio so far). */
 const MAX_PENDING = 1000;
+/** Bytes of the WAV header before the samples (see {@link WavWriter}). */
+const WAV_HEADER_BYTES = 44;
 
 function safe(name: string): string {
   return name.replace(/[^A-Za-z0-9._-]+/g, '_');
@@ -188,6 +223,56 @@ export function recordSession(session: MediaSession, options: RecordOptions): Re
   let lastCueStart = 0;
   const pending: Pending[] = [];
 
+  let audioReadFd: number | undefined;
+  let audioReadFailed = false;
+  const readAudio = (from: number, count: number): Uint8Array => {
+    const out = new Uint8Array(count * channels * 2);
+    if (audioReadFailed) return out;
+    try {
+      audioReadFd ??= openSync(mixed.path, 'r');
+      let done = 0;
+      while (done < out.length) {
+        const n = readSync(audioReadFd, out, done, out.length - done, WAV_HEADER_BYTES + from * channels * 2 + done);
+        if (n <= 0) break;
+        done += n;
+      }
+    } catch (err) {
+      audioReadFailed = true;
+      errors.push(`cannot read ${mixed.path} back for the MP4 audio: ${toError(err).message}`);
+    }
+    return out;
+  };
+  const videoErrors = new Set<string>();
+  const makeVideo = (kind: VideoKind): VideoRecorder =>
+    new VideoRecorder(kind, {
+      path: (n) => path(`-${kind}${n === 1 ? '' : `-${n}`}.mp4`),
+      audio: options.videoAudio === false ? undefined : { sampleRate, channels },
+      audioAvailable: () => mixed.samples,
+      readAudio,
+      clockStart: () => timeline.start,
+      setClockStart: (ts) => timeline.setStart(ts),
+      error: (message) => {
+        if (videoErrors.has(message)) return;
+        videoErrors.add(message);
+        errors.push(message);
+      },
+    });
+  const video = makeVideo('video');
+  const share = makeVideo('share');
+  const onVideo = (frame: VideoFrame): void => video.onFrame(frame);
+  const onShare = (frame: VideoFrame): void => share.onFrame(frame);
+  const videoSession = session as unknown as VideoEvents;
+  let videoListening = false;
+  if (options.video !== false) {
+    try {
+      videoSession.on('video', onVideo);
+      videoSession.on('share', onShare);
+      videoListening = true;
+    } catch (err) {
+      errors.push(`cannot listen to video: ${toError(err).message}`);
+    }
+  }
+
   const onChunk = (chunk: AudioChunk): void => {
     mixed.write(chunk.mixed);
     for (const [key, pcm] of chunk.tracks) {
@@ -200,6 +285,8 @@ export function recordSession(session: MediaSession, options: RecordOptions): Re
       }
       w.write(pcm);
     }
+    video.onAudio();
+    share.onAudio();
   };
   const detachChunks = timeline.onChunk(onChunk);
 
@@ -256,10 +343,26 @@ export function recordSession(session: MediaSession, options: RecordOptions): Re
   session.on('transcript', onTranscript);
   session.on('chat', onChat);
 
-  const done = timeline.ended.then((): RecordingResult => {
+  const done = timeline.ended.then(async (): Promise<RecordingResult> => {
     session.off('transcript', onTranscript);
     session.off('chat', onChat);
+    if (videoListening) {
+      try {
+        videoSession.off('video', onVideo);
+        videoSession.off('share', onShare);
+      } catch {
+        // A session that let us subscribe but not unsubscribe: nothing more reaches the finished recorders.
+      }
+    }
     detachChunks();
+    const [videoResult, shareResult] = await Promise.all([video.finish(), share.finish()]);
+    if (audioReadFd !== undefined) {
+      try {
+        closeSync(audioReadFd);
+      } catch (err) {
+        errors.push(`${mixed.path}: ${toError(err).message}`);
+      }
+    }
     const start = timeline.start ?? (pending.length > 0 ? Math.min(...pending.map((x) => x.ts)) : undefined);
     if (start !== undefined) drain(start);
     const files = [mixed, ...trackFiles.values()];
@@ -286,6 +389,8 @@ export function recordSession(session: MediaSession, options: RecordOptions): Re
       chatMessages,
       stats: { ...timeline.stats },
       errors,
+      video: videoResult,
+      share: shareResult,
     };
   });
   return {
