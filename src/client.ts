@@ -22,7 +22,8 @@ import { isRtmsProduct, type RtmsProduct } from './protocol/products.js';
 import { generateSignature } from './protocol/signature.js';
 import { DEFAULT_RECONNECT, RESTART_STOP_REASONS, type ReconnectOptions, type ReconnectPolicy } from './reconnect-policy.js';
 import { RtmsSession, type MediaSocketMode, type SessionContext, type StopOptions } from './session.js';
-import { wsSocketFactory, type SocketFactory } from './transport.js';
+import { resolveNetwork, type NetworkOptions, type NetworkPlan } from './net-options.js';
+import { createWsSocketFactory, type SocketFactory } from './transport.js';
 import { CounterSum, type ClientStats } from './stats.js';
 import { pickServerUrl, type UrlPolicyOptions } from './url-policy.js';
 import {
@@ -44,7 +45,7 @@ import {
 } from './webhook.js';
 
 /** Options of {@link RtmsClient}. Only `clientId` and `clientSecret` are required. */
-export interface RtmsClientOptions extends UrlPolicyOptions {
+export interface RtmsClientOptions extends UrlPolicyOptions, NetworkOptions {
   /** The Marketplace app's client id (for Video SDK apps, the SDK key). */
   clientId: string;
   /** The app's client secret (for Video SDK apps, the SDK secret). Used only to sign handshakes; never logged. */
@@ -111,7 +112,10 @@ export interface RtmsClientOptions extends UrlPolicyOptions {
    * {@link LocalCoordinator} (single instance). See `rtms-client/redis`.
    */
   coordinator?: StreamCoordinator;
-  /** Socket factory (transport seam). Default: `ws`. */
+  /**
+   * Socket factory (transport seam). Default: `ws`, with `agent`, `proxy` and `tls` applied. A custom factory opens
+   * its own sockets, so it cannot be combined with those options (`RTMS_INVALID_OPTIONS`).
+   */
   socketFactory?: SocketFactory;
   /** Clock (for fake timers in tests). Default: the system clock. */
   clock?: Clock;
@@ -283,6 +287,8 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
   readonly #sessions = new Map<string, RtmsSession>();
   #ctx: SessionContext;
   readonly #logger: SafeLogger;
+  /** Agent, proxy and TLS options: every socket and the event stream's token request use them. */
+  readonly #network: NetworkPlan;
   readonly #toleranceSeconds: number;
   readonly #maxBodyBytes: number;
   #closing: Promise<void> | undefined;
@@ -334,6 +340,10 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
     this.#clientSecret = options.clientSecret;
     this.#webhookSecretToken = options.webhookSecretToken;
     this.#logger = safeLogger(options.logger);
+    this.#network = resolveNetwork(options, this.#logger);
+    if (options.socketFactory !== undefined && !this.#network.isDefault) {
+      throw new RtmsError('RTMS_INVALID_OPTIONS', 'socketFactory cannot be combined with agent, proxy or tls: a custom factory opens its own sockets');
+    }
     this.#toleranceSeconds = positive('webhookToleranceSeconds', options.webhookToleranceSeconds, DEFAULT_WEBHOOK_TOLERANCE_SECONDS);
     this.#maxBodyBytes = positive('maxWebhookBodyBytes', options.maxWebhookBodyBytes, 1024 * 1024);
     const media: ResolvedMedia = resolveMedia(options.media, options.mediaParams);
@@ -356,7 +366,7 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
       limits,
       stopTimeoutMs: positive('stopTimeoutMs', options.stopTimeoutMs, 2_000),
       urlPolicy: { allowedHosts: options.allowedHosts, allowLoopback: options.allowLoopback, allowInsecureUrls: options.allowInsecureUrls },
-      socketFactory: options.socketFactory ?? wsSocketFactory,
+      socketFactory: options.socketFactory ?? createWsSocketFactory(this.#network),
       codec: jsonCodec,
       clock: options.clock ?? systemClock,
       logger: this.#logger,
@@ -439,6 +449,7 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
         urlPolicy: ctx.urlPolicy,
         connectTimeoutMs: ctx.limits.connectTimeoutMs,
         maxPayloadBytes: ctx.limits.maxPayloadBytes,
+        request: this.#network.request,
         deliver: (text) => this.handleEventBody(text),
         connected: (info) => this.#safeEmit('eventStreamConnected', info),
         disconnected: (info) => this.#safeEmit('eventStreamDisconnected', info),

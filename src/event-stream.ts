@@ -17,6 +17,7 @@
 import type { Clock, TimerHandle } from './clock.js';
 import { RtmsError, describeError } from './errors.js';
 import type { SafeLogger } from './logger.js';
+import type { HttpRequester } from './net-options.js';
 import { DEFAULT_RECONNECT, backoffDelay, type ReconnectPolicy } from './reconnect-policy.js';
 import type { RtmsSocket, SocketFactory } from './transport.js';
 import { checkUrl, type UrlPolicyOptions } from './url-policy.js';
@@ -93,6 +94,8 @@ export interface EventStreamHost {
   readonly urlPolicy: UrlPolicyOptions;
   readonly connectTimeoutMs: number;
   readonly maxPayloadBytes: number;
+  /** The token request, through the client's agent, proxy and TLS options (net-options.ts). Default: global `fetch`. */
+  readonly request?: HttpRequester;
   /** Hands one webhook body (the `content` text) to the client's post-verification handling. */
   deliver(text: string): Promise<unknown>;
   connected(info: EventStreamConnected): void;
@@ -372,8 +375,9 @@ export class RtmsEventStream {
       const u = new URL(this.#tokenUrl);
       u.searchParams.set('grant_type', 'client_credentials');
       const basic = Buffer.from(`${this.#host.clientId}:${this.#host.clientSecret}`, 'utf8').toString('base64');
-      const res = await fetch(u, { method: 'POST', headers: { authorization: `Basic ${basic}`, accept: 'application/json' }, signal: abort.signal });
-      const text = await res.text();
+      const init = { method: 'POST', headers: { authorization: `Basic ${basic}`, accept: 'application/json' }, signal: abort.signal };
+      const res = this.#host.request !== undefined ? await this.#host.request(u, init) : await fetch(u, init);
+      const text = typeof res.text === 'string' ? res.text : await res.text();
       if (res.status === 400 || res.status === 401) {
         return new RtmsError('RTMS_EVENT_STREAM_AUTH', `the token endpoint ${where} refused the app's client credentials (HTTP ${res.status}); check clientId and clientSecret`, { statusCode: res.status });
       }

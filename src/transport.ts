@@ -2,7 +2,9 @@
  * The transport seam: all a channel sees of a WebSocket. The default factory uses `ws`; tests inject
  * `mock-socket` (or anything else) through the `socketFactory` option without mocking modules.
  */
+import type { Agent } from 'node:http';
 import WebSocket from 'ws';
+import { explainConnectError, type NetworkPlan } from './net-options.js';
 
 /** Callbacks a socket delivers to its one owner. None is called after `onClose`. */
 export interface RtmsSocketHandlers {
@@ -44,17 +46,56 @@ export type SocketFactory = (url: string, handlers: RtmsSocketHandlers, options:
 
 const OPEN = 1;
 
-/** The default {@link SocketFactory}: a `ws` client socket. TLS 1.2+ is Node's default minimum. */
-export const wsSocketFactory: SocketFactory = (url, handlers, options) => {
+/** The default {@link SocketFactory}: a `ws` client socket with Node's defaults. TLS 1.2+ is Node's default minimum. */
+export const wsSocketFactory: SocketFactory = (url, handlers, options) => openWs(url, handlers, options, undefined, undefined);
+
+/**
+ * @internal A `ws` socket factory that takes the client's network options (agent, proxy, TLS): the client's
+ * default when any of them is set. The first socket through a proxy waits for the proxy library to load; a socket
+ * closed meanwhile reports its close at once and is never opened.
+ */
+export function createWsSocketFactory(network: NetworkPlan | undefined): SocketFactory {
+  if (network === undefined || network.isDefault) return wsSocketFactory;
+  return (url, handlers, options) => {
+    const agent = network.agent();
+    if (!(agent instanceof Promise)) return openWs(url, handlers, options, network, agent);
+    let inner: RtmsSocket | undefined;
+    let gone = false;
+    const cancel = (): void => {
+      if (gone || inner !== undefined) return;
+      gone = true;
+      queueMicrotask(() => handlers.onClose(1006, ''));
+    };
+    agent.then(
+      (a) => {
+        if (!gone) inner = openWs(url, handlers, options, network, a);
+      },
+      (err: unknown) => {
+        if (gone) return;
+        gone = true;
+        handlers.onError(err instanceof Error ? err : new Error(String(err)));
+        handlers.onClose(1006, '');
+      },
+    );
+    return {
+      send: (data) => inner?.send(data) ?? false,
+      close: (code, reason) => (inner === undefined ? cancel() : inner.close(code, reason)),
+      terminate: () => (inner === undefined ? cancel() : inner.terminate()),
+    };
+  };
+}
+
+function openWs(url: string, handlers: RtmsSocketHandlers, options: RtmsSocketOptions, network: NetworkPlan | undefined, agent: Agent | undefined): RtmsSocket {
   let ws: WebSocket;
   let closed = false;
+  const viaProxy = network?.viaProxy === true;
   const finish = (code: number, reason: string): void => {
     if (closed) return;
     closed = true;
     handlers.onClose(code, reason);
   };
   try {
-    ws = new WebSocket(url, { maxPayload: options.maxPayload, handshakeTimeout: options.connectTimeoutMs });
+    ws = new WebSocket(url, { ...network?.wsOptions(url, agent), maxPayload: options.maxPayload, handshakeTimeout: options.connectTimeoutMs });
   } catch (err) {
     // Invalid URL and the like: report asynchronously, as a real connect failure would be.
     queueMicrotask(() => {
@@ -72,7 +113,8 @@ export const wsSocketFactory: SocketFactory = (url, handlers, options) => {
     handlers.onText(typeof data === 'string' ? data : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : data.toString());
   });
   ws.on('error', (err: Error) => {
-    if (!closed) handlers.onError(err);
+    // A refused certificate or a proxy's 407 is named as such (explainConnectError); other errors pass unchanged.
+    if (!closed) handlers.onError(explainConnectError(err, viaProxy));
   });
   ws.on('close', (code: number, reason: Buffer) => {
     ws.removeAllListeners('open');
@@ -100,6 +142,6 @@ export const wsSocketFactory: SocketFactory = (url, handlers, options) => {
       ws.terminate();
     },
   };
-};
+}
 
 function noop(): void {}

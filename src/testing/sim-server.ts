@@ -12,7 +12,8 @@
  * drop) is the stream's own business.
  */
 import { createHmac } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -70,7 +71,11 @@ export interface EndpointOptions {
   readonly duplicateConnection?: 'reject' | 'kick';
   /** Drift for sockets not (yet) attached to a stream. */
   readonly drift?: boolean | DriftOptions;
+  /** Serve TLS with this key and certificate (PEM): the URLs become `wss://` and `https://`. Default: plain. */
+  readonly tls?: { readonly key: string | Buffer; readonly cert: string | Buffer };
 }
+
+function noop(): void {}
 
 function isObj(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -179,7 +184,7 @@ export class SimServer {
     this.#drifter = options.drift === undefined || options.drift === false ? undefined : new Drifter(options.drift === true ? {} : options.drift);
   }
 
-  /** `ws://host:port`, once listening. */
+  /** `ws://host:port` (`wss://` with the `tls` option), once listening. */
   get baseUrl(): string {
     return this.#baseUrl;
   }
@@ -196,11 +201,16 @@ export class SimServer {
 
   /** Listens (port 0 by default) and resolves once listening. */
   async listen(): Promise<void> {
-    const server = createServer((req, res) => {
+    const onRequest: RequestListener = (req, res) => {
       if (!this.#closing && this.#events?.handleRequest(req, res) === true) return;
       res.writeHead(426, { 'content-type': 'text/plain' });
       res.end('RTMS simulator: WebSocket endpoints only\n');
-    });
+    };
+    const tls = this.#options.tls;
+    // An https.Server is an http.Server for everything used here (upgrade, closeAllConnections, close).
+    const server: Server = tls === undefined ? createServer(onRequest) : createTlsServer({ key: tls.key, cert: tls.cert }, onRequest);
+    // A client that gives up during the TLS handshake (say, it does not trust the certificate) is no server error.
+    server.on('tlsClientError', noop);
     const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 });
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       if (!this.#closing && this.#events?.handleUpgrade(req, socket, head) === true) return;
@@ -229,7 +239,7 @@ export class SimServer {
     });
     const addr = server.address() as AddressInfo;
     const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-    this.#baseUrl = `ws://${host}:${addr.port}`;
+    this.#baseUrl = `${tls === undefined ? 'ws' : 'wss'}://${host}:${addr.port}`;
   }
 
   /**

@@ -116,6 +116,13 @@ export interface SimulatorOptions {
    * would to an app subscribed that way. Default false: the test delivers them. Lost when no event socket is open.
    */
   eventSocketReactions?: boolean;
+  /**
+   * Serve TLS with this key and certificate (PEM), to test `wss://` and custom CAs: `signalingUrl`, the media URLs,
+   * `eventSocketUrl` become `wss://` and `tokenUrl` `https://`. A client trusts the certificate through its `tls.ca`
+   * option (the repository's test/fixtures/tls/ has a test CA and a certificate it issued for 127.0.0.1 and
+   * localhost). Default: plain `ws://` and `http://`.
+   */
+  tls?: { key: string | Buffer; cert: string | Buffer };
 }
 
 /** Options of {@link RtmsSimulator.createStream}. */
@@ -171,7 +178,7 @@ export class RtmsSimulator {
     return sim;
   }
 
-  /** `ws://host:port`. */
+  /** `ws://host:port` (`wss://` with the `tls` option). */
   get baseUrl(): string {
     return this.#server.baseUrl;
   }
@@ -190,12 +197,12 @@ export class RtmsSimulator {
   }
 
   /**
-   * The OAuth token endpoint (`http://…/oauth/token`), for `connectEvents({ tokenUrl })`. It takes
+   * The OAuth token endpoint (`http://…/oauth/token`, `https://` with the `tls` option), for `connectEvents({ tokenUrl })`. It takes
    * `POST ?grant_type=client_credentials` with HTTP Basic `clientId:clientSecret` and answers
    * `{ access_token, token_type: 'bearer', expires_in }` (401 for other credentials).
    */
   get tokenUrl(): string {
-    return `${this.#server.baseUrl.replace(/^ws:/, 'http:')}/oauth/token`;
+    return `${this.#server.baseUrl.replace(/^ws(s?):/, 'http$1:')}/oauth/token`;
   }
 
   /** What the token endpoint and the event WebSocket saw: token requests, connections, heartbeats, deliveries. */
