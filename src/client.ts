@@ -62,6 +62,14 @@ export interface RtmsClientOptions extends UrlPolicyOptions, NetworkOptions {
    * sessions: for local testing only. The client logs a warning when it is off.
    */
   verifyWebhooks?: boolean;
+  /**
+   * The client receives its events only over Zoom's event WebSocket ({@link RtmsClient.connectEvents}), never over
+   * HTTP: `webhookSecretToken` is then not required, and `handleWebhook` (and `fetchHandler`) refuse every webhook
+   * with 403 `RTMS_WEBHOOK_NOT_CONFIGURED`, whatever its signature, so nothing can start, stop or redirect a
+   * session through an HTTP endpoint wired up by mistake. Health checks (`GET`/`HEAD`) are still answered.
+   * Default `false`.
+   */
+  eventsOnly?: boolean;
   /** Media kinds to receive. Default `['audio', 'transcript']`. */
   media?: readonly MediaKind[];
   /** Media parameters; validated at construction. */
@@ -284,6 +292,7 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
   readonly #clientSecret: string;
   readonly #webhookSecretToken: string | undefined;
   readonly #verifyWebhooks: boolean;
+  readonly #eventsOnly: boolean;
   readonly #sessions = new Map<string, RtmsSession>();
   #ctx: SessionContext;
   readonly #logger: SafeLogger;
@@ -323,14 +332,17 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
       throw new RtmsError('RTMS_INVALID_OPTIONS', 'verifyWebhooks must be a boolean');
     }
     const verify = options.verifyWebhooks !== false;
+    if (options.eventsOnly !== undefined && typeof options.eventsOnly !== 'boolean') throw new RtmsError('RTMS_INVALID_OPTIONS', 'eventsOnly must be a boolean');
+    // Events-only: no HTTP path at all, so no secret token is needed to keep it secure (every webhook is refused).
+    this.#eventsOnly = options.eventsOnly === true;
     if (options.webhookSecretToken !== undefined && (typeof options.webhookSecretToken !== 'string' || options.webhookSecretToken.length === 0)) {
       throw new RtmsError('RTMS_INVALID_OPTIONS', `webhookSecretToken must be a non-empty string${verify ? "; set it to the app's Secret Token, or pass verifyWebhooks: false to accept unsigned webhooks (local testing only)" : ''}`);
     }
-    if (verify && options.webhookSecretToken === undefined) {
+    if (verify && !this.#eventsOnly && options.webhookSecretToken === undefined) {
       // Secure by default: without a token every webhook would be accepted unverified. Name both ways out.
       throw new RtmsError(
         'RTMS_INVALID_OPTIONS',
-        "webhookSecretToken is required to verify Zoom's webhooks: set it to the app's Secret Token (e.g. process.env.ZOOM_SECRET_TOKEN), or pass verifyWebhooks: false to accept unsigned webhooks (local testing only)",
+        "webhookSecretToken is required to verify Zoom's webhooks: set it to the app's Secret Token (e.g. process.env.ZOOM_SECRET_TOKEN), eventsOnly: true when the app takes its events over the event WebSocket only (connectEvents), or verifyWebhooks: false to accept unsigned webhooks (local testing only)",
       );
     }
     this.#verifyWebhooks = verify;
@@ -371,7 +383,7 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
       clock: options.clock ?? systemClock,
       logger: this.#logger,
     };
-    if (!this.#verifyWebhooks) {
+    if (!this.#verifyWebhooks && !this.#eventsOnly) {
       this.#logger.warn('verifyWebhooks is false: webhooks are NOT verified; anyone who reaches the endpoint can start, stop or redirect sessions');
     }
     this.#coordinator = options.coordinator ?? new LocalCoordinator();
@@ -645,6 +657,9 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
 
   async #handle(request: WebhookRequest, meta: { event?: string }): Promise<WebhookResponse> {
     if (this.#closing) return this.#reject(503, 'RTMS_CLIENT_CLOSED', 'client is closed', undefined);
+    if (this.#eventsOnly) {
+      return this.#reject(403, 'RTMS_WEBHOOK_NOT_CONFIGURED', 'this client takes its events over the event WebSocket only (eventsOnly): HTTP webhooks are refused', undefined);
+    }
     if (typeof request !== 'object' || request === null) return this.#reject(400, 'RTMS_WEBHOOK_BODY_INVALID', 'no request', undefined);
     const body = request.body as unknown;
     if (typeof body !== 'string' && !(body instanceof Uint8Array)) {

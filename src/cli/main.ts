@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { RtmsProduct } from '../protocol/products.js';
-import { runConformance, type ConformanceReport } from '../testing/conformance.js';
+import { runConformance, type ConformanceEventEndpoints, type ConformanceReport } from '../testing/conformance.js';
 import { DRIFT_KINDS, type DriftOptions } from '../testing/drift.js';
 import type { MeetingScript, ScriptLine } from '../testing/simulator.js';
 import { computeWebhookSignature, getHeader, verifyWebhookSignature, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../webhook.js';
@@ -18,11 +18,14 @@ export interface CliIo {
 }
 
 const VERSION = '0.1.0';
+/** Port of `simulate --events` unless `--port` says otherwise: stable, so the app's environment can stay as it is. */
+export const DEFAULT_EVENTS_PORT = 9091;
 
 const MAIN_HELP = `rtms-client ${VERSION}: tools for Zoom Realtime Media Streams apps
 
 Usage:
   rtms-client simulate --webhook <url> [options]   stream a simulated meeting into your running app
+  rtms-client simulate --events [options]          the same, with the events sent over Zoom's event WebSocket
   rtms-client verify-webhook [options]             check a captured webhook's signature
   rtms-client --help | --version
 
@@ -40,9 +43,20 @@ once, with the app's answer), a body verified after re-serialising, a socket los
 reconnect, media left unread, unanswered keep-alives, an unreachable app, or a protocol error.
 
 Usage: rtms-client simulate --webhook <url> [options]
+       rtms-client simulate --events [--port <n>] [options]
+
+With --events, no webhook is sent: the simulator also plays Zoom's OAuth token endpoint and event-subscription
+WebSocket, on a stable port (default ${DEFAULT_EVENTS_PORT}), and prints their URLs and the environment variables to start
+your app with. Once the app has fetched a token and opened the event socket, rtms_started, rtms_interrupted and
+rtms_stopped arrive over it as { "module": "message", "content": "<webhook JSON>" }, and the run checks the same
+things as with webhooks. It also fails when the app never opens the event socket (wrong credentials, no
+access_token), or has none open when rtms_stopped is sent (Zoom never redelivers), and warns when it sends no
+heartbeats or holds several event sockets at once.
 
 Options:
-  --webhook <url>         your app's webhook endpoint (required), e.g. http://localhost:3000/webhook
+  --webhook <url>         your app's webhook endpoint, e.g. http://localhost:3000/webhook (or --events)
+  --events                drive the app through the event WebSocket instead of webhooks
+  --wait <time>           with --events: time the app has to open the event socket (default 60s)
   --product <p>           meeting | webinar | session | contact-center | phone (default meeting);
                           phone (Zoom Phone) is experimental: its wire details rest on one Zoom sample
   --client-id <id>        app client id      (default: $ZOOM_CLIENT_ID or $ZOOM_APP_CLIENT_ID)
@@ -61,7 +75,7 @@ Options:
                           (default: all of them)
   --product-id <id>       the stream's meeting UUID / engagement id / call id (default: random, Zoom's shape:
                           24 base64 characters, may contain / and +)
-  --port <n>              port for the simulator (default: a free port)
+  --port <n>              port for the simulator (default: a free port; ${DEFAULT_EVENTS_PORT} with --events)
   --drift                 send frames with benign drift, as a live server's JSON varies: binary JSON frames,
                           ids as numbers or strings, numbers as strings, nulls, unknown fields, event_code
   --drift-kinds <list>    drift with only these kinds: binary,stringIds,numericIds,numericStrings,nulls,
@@ -161,7 +175,30 @@ function printReport(report: ConformanceReport, io: CliIo): void {
       `${drops > 0 ? ` (${drops} socket(s) lost, ${reconnected} reconnected)` : ''}; ` +
       `${r.keepAlive.answered}/${r.keepAlive.sent} keep-alives answered; ${r.readyAcks} ready ack(s); ${(report.durationMs / 1000).toFixed(1)} s\n`,
   );
+  const e = eventSummary(report);
+  if (e !== undefined) {
+    io.stdout(
+      `  event socket: ${e.tokenRequests} token request(s)${e.tokensRefused > 0 ? ` (${e.tokensRefused} refused)` : ''}, ${e.connections} connection(s)` +
+        `${e.refusedConnections > 0 ? `, ${e.refusedConnections} refused upgrade(s)` : ''}, ${e.heartbeats} heartbeat(s), ${e.delivered} event(s) delivered, ${e.lost} lost\n`,
+    );
+  }
   io.stdout(`\n${report.ok ? 'PASS' : 'FAIL'}: ${counts.pass} passed, ${counts.warn} warning(s), ${counts.fail} failed\n`);
+}
+
+/** The event socket's figures for the report (no tokens: only counts). */
+function eventSummary(report: ConformanceReport): { tokenRequests: number; tokensRefused: number; connections: number; refusedConnections: number; heartbeats: number; delivered: number; lost: number; maxOpenSockets: number } | undefined {
+  const e = report.eventSocket;
+  if (e === undefined) return undefined;
+  return {
+    tokenRequests: e.tokenRequests.length,
+    tokensRefused: e.tokenRequests.filter((t) => t.status !== 200).length,
+    connections: e.connections,
+    refusedConnections: e.refusedConnections,
+    heartbeats: e.heartbeats,
+    delivered: e.delivered,
+    lost: e.lost,
+    maxOpenSockets: e.maxOpenSockets,
+  };
 }
 
 async function simulate(argv: string[], io: CliIo): Promise<number> {
@@ -170,6 +207,8 @@ async function simulate(argv: string[], io: CliIo): Promise<number> {
     strict: true,
     options: {
       webhook: { type: 'string' },
+      events: { type: 'boolean', default: false },
+      wait: { type: 'string', default: '60s' },
       product: { type: 'string', default: 'meeting' },
       'client-id': { type: 'string' },
       'client-secret': { type: 'string' },
@@ -193,12 +232,17 @@ async function simulate(argv: string[], io: CliIo): Promise<number> {
     io.stdout(SIMULATE_HELP);
     return 0;
   }
-  if (!values.webhook) throw new UsageError('--webhook <url> is required');
-  try {
-    const u = new URL(values.webhook);
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
-  } catch {
-    throw new UsageError(`--webhook must be an http(s) URL, got ${values.webhook}`);
+  const viaEvents = values.events;
+  if (viaEvents && values.webhook !== undefined) throw new UsageError('--events and --webhook exclude each other: choose how the app receives its events');
+  if (viaEvents && values['validate-url']) throw new UsageError('--validate-url applies to webhooks only (the event socket has no URL validation)');
+  if (!viaEvents) {
+    if (!values.webhook) throw new UsageError('--webhook <url> is required (or --events to use the event WebSocket)');
+    try {
+      const u = new URL(values.webhook);
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
+    } catch {
+      throw new UsageError(`--webhook must be an http(s) URL, got ${values.webhook}`);
+    }
   }
   const product = PRODUCTS[values.product];
   if (!product) throw new UsageError(`--product must be meeting, webinar, session, contact-center or phone, got ${values.product}`);
@@ -227,11 +271,23 @@ async function simulate(argv: string[], io: CliIo): Promise<number> {
       return kind;
     });
   }
-  const port = values.port === undefined ? undefined : Number(values.port);
+  const port = values.port === undefined ? (viaEvents ? DEFAULT_EVENTS_PORT : undefined) : Number(values.port);
   if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) throw new UsageError('--port must be a port number');
-  if (!values.json && !secret) io.stderr('warning: no webhook secret token: webhooks are sent unsigned\n');
+  const waitMs = parseDuration(values.wait);
+  if (!values.json && !secret && !viaEvents) io.stderr('warning: no webhook secret token: webhooks are sent unsigned\n');
+  // The URLs the app needs, printed even with --json (then on stderr), since the app must be started with them.
+  const announce = (e: ConformanceEventEndpoints): void => {
+    const write = values.json ? io.stderr : io.stdout;
+    write(
+      `\nStart your app with these (and the same client id and secret), or point it at them:\n` +
+        `  ZOOM_EVENT_WS_URL=${e.eventSocketUrl}\n` +
+        `  ZOOM_OAUTH_TOKEN_URL=${e.tokenUrl}\n` +
+        `It fetches a token (POST ${e.tokenUrl}?grant_type=client_credentials, HTTP Basic clientId:clientSecret) and opens\n` +
+        `${e.eventSocketUrl}&access_token=<token>. With rtms-client: client.connectEvents({ url, tokenUrl }).\n\n`,
+    );
+  };
   const report = await runConformance({
-    webhookUrl: values.webhook,
+    ...(viaEvents ? { delivery: 'events' as const, eventConnectTimeoutMs: waitMs, onEventEndpoints: announce } : { webhookUrl: values.webhook }),
     clientId,
     clientSecret,
     ...(secret ? { webhookSecretToken: secret } : {}),
@@ -247,7 +303,10 @@ async function simulate(argv: string[], io: CliIo): Promise<number> {
     ...(drift ? { drift } : {}),
     ...(values.json ? {} : { onProgress: (line: string) => io.stdout(`${line}\n`) }),
   });
-  if (values.json) io.stdout(`${JSON.stringify({ ok: report.ok, stream: report.stream, checks: report.checks, refusals: report.refusals, violations: report.violations, durationMs: report.durationMs })}\n`);
+  if (values.json) {
+    const extra = report.eventSocket ? { eventSocket: eventSummary(report) } : {};
+    io.stdout(`${JSON.stringify({ ok: report.ok, delivery: report.delivery, stream: report.stream, checks: report.checks, refusals: report.refusals, violations: report.violations, ...extra, durationMs: report.durationMs })}\n`);
+  }
   else printReport(report, io);
   return report.ok ? 0 : 1;
 }

@@ -12,13 +12,34 @@ import { randomBytes } from 'node:crypto';
 import { computeUrlValidationToken } from '../webhook.js';
 import type { RtmsProduct } from '../protocol/products.js';
 import type { DriftOptions } from './drift.js';
+import type { EventEndpointRecord } from './sim-events.js';
 import { RtmsSimulator, type DropRecord, type MeetingScript, type ProtocolViolation, type SimMediaKind, type SimulatedStream, type StreamRecord } from './simulator.js';
 import { buildUrlValidationWebhook, buildWebhook, postWebhook, type PostedWebhook, type SignedWebhook } from './webhooks.js';
 
+/** The simulator's two event-socket endpoints, for an app driven with `delivery: 'events'`. */
+export interface ConformanceEventEndpoints {
+  /** The event-subscription WebSocket URL (`ws://…/ws?subscriptionId=sim`): the app appends `&access_token=`. */
+  readonly eventSocketUrl: string;
+  /** The OAuth token endpoint (`http://…/oauth/token`): `POST ?grant_type=client_credentials`, HTTP Basic. */
+  readonly tokenUrl: string;
+}
+
 /** Options of {@link runConformance}. */
 export interface ConformanceOptions {
-  /** The app's webhook endpoint, e.g. `http://localhost:3000/webhook`. */
-  webhookUrl: string;
+  /**
+   * How the lifecycle events reach the app. `webhook` (default): signed HTTP POSTs to `webhookUrl`. `events`:
+   * over the simulator's event-subscription WebSocket (§6.5), which the app opens itself with a token from the
+   * simulator's OAuth endpoint ({@link ConformanceOptions.onEventEndpoints}); the run first waits for that socket.
+   */
+  delivery?: 'webhook' | 'events';
+  /** The app's webhook endpoint, e.g. `http://localhost:3000/webhook`. Required with `delivery: 'webhook'`. */
+  webhookUrl?: string;
+  /** `delivery: 'events'`: time the app has to open the event socket once the simulator listens. Default 30 000 ms. */
+  eventConnectTimeoutMs?: number;
+  /** `delivery: 'events'`: `expires_in` of the tokens the simulator issues, seconds. Default 3 600 (Zoom's). */
+  eventTokenTtlSeconds?: number;
+  /** `delivery: 'events'`: called with the token and event-socket URLs once the simulator listens. */
+  onEventEndpoints?: (endpoints: ConformanceEventEndpoints) => void;
   /** The app's client id (handshake signatures are checked against it). */
   clientId: string;
   /** The app's client secret. */
@@ -65,7 +86,7 @@ export interface ConformanceOptions {
    * run fails ("media stopped being consumed"). Default 1 MiB, about 30 s of 16 kHz mono audio.
    */
   maxMediaBacklogBytes?: number;
-  /** Also send `endpoint.url_validation` first and check the answer. Needs `webhookSecretToken`. */
+  /** Also send `endpoint.url_validation` first and check the answer. Needs `webhookSecretToken`; webhook delivery only. */
   validateUrl?: boolean;
   /** Media URLs the simulator offers. Default: `all` plus one per kind. */
   mediaUrls?: readonly SimMediaKind[];
@@ -125,11 +146,17 @@ export interface ConformanceReport {
   readonly stream: ConformanceStream;
   /** Webhooks the app refused or could not be reached for, in order (the run ends at the first lifecycle one). */
   readonly refusals: readonly WebhookRefusal[];
+  /** How the lifecycle events were delivered. */
+  readonly delivery: 'webhook' | 'events';
+  /** `delivery: 'events'`: what the simulated token endpoint and event socket saw. */
+  readonly eventSocket?: EventEndpointRecord;
   /** Wall time of the run in ms. */
   readonly durationMs: number;
 }
 
 const ANSWER_CHARS = 200;
+/** Longest overlap of two event sockets that passes without a warning (a token rotation takes well under this). */
+const EVENT_OVERLAP_MS = 5_000;
 
 /** POSTs, turning a network failure into an Error value. */
 function tryPost(url: string, webhook: SignedWebhook): Promise<PostedWebhook | Error> {
@@ -155,6 +182,10 @@ export function refusalHints(status: number | undefined, answer: string, webhook
     hints.push(`is your app listening on ${webhookUrl}? (start it first, and check the port and path)`);
     return hints;
   }
+  if (/eventsOnly/.test(answer)) {
+    hints.push('the app takes its events over the event WebSocket only (eventsOnly): drive it with `rtms-client simulate --events`');
+    return hints;
+  }
   if (/RTMS_WEBHOOK_NOT_CONFIGURED/.test(answer)) {
     hints.push("the app has no webhook secret token: set ZOOM_SECRET_TOKEN (the app's Secret Token) where it runs");
   }
@@ -176,6 +207,13 @@ export function refusalHints(status: number | undefined, answer: string, webhook
  * closes. Never throws for app faults: they are checks with status `fail`.
  */
 export async function runConformance(options: ConformanceOptions): Promise<ConformanceReport> {
+  const viaEvents = options.delivery === 'events';
+  if (options.delivery !== undefined && options.delivery !== 'webhook' && !viaEvents) throw new TypeError("runConformance: delivery must be 'webhook' or 'events'");
+  if (!viaEvents && (typeof options.webhookUrl !== 'string' || options.webhookUrl.length === 0)) {
+    throw new TypeError("runConformance: webhookUrl is required (or delivery: 'events' to drive the app through the event socket)");
+  }
+  if (viaEvents && options.validateUrl === true) throw new TypeError('runConformance: validateUrl applies to webhook delivery only (the event socket has no URL validation)');
+  const webhookUrl = options.webhookUrl ?? '';
   const t0 = Date.now();
   const progress = options.onProgress ?? (() => undefined);
   const checks: ConformanceCheck[] = [];
@@ -197,6 +235,7 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
     ...(options.host ? { host: options.host } : {}),
     ...(options.port !== undefined ? { port: options.port } : {}),
     ...(options.drift !== undefined ? { drift: options.drift } : {}),
+    ...(viaEvents && options.eventTokenTtlSeconds !== undefined ? { eventTokenTtlSeconds: options.eventTokenTtlSeconds } : {}),
   });
   const product = options.product ?? 'meeting';
   const stream = sim.createStream({ product, ...(options.productId === undefined ? {} : { productId: options.productId }) });
@@ -215,7 +254,7 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
     }
     const status = res instanceof Error ? undefined : res.status;
     const answer = (res instanceof Error ? networkError(res) : res.body).slice(0, ANSWER_CHARS);
-    const refusal: WebhookRefusal = { webhook: name, status, answer, hints: refusalHints(status, answer, options.webhookUrl) };
+    const refusal: WebhookRefusal = { webhook: name, status, answer, hints: refusalHints(status, answer, webhookUrl) };
     refusals.push(refusal);
     const what = status === undefined ? `could not be delivered (${answer})` : `answered HTTP ${status}${answer ? `: ${JSON.stringify(answer)}` : ''}`;
     check(id, 'fail', `${name} ${what}${status === undefined ? '' : '; Zoom expects 2xx'}`);
@@ -227,9 +266,15 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
   // passes): delivered to the app as they happen, their answers checked.
   const autoWebhooks: Promise<void>[] = [];
   stream.on('webhook', (step, webhook) => {
-    progress(`zoom  ${step === 'interrupted' ? 'rtms_interrupted' : 'rtms_stopped'} sent to the app (${at(Date.now())})`);
+    progress(`zoom  ${step === 'interrupted' ? 'rtms_interrupted' : 'rtms_stopped'} sent to the app${viaEvents ? ' over the event socket' : ''} (${at(Date.now())})`);
+    if (viaEvents) {
+      // Zoom sends these on its own; over the event socket there is no answer to check, only whether it arrived.
+      if (sim.deliverEvent(webhook.json) > 0) check(`webhook-${step}`, 'pass', `rtms_${step} delivered over the event socket`);
+      else check(`webhook-${step}`, 'warn', `rtms_${step} was lost: the app had no event socket open at ${at(Date.now())} (Zoom does not redeliver)`);
+      return;
+    }
     autoWebhooks.push(
-      tryPost(options.webhookUrl, webhook).then((res) => {
+      tryPost(webhookUrl, webhook).then((res) => {
         accepted(`webhook-${step}`, `rtms_${step}`, res, (r) => `rtms_${step} answered HTTP ${r.status}`);
       }),
     );
@@ -250,7 +295,7 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
       if (token === undefined) check('url-validation', 'fail', 'URL validation needs the webhook secret token');
       else {
         const plainToken = randomBytes(16).toString('base64url');
-        const res = await tryPost(options.webhookUrl, buildUrlValidationWebhook(plainToken, sign));
+        const res = await tryPost(webhookUrl, buildUrlValidationWebhook(plainToken, sign));
         const ok = accepted('url-validation', 'endpoint.url_validation', res, () => 'endpoint.url_validation answered');
         if (ok && !(res instanceof Error)) {
           checks.pop();
@@ -271,21 +316,35 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
       }
     }
 
+    if (viaEvents) {
+      if (!(await awaitEventSocket())) return finish();
+      // rtms_started over the event socket: { module: 'message', content: '<the webhook body as JSON text>' }.
+      runStart = Date.now();
+      const n = stream.deliverEvent('started');
+      if (n === 0) {
+        check('webhook-started', 'fail', "rtms_started was lost: the app's event socket closed before it could be delivered (Zoom does not redeliver)");
+        return finish();
+      }
+      check('webhook-started', 'pass', `rtms_started delivered over the event socket${n > 1 ? ` (to each of the app's ${n} open event sockets)` : ''}`);
+    }
+
     // rtms_started, its bytes unlike re-serialised JSON (only a raw-body verifier accepts it, as with Zoom).
     const startedWebhook = stream.webhook('started');
-    const rawBodyProbe = token !== undefined;
-    runStart = Date.now();
-    const started = await tryPost(options.webhookUrl, buildWebhook(startedWebhook.json.event, startedWebhook.json.payload, { ...sign, escapeSlashes: rawBodyProbe }));
-    const took = Date.now() - runStart;
-    if (!accepted('webhook-started', 'rtms_started', started, (r) => `rtms_started answered HTTP ${r.status} in ${took} ms`)) {
-      if (rawBodyProbe && !(started instanceof Error) && started.status === 401) await diagnoseRawBody(startedWebhook);
-      return finish();
+    if (!viaEvents) {
+      const rawBodyProbe = token !== undefined;
+      runStart = Date.now();
+      const started = await tryPost(webhookUrl, buildWebhook(startedWebhook.json.event, startedWebhook.json.payload, { ...sign, escapeSlashes: rawBodyProbe }));
+      const took = Date.now() - runStart;
+      if (!accepted('webhook-started', 'rtms_started', started, (r) => `rtms_started answered HTTP ${r.status} in ${took} ms`)) {
+        if (rawBodyProbe && !(started instanceof Error) && started.status === 401) await diagnoseRawBody(startedWebhook);
+        return finish();
+      }
+      if (took > 3_000) {
+        checks.pop();
+        check('webhook-started', 'warn', `rtms_started answered after ${took} ms; Zoom retries after 3 s and a retry may open a second connection`);
+      }
+      if (rawBodyProbe) check('raw-body', 'pass', 'the app verified the raw body (bytes that re-serialised JSON would change)');
     }
-    if (took > 3_000) {
-      checks.pop();
-      check('webhook-started', 'warn', `rtms_started answered after ${took} ms; Zoom retries after 3 s and a retry may open a second connection`);
-    }
-    if (rawBodyProbe) check('raw-body', 'pass', 'the app verified the raw body (bytes that re-serialised JSON would change)');
 
     try {
       await Promise.race([stream.ready(options.connectTimeoutMs ?? 10_000), endedEarly.then(() => Promise.reject(new Error('ended')))]);
@@ -295,7 +354,10 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
         'ready',
         'fail',
         hs.length === 0
-          ? `the app never sent a signaling handshake to server_urls within ${seconds(options.connectTimeoutMs ?? 10_000)} of the webhook`
+          ? viaEvents
+            ? `the app never sent a signaling handshake to server_urls within ${seconds(options.connectTimeoutMs ?? 10_000)} of rtms_started, delivered over its event socket ` +
+              '(as {"module":"message","content":"<the webhook body as JSON text>"}: parse content as JSON a second time, then handle it as the webhook)'
+            : `the app never sent a signaling handshake to server_urls within ${seconds(options.connectTimeoutMs ?? 10_000)} of the webhook`
           : `no CLIENT_READY_ACK on signaling after the media handshake (${hs.map((h) => h.channel).join(', ')} handshakes seen)`,
       );
       return finish();
@@ -316,11 +378,22 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
       return finish();
     }
     stopSentAt = Date.now();
-    const stopped = await tryPost(options.webhookUrl, stream.webhook('stopped'));
-    if (!accepted('webhook-stopped', 'rtms_stopped', stopped, (r) => `rtms_stopped answered HTTP ${r.status}`)) {
-      if (stopped instanceof Error) {
-        checks.pop();
-        check('webhook-stopped', 'fail', `the app became unreachable: rtms_stopped could not be delivered at ${at(stopSentAt)} (${networkError(stopped)}); is it still running?`);
+    if (viaEvents) {
+      if (stream.deliverEvent('stopped') > 0) check('webhook-stopped', 'pass', 'rtms_stopped delivered over the event socket');
+      else {
+        check(
+          'webhook-stopped',
+          'fail',
+          `rtms_stopped was lost at ${at(stopSentAt)}: the app had no event socket open (Zoom does not redeliver; keep the event socket open, and reopen it when it drops)`,
+        );
+      }
+    } else {
+      const stopped = await tryPost(webhookUrl, stream.webhook('stopped'));
+      if (!accepted('webhook-stopped', 'rtms_stopped', stopped, (r) => `rtms_stopped answered HTTP ${r.status}`)) {
+        if (stopped instanceof Error) {
+          checks.pop();
+          check('webhook-stopped', 'fail', `the app became unreachable: rtms_stopped could not be delivered at ${at(stopSentAt)} (${networkError(stopped)}); is it still running?`);
+        }
       }
     }
     try {
@@ -335,9 +408,45 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
     await sim.close();
   }
 
+  /**
+   * `delivery: 'events'`: announces the endpoints, then waits for the app to open the event socket. False (with a
+   * failed check that says how far the app got) when it does not within the time allowed.
+   */
+  async function awaitEventSocket(): Promise<boolean> {
+    const endpoints: ConformanceEventEndpoints = Object.freeze({ eventSocketUrl: sim.eventSocketUrl, tokenUrl: sim.tokenUrl });
+    progress(`event socket ${endpoints.eventSocketUrl}`);
+    progress(`token URL    ${endpoints.tokenUrl}`);
+    try {
+      options.onEventEndpoints?.(endpoints);
+    } catch (err) {
+      progress(`warn  onEventEndpoints threw: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    const limit = options.eventConnectTimeoutMs ?? 30_000;
+    progress(`wait  for the app to open the event socket (up to ${seconds(limit)})`);
+    const started = Date.now();
+    const deadline = started + limit;
+    while (sim.openEventSockets === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    if (sim.openEventSockets > 0) {
+      check('event-socket', 'pass', `the app fetched a token and opened the event socket (${Date.now() - started} ms after the simulator started)`);
+      return true;
+    }
+    const r = sim.eventRecord;
+    const statuses = [...new Set(r.tokenRequests.map((t) => t.status))];
+    const ok = r.tokenRequests.some((t) => t.status === 200);
+    let why: string;
+    if (r.tokenRequests.length === 0) why = `the app never asked for a token (POST ${endpoints.tokenUrl}?grant_type=client_credentials with HTTP Basic clientId:clientSecret)`;
+    else if (!ok && statuses.includes(401)) why = `the token endpoint refused the app's credentials (HTTP 401, ${r.tokenRequests.length} request(s)): the app and this run must use the same client id and secret`;
+    else if (!ok) why = `every token request was refused (HTTP ${statuses.join(', ')}): POST ${endpoints.tokenUrl}?grant_type=client_credentials with HTTP Basic clientId:clientSecret`;
+    else if (r.refusedConnections > 0) why = `the app got a token but its event socket upgrade was refused ${r.refusedConnections} time(s) (HTTP 401): append &access_token=<the token> to the event URL`;
+    else if (r.connections > 0) why = `the app opened the event socket ${r.connections} time(s) but closed it again`;
+    else why = `the app got a token but never opened the event socket (${endpoints.eventSocketUrl}&access_token=…)`;
+    check('event-socket', 'fail', `no event socket open within ${seconds(limit)}: ${why}`);
+    return false;
+  }
+
   /** After a 401 on the slash-escaped rtms_started: does the same webhook with compact bytes pass? */
   async function diagnoseRawBody(webhook: SignedWebhook): Promise<void> {
-    const retry = await tryPost(options.webhookUrl, buildWebhook(webhook.json.event, webhook.json.payload, sign));
+    const retry = await tryPost(webhookUrl, buildWebhook(webhook.json.event, webhook.json.payload, sign));
     if (!(retry instanceof Error) && retry.status >= 200 && retry.status <= 299) {
       check(
         'raw-body',
@@ -346,7 +455,7 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
           'Zoom signs the exact bytes it sends; pass the raw request body to the verifier (see `rtms-client verify-webhook` and docs/webhooks.md)',
       );
       // The app started a stream on the retry: end it.
-      await tryPost(options.webhookUrl, stream.webhook('stopped'));
+      await tryPost(webhookUrl, stream.webhook('stopped'));
       stream.terminate();
     }
   }
@@ -407,6 +516,28 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
       else check('keep-alive', 'pass', `keep-alives answered with the request timestamp (${ka.answered} of ${ka.sent}; the rest were still in flight at the end)`);
       summarize('messages', ['json', 'text-frames', 'ready-ack-channel', 'ready-ack-stream', 'ready-ack-order', 'event-subscription', 'video-subscription', 'signaling-only', 'unexpected-message'], 'every other message well formed');
     }
+    let eventSocket: EventEndpointRecord | undefined;
+    if (viaEvents) {
+      const e = sim.eventRecord;
+      eventSocket = { ...e, tokenRequests: [...e.tokenRequests] };
+      if (e.connections > 0) {
+        if (e.heartbeats > 0) check('event-heartbeat', 'pass', `the app sent ${e.heartbeats} heartbeat(s) on the event socket`);
+        else {
+          check(
+            'event-heartbeat',
+            'warn',
+            'the app sent no {"module":"heartbeat"} on the event socket: Zoom\'s samples send one on open and every 30 s, and how soon Zoom drops a silent client is not documented',
+          );
+        }
+        if (e.longestOverlapMs > EVENT_OVERLAP_MS) {
+          check(
+            'event-socket-count',
+            'warn',
+            `the app held ${e.maxOpenSockets} event sockets open at once for ${seconds(e.longestOverlapMs)}: whether one subscription may hold several connections, or a new one closes the old, is not documented; hold one (a short overlap while replacing a token is fine)`,
+          );
+        } else check('event-socket-count', 'pass', `one event socket at a time${e.connections > 1 ? ` (${e.connections} connections over the run)` : ''}`);
+      }
+    }
     return {
       ok: !checks.some((c) => c.status === 'fail'),
       checks,
@@ -414,6 +545,8 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
       record: r,
       stream: { product, streamId: stream.streamId, productId: stream.productId },
       refusals,
+      delivery: viaEvents ? 'events' : 'webhook',
+      ...(eventSocket ? { eventSocket } : {}),
       durationMs: Date.now() - t0,
     };
   }

@@ -28,4 +28,4 @@ export type { DriftKind, DriftOptions } from './drift.js';
 export { buildUrlValidationWebhook, buildWebhook, postWebhook } from './webhooks.js';
 export type { BuildWebhookOptions, PostedWebhook, SignedWebhook } from './webhooks.js';
 export { runConformance } from './conformance.js';
-export type { ConformanceCheck, ConformanceOptions, ConformanceReport, ConformanceStream, WebhookRefusal } from './conformance.js';
+export type { ConformanceCheck, ConformanceEventEndpoints, ConformanceOptions, ConformanceReport, ConformanceStream, WebhookRefusal } from './conformance.js';

@@ -43,6 +43,16 @@ export interface EventEndpointRecord {
   delivered: number;
   /** Bodies that found no open socket: lost, as Zoom loses them. */
   lost: number;
+  /** Event sockets that closed (by either side, including token expiry and drops). */
+  closed: number;
+  /** Most event sockets open at the same time. */
+  maxOpenSockets: number;
+  /**
+   * Longest stretch, in ms, with more than one event socket open at once (a brief overlap is a client replacing its
+   * socket before its token expires; how many connections one subscription may hold is not documented, §6.5).
+   * A stretch still under way is counted up to the moment the record is read.
+   */
+  longestOverlapMs: number;
 }
 
 /** @internal Options of the event endpoints. */
@@ -60,8 +70,20 @@ interface EventSocket {
 
 /** @internal The simulated token endpoint and event WebSocket. */
 export class SimEventEndpoint {
-  /** What the endpoints saw. */
-  readonly record: EventEndpointRecord = { tokenRequests: [], connections: 0, refusedConnections: 0, heartbeats: 0, expiredClosures: 0, delivered: 0, lost: 0 };
+  readonly #record: EventEndpointRecord = {
+    tokenRequests: [],
+    connections: 0,
+    refusedConnections: 0,
+    heartbeats: 0,
+    expiredClosures: 0,
+    delivered: 0,
+    lost: 0,
+    closed: 0,
+    maxOpenSockets: 0,
+    longestOverlapMs: 0,
+  };
+  /** When more than one socket started being open at once (epoch ms), or undefined. */
+  #overlapSince: number | undefined;
   readonly #options: EventEndpointOptions;
   readonly #tokens = new Map<string, number>();
   readonly #sockets = new Set<EventSocket>();
@@ -78,12 +100,30 @@ export class SimEventEndpoint {
     return this.#sockets.size;
   }
 
+  /** What the endpoints saw (live). An overlap of sockets still under way is counted up to the time of reading. */
+  get record(): EventEndpointRecord {
+    const r = this.#record;
+    if (this.#overlapSince !== undefined) r.longestOverlapMs = Math.max(r.longestOverlapMs, Date.now() - this.#overlapSince);
+    return r;
+  }
+
+  /** Tracks the open-socket count: the most at once, and the longest overlap. */
+  #counted(): void {
+    const n = this.#sockets.size;
+    if (n > this.#record.maxOpenSockets) this.#record.maxOpenSockets = n;
+    if (n > 1 && this.#overlapSince === undefined) this.#overlapSince = Date.now();
+    if (n <= 1 && this.#overlapSince !== undefined) {
+      this.#record.longestOverlapMs = Math.max(this.#record.longestOverlapMs, Date.now() - this.#overlapSince);
+      this.#overlapSince = undefined;
+    }
+  }
+
   /** Answers a token request on {@link SIM_TOKEN_PATH}; false for any other request. */
   handleRequest(req: IncomingMessage, res: ServerResponse): boolean {
     const url = new URL(req.url ?? '/', 'http://sim');
     if (url.pathname !== SIM_TOKEN_PATH) return false;
     const answer = (status: number, body: Record<string, unknown>) => {
-      this.record.tokenRequests.push({ at: Date.now(), status });
+      this.#record.tokenRequests.push({ at: Date.now(), status });
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
     };
@@ -105,7 +145,7 @@ export class SimEventEndpoint {
       this.#tokens.delete(token);
       for (const s of this.#sockets) {
         if (s.token !== token) continue;
-        this.record.expiredClosures++;
+        this.#record.expiredClosures++;
         s.ws.close(4001, 'token expired');
       }
     }, ttl * 1000);
@@ -121,14 +161,15 @@ export class SimEventEndpoint {
     const token = url.searchParams.get('access_token') ?? '';
     const expiresAt = this.#tokens.get(token);
     if (expiresAt === undefined || expiresAt <= Date.now()) {
-      this.record.refusedConnections++;
+      this.#record.refusedConnections++;
       socket.end('HTTP/1.1 401 Unauthorized\r\n\r\n');
       return true;
     }
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       const s: EventSocket = { ws, token };
       this.#sockets.add(s);
-      this.record.connections++;
+      this.#record.connections++;
+      this.#counted();
       ws.on('error', () => undefined);
       ws.on('message', (data) => {
         let msg: unknown;
@@ -138,11 +179,15 @@ export class SimEventEndpoint {
           return;
         }
         if (typeof msg === 'object' && msg !== null && (msg as Record<string, unknown>)['module'] === 'heartbeat') {
-          this.record.heartbeats++;
+          this.#record.heartbeats++;
           if (ws.readyState === ws.OPEN) ws.send('{"module":"heartbeat"}');
         }
       });
-      ws.on('close', () => this.#sockets.delete(s));
+      ws.on('close', () => {
+        if (!this.#sockets.delete(s)) return;
+        this.#record.closed++;
+        this.#counted();
+      });
     });
     return true;
   }
@@ -159,8 +204,8 @@ export class SimEventEndpoint {
       s.ws.send(frame);
       n++;
     }
-    if (n === 0) this.record.lost++;
-    else this.record.delivered++;
+    if (n === 0) this.#record.lost++;
+    else this.#record.delivered++;
     return n;
   }
 

@@ -126,6 +126,63 @@ export interface RawAppOptions {
  * closes its sockets on `meeting.rtms_stopped`.
  */
 export async function rawApp(options: RawAppOptions = {}): Promise<{ url: string }> {
+  const rtms = rawRtms(options);
+  const server = createServer((req, res) => {
+    void readBody(req).then((body) => {
+      rtms.onWebhook(JSON.parse(body.toString()) as { event: string; payload: Record<string, string> });
+      res.writeHead(200).end();
+    });
+  });
+  rtms.onCrash(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  return { url: await listen(server) };
+}
+
+export interface RawEventAppOptions extends RawAppOptions {
+  /** The app's client secret for the token request. Default {@link APP}'s. */
+  tokenSecret?: string;
+  /** Open the event socket without `access_token`. */
+  noAccessToken?: boolean;
+  /** A common mistake: take `content` as an object, not as JSON text to parse a second time. */
+  parseContentOnce?: boolean;
+  /** Send `{"module":"heartbeat"}` on open. Default true. */
+  heartbeat?: boolean;
+  /** Close the event socket for good right after rtms_started arrives. */
+  closeEventSocketAfterStarted?: boolean;
+}
+
+/**
+ * The same raw app, receiving its events over the event WebSocket instead of webhooks: one token request
+ * (client credentials), one event socket with `&access_token=`, a heartbeat on open, `content` parsed twice. Never
+ * reconnects the event socket. Closed when the test finishes.
+ */
+export async function rawEventApp(endpoints: { eventSocketUrl: string; tokenUrl: string }, options: RawEventAppOptions = {}): Promise<{ eventSocket: WebSocket }> {
+  const rtms = rawRtms(options);
+  const basic = Buffer.from(`${APP.clientId}:${options.tokenSecret ?? APP.clientSecret}`).toString('base64');
+  const res = await fetch(`${endpoints.tokenUrl}?grant_type=client_credentials`, { method: 'POST', headers: { authorization: `Basic ${basic}` } });
+  const { access_token: token } = (await res.json()) as { access_token?: string };
+  const ws = new WebSocket(options.noAccessToken || token === undefined ? endpoints.eventSocketUrl : `${endpoints.eventSocketUrl}&access_token=${token}`);
+  onTestFinished(() => ws.terminate());
+  rtms.onCrash(() => ws.terminate());
+  ws.on('error', () => undefined);
+  ws.on('open', () => {
+    if (options.heartbeat ?? true) ws.send('{"module":"heartbeat"}');
+  });
+  ws.on('message', (data) => {
+    const frame = JSON.parse(String(data)) as { module?: string; content?: unknown };
+    if (frame.module !== 'message') return;
+    const body = (options.parseContentOnce ? frame.content : JSON.parse(String(frame.content))) as { event: string; payload: Record<string, string> };
+    rtms.onWebhook(body);
+    if (body.event === 'meeting.rtms_started' && options.closeEventSocketAfterStarted) ws.close(1000);
+  });
+  return { eventSocket: ws };
+}
+
+/** The RTMS side of the raw apps: handles a webhook body; `onCrash` runs on a crash (crashAfterMs). */
+function rawRtms(options: RawAppOptions): { onWebhook(body: { event?: string; payload?: Record<string, string> }): void; onCrash(fn: () => void): void } {
+  const crashHooks: (() => void)[] = [];
   const sockets = new Set<WebSocket>();
   onTestFinished(() => {
     for (const ws of sockets) ws.terminate();
@@ -168,21 +225,19 @@ export async function rawApp(options: RawAppOptions = {}): Promise<{ url: string
           if (options.crashAfterMs !== undefined) {
             later(() => {
               for (const ws of sockets) ws.terminate();
-              server.closeAllConnections();
-              server.close();
+              for (const fn of crashHooks) fn();
             }, options.crashAfterMs);
           }
         }
       });
     });
   };
-  const server = createServer((req, res) => {
-    void readBody(req).then((body) => {
-      const { event, payload } = JSON.parse(body.toString()) as { event: string; payload: Record<string, string> };
-      if (event === 'meeting.rtms_started') connect(payload['meeting_uuid']!, payload['rtms_stream_id']!, payload['server_urls']!);
+  return {
+    onWebhook: ({ event, payload }) => {
+      // A body taken the wrong way (an object where JSON text was expected) has no event: nothing happens.
+      if (event === 'meeting.rtms_started' && payload !== undefined) connect(payload['meeting_uuid']!, payload['rtms_stream_id']!, payload['server_urls']!);
       if (event === 'meeting.rtms_stopped') for (const ws of sockets) ws.close(1000);
-      res.writeHead(200).end();
-    });
-  });
-  return { url: await listen(server) };
+    },
+    onCrash: (fn) => void crashHooks.push(fn),
+  };
 }

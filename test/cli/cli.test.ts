@@ -42,7 +42,7 @@ describe('help, version and usage errors', () => {
 
   it.each([
     ['simulate', '--help', /rtms-client simulate: drive your running app/],
-    ['simulate', '-h', /--webhook <url> +your app's webhook endpoint \(required\)/],
+    ['simulate', '-h', /--webhook <url> +your app's webhook endpoint, e\.g\. http:\/\/localhost:3000\/webhook \(or --events\)/],
     ['verify-webhook', '--help', /rtms-client verify-webhook: check a captured webhook/],
     ['verify-webhook', '-h', /--no-time +skip the replay-window check/],
   ])('%s %s prints the command help and exits 0', async (command, flag, expected) => {
@@ -306,7 +306,8 @@ describe('simulate', () => {
     expect(await main(['simulate', '--webhook', app.url, '--json', ...FAST], io)).toBe(0);
     expect(io.out().trim().split('\n')).toHaveLength(1);
     const report = JSON.parse(io.out()) as { ok: boolean; stream: Record<string, string>; checks: { id: string; status: string; message: string }[]; violations: unknown[]; durationMs: number };
-    expect(Object.keys(report).sort()).toEqual(['checks', 'durationMs', 'ok', 'refusals', 'stream', 'violations']);
+    expect(Object.keys(report).sort()).toEqual(['checks', 'delivery', 'durationMs', 'ok', 'refusals', 'stream', 'violations']);
+    expect(report).toMatchObject({ delivery: 'webhook' });
     expect(report.ok).toBe(true);
     expect(report.stream).toMatchObject({ product: 'meeting', streamId: expect.stringMatching(/^[0-9a-f]{32}$/) });
     expect(report.checks.map((c) => c.id)).toEqual(['webhook-started', 'raw-body', 'ready', 'media-consumed', 'webhook-stopped', 'closed', 'connection', 'handshake-fields', 'signature', 'one-connection', 'keep-alive', 'messages']);
