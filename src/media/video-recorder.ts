@@ -426,7 +426,8 @@ export class VideoRecorder {
   private async close(seg: Segment): Promise<void> {
     await seg.ready;
     await seg.writer.finalize();
-    if (seg.writer.error !== undefined) this.host.error(`${seg.writer.path}: ${seg.writer.error.message}`);
+    // A missing muxer was reported once, when it failed to load.
+    if (seg.writer.error !== undefined && !this.unavailable) this.host.error(`${seg.writer.path}: ${seg.writer.error.message}`);
     if (seg.writer.frames === 0) return;
     this.done.push({
       path: seg.writer.path,
