@@ -76,6 +76,7 @@ export { wsSocketFactory } from './transport.js';
 export type { RtmsSocket, RtmsSocketHandlers, RtmsSocketOptions, SocketFactory } from './transport.js';
 export { DEFAULT_ALLOWED_HOSTS } from './url-policy.js';
 export type { UrlPolicyOptions } from './url-policy.js';
+export type { NetworkOptions, RtmsTlsOptions } from './net-options.js';
 export {
   DEFAULT_WEBHOOK_TOLERANCE_SECONDS,
   SIGNATURE_HEADER,

@@ -122,7 +122,12 @@ export interface SimulatorOptions {
    * option (the repository's test/fixtures/tls/ has a test CA and a certificate it issued for 127.0.0.1 and
    * localhost). Default: plain `ws://` and `http://`.
    */
-  tls?: { key: string | Buffer; cert: string | Buffer };
+  tls?: {
+    /** The server's private key, PEM. */
+    key: string | Buffer;
+    /** The server's certificate (with any intermediates), PEM. */
+    cert: string | Buffer;
+  };
 }
 
 /** Options of {@link RtmsSimulator.createStream}. */
