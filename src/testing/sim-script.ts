@@ -448,47 +448,51 @@ export function playMeeting(host: ScriptHost, script: MeetingScript): Promise<vo
       }
     };
     const finish = () => {
-      sendSentences(start + duration);
+      if (speech && !finished) {
+        pumpAudio();
+        sendSentences(start + duration);
+      }
       finished = true;
       for (const t of [...owned]) disown(t);
       if (script.terminateAtEnd) host.terminate(StopReason.MEETING_ENDED);
       resolve();
     };
     const current = () => lineAt(lineIndex);
-    if (fixedMs !== 0) {
-      // Real-time pacing that corrects itself: send every packet whose audio is complete, then sleep until the next.
-      let cursor = start;
-      const interval = (format: AppliedAudio) => (format.codec === 'OPUS' ? 20 : (fixedMs ?? format.sendRate));
-      schedule(() => {
-        const now = Date.now();
-        let format = host.audioFormat();
-        let ms = interval(format);
-        while (now >= cursor + ms) {
-          const offset = cursor - start;
-          const line = speakingAt(offset);
-          // Mixed audio has user_id 0; per-participant audio names the speaker (D-MEDIA, §7.2).
-          const multi = format.multiStream;
-          const data = speech || speechOnly(format) ? speechPacket(format, offset, ms) : voicePacket(format, line.userId, offset, ms, script.audioFrameBytes);
-          host.sendAudio({
-            data,
-            userId: multi ? line.userId : 0,
-            ...(multi ? { userName: line.userName } : {}),
-            timestamp: cursor,
-            ...(host.channelKeyed ? { channelId: channelOf(line) } : {}),
-          });
-          cursor += ms;
-          format = host.audioFormat();
-          ms = interval(format);
-        }
-        return cursor + ms;
-      }, start + interval(host.audioFormat()));
-    }
+    // Real-time pacing that corrects itself: send every packet whose audio is complete, then sleep until the next.
+    let cursor = start;
+    const interval = (format: AppliedAudio) => (format.codec === 'OPUS' ? 20 : (fixedMs ?? format.sendRate));
+    /** Sends every audio packet complete by now; returns when the next one is. */
+    const pumpAudio = (): number => {
+      const now = Date.now();
+      let format = host.audioFormat();
+      let ms = interval(format);
+      while (fixedMs !== 0 && now >= cursor + ms) {
+        const offset = cursor - start;
+        const line = speakingAt(offset);
+        // Mixed audio has user_id 0; per-participant audio names the speaker (D-MEDIA, §7.2).
+        const multi = format.multiStream;
+        const data = speech || speechOnly(format) ? speechPacket(format, offset, ms) : voicePacket(format, line.userId, offset, ms, script.audioFrameBytes);
+        host.sendAudio({
+          data,
+          userId: multi ? line.userId : 0,
+          ...(multi ? { userName: line.userName } : {}),
+          timestamp: cursor,
+          ...(host.channelKeyed ? { channelId: channelOf(line) } : {}),
+        });
+        cursor += ms;
+        format = host.audioFormat();
+        ms = interval(format);
+      }
+      return cursor + ms;
+    };
+    if (fixedMs !== 0) schedule(pumpAudio, start + interval(host.audioFormat()));
     if (speech) {
       // Speaker changes at each sentence's start, transcripts at its end.
       let boundary = 0;
       changeSpeaker(lineAt(0));
       schedule(() => {
         const now = Date.now();
+        pumpAudio(); // a sentence's last packet goes before its transcript
         sendSentences(now);
         while (start + (boundary + 1) * SENTENCE_MS <= now) boundary++;
         if (boundary * SENTENCE_MS < duration) changeSpeaker(lineAt(boundary));
