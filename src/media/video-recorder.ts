@@ -13,8 +13,13 @@
  *   (`corrupt`), and so is every frame after it until the next IDR (`beforeKeyframe`), since they refer to it.
  * - **Size change.** An IDR whose SPS gives another size ends the current file and starts the next
  *   (`-video-2.mp4`, ...): one MP4 never changes size mid-track, which players handle badly.
- * - **Timestamps.** Presentation times are kept strictly increasing: a frame at or before the previous one is
- *   moved 1 ms after it (`retimed`). A frame without a timestamp follows the previous one by 1/fps.
+ * - **Timestamps.** A file's first frame keeps its time exactly (so the video starts in sync with the audio, to
+ *   the audio timeline's placement); later frames go to the nearest slot of a grid of 1/fps (the negotiated fps)
+ *   from it, which moves a frame of an RTMS stream (timestamps in whole ms, 1000/fps apart) by less than 1 ms.
+ *   Reason: ffmpeg converts frame times to units of 1/frame-rate, and millisecond times off that grid put two
+ *   frames in one unit ("non monotonically increasing dts"). A frame whose slot is taken, or more than half a
+ *   slot from its time (frames faster than the negotiated rate, or out of order), takes the next free slot
+ *   (`retimed`). A frame without a timestamp follows the previous one by 1/fps.
  * - **Audio.** A kind's first file starts at the recording's zero (so a screen share that starts late still
  *   holds the meeting's audio from the beginning, and its video begins where it began); a later file starts at
  *   its first frame. Audio is fed only up to the latest video frame, so the muxer never queues audio waiting for
@@ -124,6 +129,10 @@ interface Segment {
   firstFrameMs: number;
   lastPtsMs: number;
   frameCount: number;
+  /** Frame period of the file's grid, ms (1000 / the negotiated fps). */
+  periodMs: number;
+  /** Grid slot of the last frame. */
+  lastSlot: number;
   /** Audio sample frames (from the recording's zero) fed so far. */
   audioCursor: number;
   /** Audio ends here (the next file's start) once the video moved on; undefined for the current file. */
@@ -323,11 +332,20 @@ export class VideoRecorder {
     }
     const seg = this.current;
     if (seg === undefined) return;
-    if (ms <= seg.lastPtsMs) {
-      ms = seg.lastPtsMs + 1;
-      this.retimed++;
+    if (seg.frameCount === 0) {
+      seg.firstFrameMs = ms;
+      seg.periodMs = 1000 / fps;
+      seg.lastSlot = 0;
+    } else {
+      // On the file's frame grid (see the module notes): ffmpeg times frames in units of 1/frame-rate, and
+      // millisecond timestamps off the grid would land two frames in one unit.
+      const exact = (ms - seg.firstFrameMs) / seg.periodMs;
+      let slot = Math.round(exact);
+      if (slot <= seg.lastSlot) slot = seg.lastSlot + 1;
+      if (Math.abs(slot - exact) > 0.5) this.retimed++;
+      seg.lastSlot = slot;
+      ms = seg.firstFrameMs + slot * seg.periodMs;
     }
-    if (seg.frameCount === 0) seg.firstFrameMs = ms;
     seg.lastPtsMs = ms;
     seg.frameCount++;
     const key = info.idr;
@@ -367,6 +385,8 @@ export class VideoRecorder {
       firstFrameMs: ms,
       lastPtsMs: -Infinity,
       frameCount: 0,
+      periodMs: 1000 / 15,
+      lastSlot: 0,
       audioCursor: this.sampleAt(startMs),
       endSample: undefined,
       ready: mb.then(async (m) => {
