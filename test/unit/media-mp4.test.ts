@@ -73,7 +73,8 @@ function videoFrame(data: Uint8Array, ms: number | undefined, format: VideoFrame
 
 interface Plan {
   audioMs?: [number, number];
-  video?: { aus: readonly Uint8Array[]; startMs: number; kind?: 'video' | 'share' }[];
+  /** `jitter`: whole-ms timestamps, each off by up to ±3 ms (as a live stream's are). */
+  video?: { aus: readonly Uint8Array[]; startMs: number; kind?: 'video' | 'share'; jitter?: boolean }[];
   extra?: (emit: (kind: 'video' | 'share', f: VideoFrame) => void) => void;
   options?: Partial<RecordOptions>;
 }
@@ -88,7 +89,8 @@ async function record(dir: string, plan: Plan): Promise<RecordingResult> {
   for (let ms = a0; ms < a1; ms += 20) events.push({ ms, run: () => emitter.emit('audio', audioFrame(ms)) });
   for (const v of plan.video ?? []) {
     v.aus.forEach((au, i) => {
-      const ms = v.startMs + (i * 1000) / 15;
+      const exact = v.startMs + (i * 1000) / 15;
+      const ms = v.jitter === true ? Math.round(exact) + (((i * 5) % 7) - 3) : exact;
       events.push({ ms, run: () => emitter.emit(v.kind ?? 'video', videoFrame(au, ms)) });
     });
   }
@@ -240,11 +242,12 @@ describe.skipIf(!FFMPEG)('the MP4s, read by ffprobe and ffmpeg', () => {
     }
   });
 
-  it('video that starts 1.5 s after the audio starts 1.5 s (within 20 ms) into the file; the audio from 0', async () => {
+  it('video that starts 1.5 s after the audio (whole-ms, jittered timestamps) starts 1.5 s (within 20 ms) into the file; the audio from 0', async () => {
     const dir = tempDir();
-    const r = await record(dir, { audioMs: [0, 3600], video: [{ aus: VIDEO_AUS, startMs: 1500 }] });
+    const r = await record(dir, { audioMs: [0, 3600], video: [{ aus: VIDEO_AUS, startMs: 1500, jitter: true }] });
+    expect(r.video.retimed).toBe(0);
     const f = r.video.files[0]!;
-    expect(f).toMatchObject({ startMs: 0, firstFrameMs: 1500 });
+    expect(f).toMatchObject({ startMs: 0, firstFrameMs: 1497 }); // frame 0 is 3 ms early
     const pts = firstPts(f.path);
     expect(pts['audio']).toBe(0);
     expect(Math.abs(pts['video']! - pts['audio']! - 1.5)).toBeLessThanOrEqual(0.02);
