@@ -134,8 +134,8 @@ describe('HTTP CONNECT proxy', () => {
     const audio: number[] = [];
     session.on('transcript', (t) => got.push(t));
     session.on('audio', (a) => audio.push(a.timestamp ?? -1));
-    stream.sendTranscript({ userId: 1, userName: 'Ada', text: 'through the proxy' });
-    for (let i = 0; i < 5; i++) stream.sendAudio({ data: Buffer.alloc(640, i), userId: 0, timestamp: 100 + i });
+    expect(stream.sendTranscript({ userId: 1, userName: 'Ada', text: 'through the proxy' })).toBe(true);
+    for (let i = 0; i < 5; i++) expect(stream.sendAudio({ data: Buffer.alloc(640, i), userId: 0, timestamp: 100 + i })).toBe(true);
     await until(() => got.length === 1 && audio.length === 5);
     expect(got[0]!.text).toBe('through the proxy');
     expect(audio).toEqual([100, 101, 102, 103, 104]);
@@ -222,7 +222,22 @@ describe('HTTP CONNECT proxy', () => {
     expect(end.error?.code).toBe('RTMS_CONNECT_FAILED');
     expect(end.error?.message).toContain('407 Proxy Authentication Required');
 
-    const shown = [logger.lines.join('\n'), texts([...disconnected.map((d) => d.error), ...(end.error ? [end.error] : []), ...errors]), inspect(r.client), inspect(events), JSON.stringify(events)].join('\n');
+    // With reconnection on (Zoom's figures), the refused tunnel is retried with backoff, not in a loop: the first
+    // retry at once, the next 3 s later.
+    const r2 = await rig({ proxy: wrong, logger });
+    const before = proxy.connects.length;
+    const retries: Error[] = [];
+    const s2 = await startSession(r2.client, r2.sim.createStream());
+    s2.on('reconnecting', (info) => retries.push(info.cause));
+    await until(() => retries.length >= 1, 5_000, 'a reconnect scheduled');
+    await new Promise((res) => setTimeout(res, 1_000));
+    expect(proxy.connects.length - before).toBeGreaterThanOrEqual(1);
+    expect(proxy.connects.length - before).toBeLessThanOrEqual(2);
+    expect(retries[0]!.message).toContain('407 Proxy Authentication Required');
+    await r2.client.close();
+    await r2.sim.close();
+
+    const shown = [logger.lines.join('\n'), texts([...disconnected.map((d) => d.error), ...(end.error ? [end.error] : []), ...errors, ...retries]), inspect(r.client), inspect(events), JSON.stringify(events)].join('\n');
     expect(shown).toContain('407');
     expect(shown).not.toContain(PROXY_PASSWORD);
     expect(shown).not.toContain(Buffer.from(`${PROXY_USER}:${PROXY_PASSWORD}-wrong`).toString('base64'));
@@ -248,7 +263,8 @@ describe('wss:// with a private CA', () => {
       if (end === undefined) {
         const got: string[] = [];
         session.on('transcript', (t) => got.push(t.text));
-        stream.sendTranscript({ userId: 1, userName: 'Ada', text: 'over TLS' });
+        await stream.ready();
+        expect(stream.sendTranscript({ userId: 1, userName: 'Ada', text: 'over TLS' })).toBe(true);
         await until(() => got.length === 1);
         streamed = got[0] === 'over TLS';
       }
