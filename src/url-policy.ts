@@ -2,6 +2,10 @@
  * Which RTMS URLs the client will dial. `server_urls` and media URLs come from outside; a forged webhook that
  * pointed the client at another host would receive a valid handshake signature there. So by default only
  * `wss://` hosts under `zoom.us` are dialled, plus loopback hosts (plain `ws://` allowed) for local testing.
+ *
+ * The policy applies to the TARGET of a connection (signaling, media, event socket, token endpoint) and is checked
+ * before anything is dialled, so a refused target is refused with a proxy configured too. It never applies to the
+ * `proxy` or `agent` option (net-options.ts): the proxy is the operator's choice and may be on any host.
  */
 
 /** URL policy options (part of the client options). */
