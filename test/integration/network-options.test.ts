@@ -279,6 +279,7 @@ describe('wss:// with a private CA', () => {
     expect(none.end?.error?.code).toBe('RTMS_CONNECT_FAILED');
     expect(none.end?.error?.message).toMatch(/TLS: the server's certificate was not accepted \((SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)/);
     expect(none.end?.error?.message).toContain('tls.ca');
+    expect([none.end?.error?.message, ...none.lines].join('\n')).not.toContain(CREDS.clientSecret);
 
     const right = await tryMeeting({ ca: CA });
     expect(right.end).toBeUndefined();
@@ -325,6 +326,7 @@ describe('wss:// with a private CA', () => {
   });
 
   it('rejectUnauthorized: false connects without the CA and logs a warning', async () => {
+    const baseline = ourResources();
     const logger = recordingLogger();
     const r = await rig({ tls: { rejectUnauthorized: false }, logger }, { tls: SERVER_TLS });
     expect(logger.lines.some((l) => l.startsWith('warn') && l.includes('rejectUnauthorized is false'))).toBe(true);
@@ -332,6 +334,9 @@ describe('wss:// with a private CA', () => {
     const session = await startSession(r.client, stream);
     await stream.ready();
     await until(() => session.state === 'streaming');
+    await r.client.close();
+    await r.sim.close();
+    await expectNoLeaks(baseline);
   });
 });
 
