@@ -15,6 +15,10 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { RtmsError } from '../errors.js';
 import { toError } from './wav-writer.js';
+import { FLAC_MAX_BLOCK, flacDescription, flacFrame } from './flac.js';
+
+/** Most sample frames in one audio packet the recorder feeds (100 ms at 48 kHz is 4800). */
+const FLAC_BLOCK_LIMIT = Math.min(FLAC_MAX_BLOCK, 8192);
 
 /** The subset of mediabunny's API used here, so its types are not needed to build or use this package. */
 interface MbPacket {
@@ -44,7 +48,7 @@ export interface MediabunnyModule {
   Mp4OutputFormat: new (options: { fastStart: 'fragmented'; minimumFragmentDuration?: number }) => unknown;
   StreamTarget: new (writable: WritableStream<MbChunk>, options?: { chunked?: boolean }) => unknown;
   EncodedVideoPacketSource: new (codec: 'avc') => MbSource;
-  EncodedAudioPacketSource: new (codec: 'pcm-s16') => MbSource;
+  EncodedAudioPacketSource: new (codec: 'pcm-s16' | 'flac') => MbSource;
   EncodedPacket: MbPacketCtor;
 }
 
@@ -74,12 +78,22 @@ export function loadMediabunny(): Promise<MediabunnyModule> {
   return mediabunny;
 }
 
+/** The audio of an MP4 file: its format, and how it is stored (`flac`, lossless, or `pcm`, `ipcm`). */
+export interface Mp4Audio {
+  /** Sample rate, Hz. */
+  readonly sampleRate: number;
+  /** Channels. */
+  readonly channels: number;
+  /** Storage codec. */
+  readonly codec: 'flac' | 'pcm';
+}
+
 /** What an MP4 file holds. */
 export interface Mp4Tracks {
   /** The H.264 codec string (`avc1.PPCCLL`) and size of the first key frame. */
   readonly video: { readonly codec: string; readonly width: number; readonly height: number };
-  /** 16-bit PCM audio, or none. */
-  readonly audio: { readonly sampleRate: number; readonly channels: number } | undefined;
+  /** Audio (fed as 16-bit PCM; stored as FLAC or as PCM), or none. */
+  readonly audio: Mp4Audio | undefined;
 }
 
 /**
@@ -124,7 +138,7 @@ export class Mp4Writer {
       this.video = new mb.EncodedVideoPacketSource('avc');
       this.output.addVideoTrack(this.video);
       if (this.tracks.audio !== undefined) {
-        this.audio = new mb.EncodedAudioPacketSource('pcm-s16');
+        this.audio = new mb.EncodedAudioPacketSource(this.tracks.audio.codec === 'flac' ? 'flac' : 'pcm-s16');
         this.output.addAudioTrack(this.audio);
       }
       await this.output.start();
@@ -166,8 +180,15 @@ export class Mp4Writer {
     if (!this.ok() || this.audio === undefined || a === undefined || this.Packet === undefined || pcm.byteLength === 0) return;
     try {
       const samples = pcm.byteLength / 2 / a.channels;
-      const meta = this.audioSamples === 0 ? { decoderConfig: { codec: 'pcm-s16', sampleRate: a.sampleRate, numberOfChannels: a.channels } } : undefined;
-      await this.audio.add(new this.Packet(pcm, 'key', seconds, samples / a.sampleRate), meta);
+      let meta: unknown;
+      if (this.audioSamples === 0) {
+        meta =
+          a.codec === 'flac'
+            ? { decoderConfig: { codec: 'flac', sampleRate: a.sampleRate, numberOfChannels: a.channels, description: flacDescription(a.sampleRate, a.channels, FLAC_BLOCK_LIMIT) } }
+            : { decoderConfig: { codec: 'pcm-s16', sampleRate: a.sampleRate, numberOfChannels: a.channels } };
+      }
+      const data = a.codec === 'flac' ? flacFrame(pcm, a.sampleRate, a.channels, this.audioSamples) : pcm;
+      await this.audio.add(new this.Packet(data, 'key', seconds, samples / a.sampleRate), meta);
       this.audioSamples += samples;
     } catch (err) {
       this.fail(err);

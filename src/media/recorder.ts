@@ -64,7 +64,7 @@ export interface RecordOptions {
    * ffplay and VLC play with sound. `false` writes H.264 alone, a file browsers play (no browser plays PCM in
    * MP4); the audio is then only in the WAVs, on the same clock.
    */
-  videoAudio?: boolean;
+  videoAudio?: 'flac' | 'pcm' | 'none';
 }
 
 /** A per-speaker (or per-channel) WAV of a recording. */
@@ -246,7 +246,7 @@ export function recordSession(session: MediaSession, options: RecordOptions): Re
   const makeVideo = (kind: VideoKind): VideoRecorder =>
     new VideoRecorder(kind, {
       path: (n) => path(`-${kind}${n === 1 ? '' : `-${n}`}.mp4`),
-      audio: options.videoAudio === false ? undefined : { sampleRate, channels },
+      audio: options.videoAudio === 'none' ? undefined : { sampleRate, channels, codec: options.videoAudio ?? 'flac' },
       audioAvailable: () => mixed.samples,
       readAudio,
       clockStart: () => timeline.start,

@@ -32,7 +32,7 @@
  */
 import type { VideoFrame } from '../events.js';
 import { avcCodecString, inspectAccessUnit, parseSps } from './h264.js';
-import { loadMediabunny, Mp4Writer, type MediabunnyModule } from './mp4-writer.js';
+import { loadMediabunny, Mp4Writer, type MediabunnyModule, type Mp4Audio } from './mp4-writer.js';
 
 /** Which video a {@link RecordedVideo} is. */
 export type VideoKind = 'video' | 'share';
@@ -107,7 +107,7 @@ export interface VideoRecorderHost {
   /** The file of the `n`th MP4 of this kind (from 1). */
   path(n: number): string;
   /** The mixed audio to mux in, or undefined for video-only files. */
-  readonly audio: { readonly sampleRate: number; readonly channels: number } | undefined;
+  readonly audio: Mp4Audio | undefined;
   /** Sample frames of mixed audio written so far. */
   audioAvailable(): number;
   /** Reads `count` sample frames of mixed audio from `from` (little-endian 16-bit, zero-filled when short). */

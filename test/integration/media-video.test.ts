@@ -2,7 +2,7 @@
  * recordSession (rtms-client/media) records H.264 video and screen share of a simulated meeting over loopback into
  * fragmented MP4, muxed with the meeting's audio: the simulator sends the committed fixtures' access units
  * (`stream.sendVideo` / `sendShare`) and L16 audio with matching timestamps. An independent reader checks the
- * files: ffprobe reports h264 320x180 and PCM audio of the expected duration, `ffmpeg -v error -i <file> -f null -`
+ * files: ffprobe reports h264 320x180 and FLAC audio of the expected duration, `ffmpeg -v error -i <file> -f null -`
  * prints nothing, and the first video and audio timestamps agree within 20 ms, or are 1.5 s apart when the video
  * starts 1.5 s after the audio. Last, a recording process killed mid-meeting (SIGKILL) leaves an MP4 that ffprobe
  * and ffmpeg still read.
@@ -121,7 +121,7 @@ async function recordMeeting(dir: string, audioMs: number, videoStartMs: number)
 }
 
 describe.skipIf(!FFMPEG)('recording a simulated meeting with H.264 video and screen share', () => {
-  it('video and share start with the audio: h264 320x180 + PCM, 2 s, decoded cleanly, first video and audio pts within 20 ms', async () => {
+  it('video and share start with the audio: h264 320x180 + FLAC, 2 s, decoded cleanly, first video and audio pts within 20 ms', async () => {
     const dir = tempDir();
     const r = await recordMeeting(dir, 2000, 0);
     expect(r.errors).toEqual([]);
@@ -131,14 +131,14 @@ describe.skipIf(!FFMPEG)('recording a simulated meeting with H.264 video and scr
       const f = v.files[0]!;
       expect(f).toMatchObject({ width: 320, height: 180, frames: 30, startMs: 0, audio: true });
       const info = ffprobe(f.path);
-      expect(info.streams.map((s) => [s.codec_type, s.codec_name])).toEqual([['video', 'h264'], ['audio', 'pcm_s16le']]);
+      expect(info.streams.map((s) => [s.codec_type, s.codec_name])).toEqual([['video', 'h264'], ['audio', 'flac']]);
       expect(info.streams[0]).toMatchObject({ width: 320, height: 180 });
       expect(Math.abs(Number(info.format.duration) - 2)).toBeLessThan(0.1);
       expect(ffmpegErrors(f.path)).toEqual({ output: '', status: 0 });
       const p = packets(f.path);
       expect(p['video']!.count).toBe(30);
       expect(Math.abs(p['video']!.first - p['audio']!.first)).toBeLessThanOrEqual(0.02);
-      // The audio in the MP4 is the mixed WAV's, sample for sample.
+      // The audio in the MP4 is the mixed WAV's, sample for sample (FLAC is lossless).
       const wav = readFileSync(r.mixed).subarray(44);
       const mp4Audio = spawnSync('ffmpeg', ['-nostdin', '-v', 'error', '-i', f.path, '-map', '0:a', '-f', 's16le', '-'], { maxBuffer: 1 << 24 }).stdout;
       expect(mp4Audio.length).toBe(wav.length);
@@ -190,7 +190,7 @@ step();
 `;
 
 describe.skipIf(!FFMPEG)('a recording process killed mid-meeting', () => {
-  it('leaves a fragmented MP4 that ffprobe reads (h264 + PCM) and ffmpeg decodes up to the last complete fragment', async () => {
+  it('leaves a fragmented MP4 that ffprobe reads (h264 + FLAC) and ffmpeg decodes up to the last complete fragment', async () => {
     const dir = tempDir();
     const script = join(dir, 'child.mts');
     writeFileSync(script, CHILD(pathToFileURL(join(ROOT, 'src', 'media', 'index.ts')).href, join(FIXTURES, 'video.h264'), dir));
@@ -210,14 +210,14 @@ describe.skipIf(!FFMPEG)('a recording process killed mid-meeting', () => {
         return 0;
       }
     };
-    // Several fragments are on disk (one per key-frame interval: a second of video, about 14 kB, and 32 kB of PCM).
+    // Several fragments are on disk (one per key-frame interval: a second of video, about 14 kB, and about 32 kB of audio as verbatim FLAC).
     await until(() => size() > 250_000 || child.exitCode !== null, 30_000, 'the child to write several fragments');
     expect(stderr).toBe('');
     child.kill('SIGKILL');
     await exited;
 
     const info = ffprobe(mp4);
-    expect(info.streams.map((s) => [s.codec_type, s.codec_name])).toEqual([['video', 'h264'], ['audio', 'pcm_s16le']]);
+    expect(info.streams.map((s) => [s.codec_type, s.codec_name])).toEqual([['video', 'h264'], ['audio', 'flac']]);
     expect(info.streams[0]).toMatchObject({ width: 320, height: 180 });
     const p = packets(mp4);
     expect(p['video']!.count).toBeGreaterThanOrEqual(60);

@@ -2,7 +2,7 @@
  * The recorder's video over a stand-in session (rtms-client/media): H.264 access units of the committed fixtures,
  * timed on the audio's clock, into fragmented MP4. What is counted without ffmpeg: frames written, dropped before
  * the first key frame, corrupt, images; files closed. Then an independent reader: ffprobe reports h264 320x180
- * and PCM audio of the expected duration, `ffmpeg -v error -i <file> -f null -` prints nothing, the first video
+ * and FLAC (or PCM) audio of the expected duration, `ffmpeg -v error -i <file> -f null -` prints nothing, the first video
  * and audio timestamps agree within 20 ms (or are 1.5 s apart when the video starts 1.5 s late), and a picture
  * size change starts a second file.
  *
@@ -10,13 +10,14 @@
  * (CI=true) their absence fails the file at collection time.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventEmitter } from 'eventemitter3';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import type { AudioFrame, VideoFrame } from '../../src/index.js';
 import { recordSession, splitAccessUnits, type MediaSession, type RecordOptions, type RecordingResult } from '../../src/media/index.js';
+import { flacDescription, flacFrame } from '../../src/media/flac.js';
 import { inCi } from '../redis/redis-server.js';
 
 function hasFfmpeg(): boolean {
@@ -225,12 +226,12 @@ describe('recordSession video with a stand-in session', () => {
 });
 
 describe.skipIf(!FFMPEG)('the MP4s, read by ffprobe and ffmpeg', () => {
-  it('h264 320x180 and 16 kHz PCM audio, durations within tolerance, decoded cleanly; A/V start together within 20 ms', async () => {
+  it('h264 320x180 and 16 kHz FLAC audio, durations within tolerance, decoded cleanly; A/V start together within 20 ms', async () => {
     const dir = tempDir();
     const r = await record(dir, { video: [{ aus: VIDEO_AUS, startMs: 0 }, { aus: SHARE_AUS, startMs: 0, kind: 'share' }] });
     for (const f of [r.video.files[0]!, r.share.files[0]!]) {
       const info = ffprobe(f.path);
-      expect(info.streams.map((s) => [s.codec_type, s.codec_name])).toEqual([['video', 'h264'], ['audio', 'pcm_s16le']]);
+      expect(info.streams.map((s) => [s.codec_type, s.codec_name])).toEqual([['video', 'h264'], ['audio', 'flac']]);
       expect(info.streams[0]).toMatchObject({ width: 320, height: 180 });
       expect(info.streams[1]).toMatchObject({ sample_rate: '16000' });
       // 2 s of audio; 30 frames at 15 fps.
@@ -278,11 +279,70 @@ describe.skipIf(!FFMPEG)('the MP4s, read by ffprobe and ffmpeg', () => {
     for (const f of r.video.files) ffmpegDecodesCleanly(f.path);
   });
 
-  it('videoAudio: false writes H.264 alone', async () => {
+  it("videoAudio: 'pcm' stores the audio as PCM (ipcm), 'none' writes H.264 alone", async () => {
+    const pcmDir = tempDir();
+    const p = await record(pcmDir, { video: [{ aus: VIDEO_AUS, startMs: 0 }], options: { videoAudio: 'pcm', sampleRate: 48000, channels: 2 } });
+    expect(p.errors).toEqual([]);
+    const info = ffprobe(p.video.files[0]!.path);
+    expect(info.streams.map((s) => s.codec_name)).toEqual(['h264', 'pcm_s16le']);
+    expect(info.streams[1]).toMatchObject({ sample_rate: '48000' });
+    ffmpegDecodesCleanly(p.video.files[0]!.path);
+
     const dir = tempDir();
-    const r = await record(dir, { video: [{ aus: VIDEO_AUS, startMs: 0 }], options: { videoAudio: false } });
+    const r = await record(dir, { video: [{ aus: VIDEO_AUS, startMs: 0 }], options: { videoAudio: 'none' } });
     expect(r.video.files[0]).toMatchObject({ audio: false, frames: 30 });
     expect(ffprobe(r.video.files[0]!.path).streams.map((s) => s.codec_name)).toEqual(['h264']);
     ffmpegDecodesCleanly(r.video.files[0]!.path);
+  });
+});
+
+describe.skipIf(!FFMPEG)('the FLAC encoder, read by ffmpeg', () => {
+  for (const [rate, channels] of [[8000, 1], [16000, 1], [24000, 2], [48000, 2]] as const) {
+    it(`${rate} Hz, ${channels} channel(s): blocks of varied sizes (noise, tones, silence) decode bit-exactly with no error`, () => {
+      const dir = tempDir();
+      // Deterministic noise, a tone and silence, in blocks of 1 to 4800 sample frames, from a sample number that
+      // takes the 6-byte coding (ffmpeg's raw FLAC reader stops at 2^31: 12 h at 48 kHz, so files stay below it).
+      let seed = 12345;
+      const rand = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff) * 2 - 1;
+      const sizes = [1, 4800, 17, 1600, 0x7f, 4096, 333, 2, 4800];
+      const first = 2 ** 31 - 20_000;
+      const frames: Uint8Array[] = [];
+      const pcmAll: number[] = [];
+      let n = first;
+      sizes.forEach((size, b) => {
+        const pcm = new Int16Array(size * channels);
+        for (let i = 0; i < pcm.length; i++) pcm[i] = b % 3 === 0 ? Math.round(rand() * 32767) : b % 3 === 1 ? Math.round(9000 * Math.sin(i / 7)) : 0;
+        if (b === 1) pcm[0] = -32768;
+        pcmAll.push(...pcm);
+        frames.push(flacFrame(new Uint8Array(pcm.buffer), rate, channels, n));
+        n += size;
+      });
+      // A FLAC file: the description (fLaC + STREAMINFO), then the frames.
+      const file = join(dir, 'x.flac');
+      writeFileSync(file, Buffer.concat([flacDescription(rate, channels, 4800), ...frames]));
+      // crccheck: ffmpeg verifies every frame's CRC-16 (it does not by default).
+      const r = spawnSync('ffmpeg', ['-nostdin', '-v', 'error', '-err_detect', 'crccheck', '-i', file, '-f', 's16le', '-'], { maxBuffer: 1 << 24 });
+      expect(r.stderr.toString()).toBe('');
+      const decoded = new Int16Array(Uint8Array.prototype.slice.call(r.stdout).buffer);
+      expect(decoded.length).toBe(pcmAll.length);
+      expect(Buffer.compare(Buffer.from(decoded.buffer), Buffer.from(Int16Array.from(pcmAll).buffer))).toBe(0);
+      const info = JSON.parse(spawnSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name,sample_rate,channels', '-of', 'json', file], { encoding: 'utf8' }).stdout) as Probe & { streams: { channels?: number }[] };
+      expect(info.streams[0]).toMatchObject({ codec_name: 'flac', sample_rate: String(rate), channels });
+    });
+  }
+
+  it('a silent block is one constant value per channel (a few bytes), a corrupted byte fails its CRC', () => {
+    const silent = flacFrame(new Uint8Array(1600 * 2 * 2), 16000, 2, 0);
+    expect(silent.byteLength).toBeLessThan(20);
+    const dir = tempDir();
+    const good = flacFrame(new Uint8Array(Int16Array.from({ length: 320 }, (_, i) => i * 50).buffer), 16000, 1, 0);
+    const bad = Uint8Array.from(good);
+    bad[40] = (bad[40] ?? 0) ^ 0x10;
+    const file = join(dir, 'bad.flac');
+    writeFileSync(file, Buffer.concat([flacDescription(16000, 1, 320), bad]));
+    const check = (f: string): string => spawnSync('ffmpeg', ['-nostdin', '-v', 'error', '-err_detect', 'crccheck', '-i', f, '-f', 's16le', '-'], { encoding: 'utf8' }).stderr;
+    expect(check(file)).toMatch(/crc/i);
+    writeFileSync(file, Buffer.concat([flacDescription(16000, 1, 320), good]));
+    expect(check(file)).toBe('');
   });
 });
