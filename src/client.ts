@@ -5,10 +5,11 @@
 import { EventEmitter } from 'eventemitter3';
 import type { ChannelLimits } from './channel.js';
 import { systemClock, type Clock } from './clock.js';
-import { LocalCoordinator, type ControlMessage, type CoordinatorStatus, type StreamCoordinator, type StreamLease } from './coordination.js';
+import { createHash } from 'node:crypto';
+import { LocalCoordinator, type ControlMessage, type CoordinatorStatus, type LeaderElection, type StreamCoordinator, type StreamLease } from './coordination.js';
 import { publishError, publishWebhook } from './diagnostics.js';
 import { RtmsError, describeError, type RtmsErrorCode } from './errors.js';
-import { RtmsEventStream, type EventStreamConnected, type EventStreamDisconnected, type EventStreamOptions } from './event-stream.js';
+import { RtmsEventStream, type EventStreamConnected, type EventStreamDisconnected, type EventStreamLeadership, type EventStreamOptions } from './event-stream.js';
 import type { ConcurrencyLimited, ConcurrencyNearLimit, SessionState, StreamIdentity, WebhookEvent } from './events.js';
 import { createFetchHandler, type FetchHandler, type FetchHandlerOptions } from './fetch-handler.js';
 import { healthAnswer, type HealthReport, type HealthResponseOptions } from './health.js';
@@ -192,6 +193,11 @@ export interface RtmsClientEvents {
   eventStreamConnected: [info: EventStreamConnected];
   /** The event WebSocket is down and will be retried; events Zoom sends until it is back are lost (§6.5). */
   eventStreamDisconnected: [info: EventStreamDisconnected];
+  /**
+   * With a shared coordinator (`rtms-client/redis`): this instance took the subscription's event socket (it connects
+   * now) or gave it up to another instance (it closed it). Only one instance of the fleet holds it (docs/scaling.md).
+   */
+  eventStreamLeadership: [info: EventStreamLeadership];
   /** A client-level problem (a `session` listener threw, the event stream's credentials were refused, ...). */
   error: [error: RtmsError];
 }
@@ -207,6 +213,15 @@ const JSON_HEADERS: Readonly<Record<string, string>> = { 'content-type': 'applic
  * on in the background (the session starts if it succeeds); the webhook is answered 200.
  */
 const COORDINATION_BUDGET_MS = 2_500;
+/**
+ * A stream offered to the fleet (it arrived on the leader's event socket) is claimed after
+ * `min(OFFER_MAX_DELAY_MS, sessions × OFFER_DELAY_PER_SESSION_MS)` plus up to `OFFER_JITTER_MS`: the least loaded
+ * instance usually wins. If nobody has claimed it after `OFFER_FALLBACK_MS`, the leader claims it.
+ */
+const OFFER_DELAY_PER_SESSION_MS = 10;
+const OFFER_MAX_DELAY_MS = 500;
+const OFFER_JITTER_MS = 25;
+const OFFER_FALLBACK_MS = 2_000;
 
 /** What {@link RtmsClient} gets from a coordinator call that ran past the webhook's budget. */
 const LATE: unique symbol = Symbol('late');
@@ -313,6 +328,10 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
   #sessionsStopped = 0;
   #sessionsFailed = 0;
   readonly #eventStreams = new Set<RtmsEventStream>();
+  /** Event-subscription URLs (without query) with an open stream on this client: one socket per subscription. */
+  readonly #eventUrls = new Set<string>();
+  /** Timers of streams offered to the fleet: this instance's claim delay, and the offering leader's fallback. */
+  readonly #offerTimers = new Set<ReturnType<typeof setTimeout>>();
 
   /**
    * Validates the options (media parameters included) and prepares the client; opens nothing.
@@ -399,6 +418,7 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
           onTakeover: (l) => this.#onTakeover(l),
           onLost: (id) => this.#onLost(id),
           onStatus: (status) => this.#onStatus(status),
+          onOffer: (lease) => this.#onOffer(lease),
         }),
       )
       .catch((err: unknown) => this.#logger.error(`coordinator failed to start: ${describeError(err)}`))
@@ -451,6 +471,13 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
   connectEvents(options: EventStreamOptions): RtmsEventStream {
     if (this.#closing) throw new RtmsError('RTMS_INVALID_OPTIONS', 'connectEvents: the client is closed');
     const ctx = this.#ctx;
+    const subscription = typeof options?.url === 'string' ? subscriptionKey(options.url) : '';
+    if (this.#eventUrls.has(subscription)) {
+      throw new RtmsError('RTMS_INVALID_OPTIONS', 'connectEvents: this client already has an event stream for that subscription (one socket per subscription)');
+    }
+    // With a coordinator that elects, only the fleet's leader for this subscription holds its socket (docs/scaling.md).
+    const coordinator = this.#coordinator;
+    const elects = typeof coordinator.lead === 'function';
     const stream = new RtmsEventStream(
       {
         clientId: this.#clientId,
@@ -462,6 +489,7 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
         connectTimeoutMs: ctx.limits.connectTimeoutMs,
         maxPayloadBytes: ctx.limits.maxPayloadBytes,
         request: this.#network.request,
+        standby: elects,
         deliver: (text) => this.handleEventBody(text),
         connected: (info) => this.#safeEmit('eventStreamConnected', info),
         disconnected: (info) => this.#safeEmit('eventStreamDisconnected', info),
@@ -470,7 +498,20 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
       options,
     );
     this.#eventStreams.add(stream);
-    void stream.closed().then(() => this.#eventStreams.delete(stream));
+    this.#eventUrls.add(subscription);
+    let election: LeaderElection | undefined;
+    if (elects) {
+      const shownUrl = subscription.slice(subscription.indexOf(' ') + 1);
+      election = coordinator.lead!(`events:${createHash('sha256').update(subscription).digest('hex').slice(0, 32)}`, (leading) => {
+        stream.setActive(leading);
+        this.#safeEmit('eventStreamLeadership', { url: shownUrl, leader: leading, epoch: leading ? election?.epoch : undefined });
+      });
+    }
+    void stream.closed().then(async () => {
+      this.#eventStreams.delete(stream);
+      this.#eventUrls.delete(subscription);
+      await election?.resign().catch((err: unknown) => this.#logger.warn(`resigning the event socket's role failed: ${describeError(err)}`));
+    });
     return stream;
   }
 
@@ -486,7 +527,7 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
       if (!parsed.ok) return this.#reject(400, 'RTMS_WEBHOOK_BODY_INVALID', parsed.message, undefined);
       // No public endpoint: nothing to validate.
       if (parsed.webhook.event === URL_VALIDATION_EVENT) return json(200, { status: 'ignored' });
-      const res = await this.#dispatch(parsed.webhook);
+      const res = await this.#dispatch(parsed.webhook, true);
       if (res.status < 400) {
         this.#webhooksAccepted++;
         publishWebhook(() => ({ event: parsed.webhook.event, status: res.status, outcome: 'accepted', code: undefined, streamId: res.session?.id }));
@@ -504,6 +545,8 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
    */
   close(options: CloseOptions = {}): Promise<void> {
     if (this.#closing) return this.#closing;
+    for (const t of this.#offerTimers) clearTimeout(t);
+    this.#offerTimers.clear();
     const events = [...this.#eventStreams].map((e) => e.close());
     this.#closing = (async () => {
       await Promise.all(events);
@@ -693,12 +736,12 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
   }
 
   /** A verified webhook (HTTP) or an event-socket body, parsed: sessions, stops, interruptions, account events. */
-  async #dispatch(webhook: WebhookEvent): Promise<WebhookResponse> {
+  async #dispatch(webhook: WebhookEvent, fromEventSocket = false): Promise<WebhookResponse> {
     const stream = readStreamWebhook(webhook);
     if (stream !== undefined && !stream.ok) return this.#reject(400, 'RTMS_WEBHOOK_BODY_INVALID', stream.message, webhook.event);
     let response: WebhookResponse;
     if (stream === undefined) response = this.#accountWebhook(webhook);
-    else if (stream.value.step === 'rtms_started' && stream.value.streamId !== undefined) response = await this.#started({ ...stream.value, streamId: stream.value.streamId });
+    else if (stream.value.step === 'rtms_started' && stream.value.streamId !== undefined) response = await this.#started({ ...stream.value, streamId: stream.value.streamId }, fromEventSocket);
     else response = await this.#stoppedOrInterrupted(stream.value, webhook);
     this.#safeEmit('webhook', webhook);
     return response;
@@ -752,7 +795,7 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
     return json(200, { status: 'failover' }, session);
   }
 
-  async #started(w: StreamWebhook & { streamId: string }): Promise<WebhookResponse> {
+  async #started(w: StreamWebhook & { streamId: string }, fromEventSocket = false): Promise<WebhookResponse> {
     const serverUrls = w.serverUrls ?? '';
     const existing = this.#sessions.get(w.streamId);
     if (existing !== undefined) return this.#restarted(existing, serverUrls);
@@ -767,6 +810,18 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
     }
     const lease: StreamLease = { streamId: w.streamId, product: w.product, productId: w.productId ?? '', serverUrls };
     const deadline = Date.now() + COORDINATION_BUDGET_MS;
+    // The event socket's leader receives every rtms_started of the fleet: offer it to all instances, as a load
+    // balancer spreads webhooks, rather than piling every stream onto the leader (docs/scaling.md).
+    if (fromEventSocket && typeof this.#coordinator.offer === 'function') {
+      const offered = await this.#within(Promise.resolve(this.#coordinator.offer(lease)), deadline);
+      if (offered === 'owned') return json(200, { status: 'owned_elsewhere' });
+      if (offered === 'offered') {
+        this.#offerFallback(lease);
+        return json(200, { status: 'offered' });
+      }
+      if (this.#sessions.has(w.streamId) || this.#claiming.has(w.streamId)) return json(200, { status: 'pending' });
+      // Nobody could be told (Redis does not answer, nobody listens, or it took too long): claim it here.
+    }
     const claim = (async (): Promise<RtmsSession | undefined> => {
       if (!(await this.#coordinator.claim(lease))) return undefined;
       if (this.#closing) {
@@ -912,6 +967,60 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
     else this.#restarted(session, message.serverUrls);
   }
 
+  /**
+   * A stream offered to the fleet: claim it after a delay that grows with this instance's load, so that the least
+   * loaded instance usually claims first (the claim itself is atomic: one winner). Not while the store does not
+   * answer: a claim would then be provisional on every instance at once; the leader's fallback takes it.
+   */
+  #onOffer(lease: StreamLease): void {
+    if (this.#closing || this.#sessions.has(lease.streamId) || this.#claiming.has(lease.streamId)) return;
+    const delay = Math.min(OFFER_MAX_DELAY_MS, this.#sessions.size * OFFER_DELAY_PER_SESSION_MS) + Math.random() * OFFER_JITTER_MS;
+    this.#offerTimer(delay, () => {
+      if (this.#coordinator.status?.state === 'unreachable') return;
+      void this.#claimAndStart(lease);
+    });
+  }
+
+  /** The leader that offered a stream: if no instance claimed it in time, it claims it itself (atomic as ever). */
+  #offerFallback(lease: StreamLease): void {
+    this.#offerTimer(OFFER_FALLBACK_MS, () => {
+      if (this.#coordinator.owns(lease.streamId)) return;
+      this.#logger.info('no instance claimed an offered stream in time: claiming it here', { streamId: lease.streamId });
+      void this.#claimAndStart(lease);
+    });
+  }
+
+  #offerTimer(ms: number, fn: () => void): void {
+    if (this.#closing) return;
+    const timer = setTimeout(() => {
+      this.#offerTimers.delete(timer);
+      if (this.#closing) return;
+      fn();
+    }, ms);
+    this.#offerTimers.add(timer);
+  }
+
+  /** Claims a stream and starts its session if the claim wins; shares the in-flight claim map with webhooks. */
+  async #claimAndStart(lease: StreamLease): Promise<void> {
+    if (this.#closing || this.#sessions.has(lease.streamId) || this.#claiming.has(lease.streamId)) return;
+    const claim = (async (): Promise<RtmsSession | undefined> => {
+      if (!(await this.#coordinator.claim(lease))) return undefined;
+      if (this.#closing) {
+        await this.#coordinator.release(lease.streamId, false);
+        return undefined;
+      }
+      return this.#createSession(lease, false);
+    })();
+    this.#claiming.set(lease.streamId, claim);
+    try {
+      await claim;
+    } catch (err) {
+      this.#logger.error(`claiming or starting an offered stream failed: ${describeError(err)}`, { streamId: lease.streamId });
+    } finally {
+      if (this.#claiming.get(lease.streamId) === claim) this.#claiming.delete(lease.streamId);
+    }
+  }
+
   #onTakeover(lease: StreamLease): void {
     if (this.#closing || this.#sessions.has(lease.streamId)) return;
     this.#logger.info('taking over a stream whose owner is gone', { streamId: lease.streamId });
@@ -935,6 +1044,17 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
     void session.handover();
   }
 
+}
+
+/** An event-subscription URL without its query's `access_token` (the key of "one socket per subscription"). */
+function subscriptionKey(url: string): string {
+  try {
+    const u = new URL(url);
+    u.searchParams.delete('access_token');
+    return `sub ${u.protocol}//${u.host}${u.pathname}${u.search}`;
+  } catch {
+    return `sub ${url}`;
+  }
 }
 
 /**

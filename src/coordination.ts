@@ -82,6 +82,29 @@ export interface CoordinatorStatus {
   readonly lastError?: string;
 }
 
+/**
+ * What {@link StreamCoordinator.offer} did with a new stream. `offered`: the fleet was told and one instance will
+ * claim it; `owned`: another instance already owns the stream and was sent the event (a failover or a repeat);
+ * `unavailable`: nobody could be told (the store does not answer, or no instance listens): handle it here.
+ */
+export type OfferOutcome = 'offered' | 'owned' | 'unavailable';
+
+/**
+ * One role held by at most one instance of the fleet at a time (the event WebSocket of one subscription), from
+ * {@link StreamCoordinator.lead}.
+ */
+export interface LeaderElection {
+  /** True while this instance holds the role. */
+  readonly leading: boolean;
+  /**
+   * The fencing number of the current term: it grows by one each time any instance takes the role, so logs and
+   * events show which holder came later. Undefined while not leading.
+   */
+  readonly epoch: number | undefined;
+  /** Gives the role up (the next instance takes it at its next attempt) and stops competing. Idempotent; bounded. */
+  resign(): Promise<void>;
+}
+
 /** The client's side of a coordinator: what the coordinator calls back. */
 export interface CoordinatorHost {
   /** A control message for a stream this instance owns. */
@@ -95,6 +118,11 @@ export interface CoordinatorHost {
   onLost(streamId: string): void;
   /** The coordinator's {@link CoordinatorStatus} changed (the store stopped or started answering). */
   onStatus?(status: CoordinatorStatus): void;
+  /**
+   * A new stream offered to the whole fleet ({@link StreamCoordinator.offer}): claim it, or leave it to a less
+   * loaded instance. Every instance, the offering one included, is told.
+   */
+  onOffer?(lease: StreamLease): void;
 }
 
 /**
@@ -135,6 +163,19 @@ export interface StreamCoordinator {
   route(message: ControlMessage): boolean | Promise<boolean>;
   /** Stops renewing and listening; owned streams are released without forgetting them. */
   close(): Promise<void>;
+  /**
+   * Optional: elects one instance of the fleet to hold `role` (the client uses one role per event-subscription URL).
+   * `onChange(true)` when this instance takes the role, `onChange(false)` when it must give it up (another instance
+   * holds it, or this process stalled past its lease). Absent: every instance holds every role (single instance).
+   */
+  lead?(role: string, onChange: (leading: boolean) => void): LeaderElection;
+  /**
+   * Optional: hands a new stream (an `rtms_started` that arrived over the event WebSocket, which only the leader
+   * holds) to the fleet, so that streams spread over the instances as webhooks behind a load balancer do. If an
+   * instance already owns the stream, the event goes to it as a routed `started` control message instead.
+   * Absent: the receiving instance claims the stream itself.
+   */
+  offer?(lease: StreamLease): Promise<OfferOutcome>;
   /** Whether the shared store answers; absent for a coordinator without one. Read it for health checks. */
   readonly status?: CoordinatorStatus;
 }

@@ -53,8 +53,11 @@ export interface EventStreamOptions {
   tokenTimeoutMs?: number;
 }
 
-/** State of an {@link RtmsEventStream}. */
-export type EventStreamState = 'connecting' | 'connected' | 'reconnecting' | 'closed' | 'failed';
+/**
+ * State of an {@link RtmsEventStream}. `standby`: with a shared coordinator, another instance of the fleet holds
+ * the subscription's event socket; this one opens it if it takes the role over (docs/scaling.md).
+ */
+export type EventStreamState = 'standby' | 'connecting' | 'connected' | 'reconnecting' | 'closed' | 'failed';
 
 /** How an event stream ended: `closed` by `close()` (or the client's), or `failed` with the error. */
 export interface EventStreamEnd {
@@ -84,6 +87,19 @@ export interface EventStreamDisconnected {
   readonly attempt: number;
 }
 
+/**
+ * The `eventStreamLeadership` event (with a shared coordinator): this instance took the subscription's event socket
+ * (`leader: true`, it connects now) or gave it up (`leader: false`, it closes it; another instance holds it).
+ */
+export interface EventStreamLeadership {
+  /** The event URL without its query. */
+  readonly url: string;
+  /** True when this instance now holds the event socket. */
+  readonly leader: boolean;
+  /** The term's fencing number (grows with every new holder in the fleet); undefined when not leading. */
+  readonly epoch: number | undefined;
+}
+
 /** @internal What an event stream needs from the client that owns it. */
 export interface EventStreamHost {
   readonly clientId: string;
@@ -94,6 +110,8 @@ export interface EventStreamHost {
   readonly urlPolicy: UrlPolicyOptions;
   readonly connectTimeoutMs: number;
   readonly maxPayloadBytes: number;
+  /** Start in `standby` (no socket until {@link RtmsEventStream.setActive} says so). Default false. */
+  readonly standby?: boolean;
   /** The token request, through the client's agent, proxy and TLS options (net-options.ts). Default: global `fetch`. */
   readonly request?: HttpRequester;
   /** Hands one webhook body (the `content` text) to the client's post-verification handling. */
@@ -179,6 +197,8 @@ export class RtmsEventStream {
   readonly #tokenTimeoutMs: number;
   readonly #policy: ReconnectPolicy;
   #state: EventStreamState = 'connecting';
+  /** Grows at every standby/active switch: work started under an older value is dropped. */
+  #generation = 0;
   #token: Token | undefined;
   #current: Link | undefined;
   #rotating: Link | undefined;
@@ -220,11 +240,49 @@ export class RtmsEventStream {
       jitter,
     });
     this.#end = new Promise((resolve) => (this.#resolveEnd = resolve));
+    if (host.standby === true) {
+      this.#state = 'standby';
+      this.#host.logger.info('event stream: standby (another instance may hold the event socket)', { url: urlWithoutQuery(this.#url) });
+      return;
+    }
     this.#host.logger.info('event stream: connecting', { url: urlWithoutQuery(this.#url) });
     this.#schedule(0);
   }
 
-  /** `connecting`, `connected`, `reconnecting`, then `closed` (by `close()`) or `failed` (a refused credential). */
+  /**
+   * @internal The client's leader election: `true` opens the socket (from `standby`), `false` closes it and every
+   * timer and goes back to `standby`, without `eventStreamDisconnected` (nothing failed). No-op once ended.
+   */
+  setActive(active: boolean): void {
+    if (this.#done) return;
+    if (active) {
+      if (this.#state !== 'standby') return;
+      this.#generation++;
+      this.#state = 'connecting';
+      this.#attempt = 0;
+      this.#host.logger.info('event stream: this instance holds the event socket now; connecting', { url: urlWithoutQuery(this.#url) });
+      this.#schedule(0);
+      return;
+    }
+    if (this.#state === 'standby') return;
+    this.#generation++;
+    this.#state = 'standby';
+    this.#tokenAbort?.abort();
+    this.#tokenAbort = undefined;
+    this.#clearTimer('retry');
+    this.#clearTimer('refresh');
+    this.#dropLink(this.#current, 1000);
+    this.#dropLink(this.#rotating, 1000);
+    this.#current = undefined;
+    this.#rotating = undefined;
+    this.#token = undefined;
+    this.#host.logger.info('event stream: standby (another instance holds the event socket)', { url: urlWithoutQuery(this.#url) });
+  }
+
+  /**
+   * `connecting`, `connected`, `reconnecting`, then `closed` (by `close()`) or `failed` (a refused credential);
+   * `standby` while another instance of the fleet holds the event socket.
+   */
   get state(): EventStreamState {
     return this.#state;
   }
@@ -291,7 +349,7 @@ export class RtmsEventStream {
 
   /** A failed attempt or a lost socket: report, then back off. */
   #lost(error: RtmsError): void {
-    if (this.#done) return;
+    if (this.#done || this.#state === 'standby') return;
     this.#state = this.#opened > 0 ? 'reconnecting' : 'connecting';
     // The first retry after a working connection is immediate, then baseDelayMs doubling (as for sessions).
     const retryInMs = backoffDelay(this.#policy, this.#attempt);
@@ -321,11 +379,13 @@ export class RtmsEventStream {
    * failure then leaves the open socket alone and is retried after a backoff.
    */
   async #connect(rotate: boolean): Promise<void> {
-    if (this.#done) return;
+    if (this.#done || this.#state === 'standby') return;
+    const generation = this.#generation;
     let token = this.#token;
     if (rotate || token === undefined || this.#host.clock.now() >= token.refreshAt) {
       const fetched = await this.#fetchToken();
-      if (this.#done) return;
+      // Ended, or put on standby (and maybe back) while the token was fetched: that attempt is stale.
+      if (this.#done || generation !== this.#generation) return;
       if (fetched instanceof RtmsError) {
         if (fetched.code === 'RTMS_EVENT_STREAM_AUTH') {
           this.#host.logger.error(`event stream stopped: ${fetched.message}`, { url: urlWithoutQuery(this.#url) });
@@ -355,7 +415,7 @@ export class RtmsEventStream {
   }
 
   #rotationFailed(error: RtmsError): void {
-    if (this.#done) return;
+    if (this.#done || this.#state === 'standby') return;
     const delay = Math.max(1_000, backoffDelay(this.#policy, 1));
     this.#host.logger.warn(`event stream: replacing the connection before its token expires failed (${error.code}); retrying in ${delay} ms`);
     this.#clearTimer('refresh');

@@ -23,12 +23,12 @@ export { DEFAULT_EVENTS } from './session.js';
 export type { IterableEvent, MediaSocketMode, StopOptions } from './session.js';
 export { DEFAULT_RECONNECT, RESTART_STOP_REASONS, backoffDelay } from './reconnect-policy.js';
 export { DEFAULT_EVENT_HEARTBEAT_MS, DEFAULT_EVENT_TOKEN_URL, RtmsEventStream } from './event-stream.js';
-export type { EventStreamConnected, EventStreamDisconnected, EventStreamEnd, EventStreamOptions, EventStreamState } from './event-stream.js';
+export type { EventStreamConnected, EventStreamDisconnected, EventStreamLeadership, EventStreamEnd, EventStreamOptions, EventStreamState } from './event-stream.js';
 export type { ReconnectOptions, ReconnectPolicy } from './reconnect-policy.js';
 export { DEFAULT_HIGH_WATER_MARK } from './iterator.js';
 export type { BoundedIterator, IterateEventOptions, IterateOptions, OverflowPolicy } from './iterator.js';
 export { LocalCoordinator } from './coordination.js';
-export type { ControlMessage, CoordinatorHost, CoordinatorState, CoordinatorStatus, InterruptedControl, StartedControl, StoppedControl, StreamCoordinator, StreamLease } from './coordination.js';
+export type { ControlMessage, CoordinatorHost, CoordinatorState, CoordinatorStatus, InterruptedControl, LeaderElection, OfferOutcome, StartedControl, StoppedControl, StreamCoordinator, StreamLease } from './coordination.js';
 export { RtmsError, statusName } from './errors.js';
 export type { FrameInfo, RtmsChannelKind, RtmsErrorCode, RtmsErrorDetails } from './errors.js';
 export type {

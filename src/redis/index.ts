@@ -39,7 +39,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { ControlMessage, CoordinatorHost, CoordinatorState, CoordinatorStatus, StreamCoordinator, StreamLease } from '../coordination.js';
+import type { ControlMessage, CoordinatorHost, CoordinatorState, CoordinatorStatus, LeaderElection, OfferOutcome, StreamCoordinator, StreamLease } from '../coordination.js';
 import { safeLogger, type RtmsLogger, type SafeLogger } from '../logger.js';
 import { describeError } from '../errors.js';
 
@@ -198,6 +198,53 @@ if not rec then return false end
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return rec end
 return false`;
 
+/**
+ * Offers a new stream to the fleet: if an instance owns it, sends it the `started` control message instead.
+ * KEYS: lease. ARGV: control channel prefix, started message, offers channel, lease. Returns { kind, receivers }.
+ */
+const OFFER = `
+local owner = redis.call('GET', KEYS[1])
+if owner then return { 'owned', redis.call('PUBLISH', ARGV[1] .. owner, ARGV[2]) } end
+return { 'offered', redis.call('PUBLISH', ARGV[3], ARGV[4]) }`;
+
+/**
+ * Takes a role if nobody holds it: the value is `<instance>:<epoch>`, the epoch a counter that grows with every
+ * new holder (the fencing number). KEYS: role, epoch counter. ARGV: instance, leaseMs. Returns the value or false.
+ */
+const LEAD = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return false end
+local v = ARGV[1] .. ':' .. redis.call('INCR', KEYS[2])
+redis.call('SET', KEYS[1], v, 'PX', ARGV[2])
+return v`;
+
+/**
+ * Renews a held role: 1 when it is ours (extended), 2 when it was missing (expired while Redis was unreachable, or
+ * lost with Redis' data: written again with the same value), 0 when another instance holds it.
+ * KEYS: role. ARGV: value, leaseMs.
+ */
+const LEAD_RENEW = `
+local v = redis.call('GET', KEYS[1])
+if v == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
+if not v then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 2 end
+return 0`;
+
+/** Gives a role up if ours. KEYS: role. ARGV: value. */
+const RESIGN = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) return 1 end
+return 0`;
+
+/** One role this instance competes for (see {@link RedisCoordinator.lead}). */
+interface Election {
+  readonly key: string;
+  readonly onChange: (leading: boolean) => void;
+  /** `<instance>:<epoch>` while leading. */
+  value: string | undefined;
+  timer: ReturnType<typeof setInterval> | undefined;
+  busy: boolean;
+  resigned: boolean;
+  lastTick: number;
+}
+
 /** Streams renewed per script call. */
 const RENEW_BATCH = 500;
 /** Reconnects allowed to a stream whose lease cannot be confirmed (Redis unreachable), per unconfirmed period. */
@@ -268,6 +315,10 @@ export class RedisCoordinator implements StreamCoordinator {
   #subscribed = false;
   #subscribing: Promise<void> | undefined;
   readonly #onMessage = (message: string): void => this.#message(message);
+  readonly #onOffer = (message: string): void => this.#offered(message);
+  readonly #elections = new Map<string, Election>();
+  /** No role is taken before this time (monotonic): after an outage, the holder re-asserts first. */
+  #noLeadUntil = 0;
 
   /**
    * Checks the options; connects nothing (the client's constructor calls {@link attach}).
@@ -321,6 +372,10 @@ export class RedisCoordinator implements StreamCoordinator {
 
   #channel(instanceId: string): string {
     return `${this.#prefix}ctl:${instanceId}`;
+  }
+
+  get #offers(): string {
+    return `${this.#prefix}offers`;
   }
 
   /**
@@ -458,9 +513,122 @@ export class RedisCoordinator implements StreamCoordinator {
     ]);
   }
 
+  /**
+   * Offers a new stream to every instance (a Redis channel all of them listen on; each decides by its load
+   * whether to claim, and the claim stays atomic), unless an instance owns it already: then it is sent the
+   * `started` control message, as {@link route} does. `unavailable` while Redis does not answer or nobody listens.
+   */
+  async offer(lease: StreamLease): Promise<OfferOutcome> {
+    if (this.#closed || this.#state === 'unreachable') return 'unavailable';
+    const started: ControlMessage = { type: 'started', streamId: lease.streamId, serverUrls: lease.serverUrls };
+    const r = await this.#run(OFFER, [this.#key('lease', lease.streamId)], [`${this.#prefix}ctl:`, JSON.stringify(started), this.#offers, JSON.stringify(lease)]);
+    if (!r.ok || !Array.isArray(r.value)) return 'unavailable';
+    const [kind, receivers] = r.value as unknown[];
+    if (kind === 'owned') return 'owned';
+    return Number(receivers) > 0 ? 'offered' : 'unavailable';
+  }
+
+  /**
+   * Competes for `role` (one lease key, `SET` only when absent, renewed every `renewIntervalMs`, fenced by an
+   * epoch that grows with every new holder). `onChange(true)` when this instance takes it; `onChange(false)` when
+   * Redis answers that another instance holds it, or this process stalled past the lease. While Redis does not
+   * answer, a holder keeps the role (it cannot renew, and nobody else can take it); when Redis answers again it
+   * re-asserts it, or gives it up at once if another instance took it meanwhile (possible only if that one could
+   * reach Redis while this one could not). A non-holder tries at every renewal tick.
+   *
+   * @throws TypeError when this instance already competes for `role`.
+   */
+  lead(role: string, onChange: (leading: boolean) => void): LeaderElection {
+    const key = `${this.#prefix}leader:${role}`;
+    if (this.#elections.has(key)) throw new TypeError(`RedisCoordinator: already competing for role ${role}`);
+    const e: Election = { key, onChange, value: undefined, timer: undefined, busy: false, resigned: false, lastTick: clock() };
+    this.#elections.set(key, e);
+    if (!this.#closed) {
+      e.timer = setInterval(() => void this.#electionTick(e), Math.min(this.#renewMs, this.#scanMs));
+      e.timer.unref();
+      void this.#electionTick(e);
+    }
+    return {
+      get leading() {
+        return e.value !== undefined;
+      },
+      get epoch() {
+        return e.value === undefined ? undefined : Number(e.value.slice(e.value.lastIndexOf(':') + 1));
+      },
+      resign: () => this.#resign(e),
+    };
+  }
+
+  async #electionTick(e: Election): Promise<void> {
+    if (e.busy || e.resigned || this.#closed) return;
+    e.busy = true;
+    try {
+      const now = clock();
+      const gap = now - e.lastTick;
+      e.lastTick = now;
+      if (e.value !== undefined && gap > this.#leaseMs - this.#margin) {
+        // This process did not run for longer than the role's lease: another instance may hold it by now.
+        this.#stepDown(e, `this process did not run for ${Math.round(gap)} ms, past the lease`);
+        return;
+      }
+      if (e.value !== undefined) {
+        const r = await this.#run(LEAD_RENEW, [e.key], [e.value, String(this.#leaseMs)]);
+        if (e.resigned || e.value === undefined) return;
+        // No answer: keep the role (nobody else can take it from a Redis that does not answer either).
+        if (!r.ok) return;
+        if (Number(r.value) === 0) this.#stepDown(e, 'another instance holds the role');
+        else if (Number(r.value) === 2) this.#log.info('re-asserted a role Redis no longer had', { role: e.key });
+        return;
+      }
+      if (this.#state === 'unreachable') return; // the scans probe Redis meanwhile
+      if (now < this.#noLeadUntil) return;
+      const r = await this.#run(LEAD, [e.key, `${e.key}:epoch`], [this.instanceId, String(this.#leaseMs)]);
+      if (!r.ok || typeof r.value !== 'string') return;
+      if (e.resigned || this.#closed) {
+        void this.#run(RESIGN, [e.key], [r.value]);
+        return;
+      }
+      e.value = r.value;
+      this.#log.info(`took the role (epoch ${r.value.slice(r.value.lastIndexOf(':') + 1)})`, { role: e.key });
+      this.#tellElection(e, true);
+    } finally {
+      e.busy = false;
+    }
+  }
+
+  #stepDown(e: Election, why: string): void {
+    const value = e.value;
+    if (value === undefined) return;
+    e.value = undefined;
+    this.#log.warn(`gave up the role: ${why}`, { role: e.key });
+    // If Redis still has it as ours (a stall that ended before it expired), free it for another instance now.
+    void this.#run(RESIGN, [e.key], [value]);
+    this.#tellElection(e, false);
+  }
+
+  #tellElection(e: Election, leading: boolean): void {
+    try {
+      e.onChange(leading);
+    } catch (err) {
+      this.#log.error(`role listener threw: ${describeError(err)}`);
+    }
+  }
+
+  async #resign(e: Election): Promise<void> {
+    if (e.resigned) return;
+    e.resigned = true;
+    if (e.timer !== undefined) clearInterval(e.timer);
+    e.timer = undefined;
+    this.#elections.delete(e.key);
+    const value = e.value;
+    e.value = undefined;
+    if (value !== undefined) await this.#run(RESIGN, [e.key], [value]);
+  }
+
   /** Stops timers and the subscription; releases owned streams without forgetting them (others may resume). Bounded. */
   async close(): Promise<void> {
     if (this.#closed) return;
+    await Promise.all([...this.#elections.values()].map((e) => this.#resign(e)));
     this.#closed = true;
     if (this.#renewTimer) clearInterval(this.#renewTimer);
     if (this.#scanTimer) clearInterval(this.#scanTimer);
@@ -473,7 +641,7 @@ export class RedisCoordinator implements StreamCoordinator {
     this.#handedOver.clear();
     if (this.#subscribed) {
       this.#subscribed = false;
-      await this.#bounded(Promise.resolve(this.#subscriber.unsubscribe(this.#channel(this.instanceId))));
+      await this.#bounded(Promise.all([this.#subscriber.unsubscribe(this.#channel(this.instanceId)), this.#subscriber.unsubscribe(this.#offers)]));
     }
   }
 
@@ -540,7 +708,7 @@ export class RedisCoordinator implements StreamCoordinator {
     if (this.#subscribing) return this.#subscribing;
     let p: Promise<unknown>;
     try {
-      p = Promise.resolve(this.#subscriber.subscribe(this.#channel(this.instanceId), this.#onMessage));
+      p = Promise.all([this.#subscriber.subscribe(this.#channel(this.instanceId), this.#onMessage), this.#subscriber.subscribe(this.#offers, this.#onOffer)]);
     } catch (err) {
       p = Promise.reject(err);
     }
@@ -549,6 +717,7 @@ export class RedisCoordinator implements StreamCoordinator {
         this.#subscribing = undefined;
         if (this.#closed) {
           void Promise.resolve(this.#subscriber.unsubscribe(this.#channel(this.instanceId))).catch(() => undefined);
+          void Promise.resolve(this.#subscriber.unsubscribe(this.#offers)).catch(() => undefined);
           return;
         }
         this.#subscribed = true;
@@ -571,6 +740,23 @@ export class RedisCoordinator implements StreamCoordinator {
     const m = parsed as ControlMessage;
     if (typeof m?.streamId !== 'string' || !this.#owned.has(m.streamId)) return;
     this.#host?.onControl(m);
+  }
+
+  /** A stream offered to the fleet: the client decides (by its load) whether to claim it. */
+  #offered(message: string): void {
+    if (this.#closed) return;
+    let lease: StreamLease;
+    try {
+      lease = JSON.parse(message) as StreamLease;
+    } catch {
+      return;
+    }
+    if (typeof lease?.streamId !== 'string' || typeof lease.serverUrls !== 'string' || this.#owned.has(lease.streamId)) return;
+    try {
+      this.#host?.onOffer?.(lease);
+    } catch (err) {
+      this.#log.error(`offer listener threw: ${describeError(err)}`);
+    }
   }
 
   #stalled(now: number): boolean {
@@ -600,6 +786,8 @@ export class RedisCoordinator implements StreamCoordinator {
     const leasesMayHaveExpired = down + this.#timeoutMs >= this.#leaseMs - this.#renewMs;
     if (leasesMayHaveExpired) {
       this.#noTakeoversUntil = Math.max(this.#noTakeoversUntil, now + this.#leaseMs);
+      // Roles too: a holder that kept its role through the outage re-asserts it at its next tick.
+      this.#noLeadUntil = Math.max(this.#noLeadUntil, now + this.#renewMs + this.#timeoutMs);
       for (const [id, until] of this.#handedOver) this.#handedOver.set(id, Math.max(until, now + this.#leaseMs + 2 * this.#scanMs));
     }
     this.#log.info(
