@@ -9,8 +9,9 @@
  *   Node stream with bounded buffering.
  * - {@link recordSession}: a WAV per speaker (or per channel) and a mixed WAV, sample-aligned and of equal
  *   length, WebVTT and SRT captions with speaker names, and chat as JSON lines, written as the meeting runs and
- *   readable if the process dies; and H.264 video and screen share muxed with the mixed audio into fragmented MP4
- *   (through the optional peer dependency `mediabunny`), also readable if the process dies.
+ *   readable if the process dies; and H.264 video and screen share muxed with the mixed audio (lossless FLAC by
+ *   default) into fragmented MP4, through the optional peer dependency `mediabunny`, also readable if the process
+ *   dies.
  * - {@link splitAccessUnits}, {@link splitNalUnits}, {@link inspectAccessUnit}, {@link parseSps}: H.264 Annex B
  *   helpers (never throw on arbitrary bytes), for users who handle video frames themselves.
  *

@@ -1,6 +1,6 @@
 /**
- * One fragmented MP4 file (H.264 video, and 16-bit PCM audio or none) written as media arrives, through the
- * optional peer dependency `mediabunny`.
+ * One fragmented MP4 file (H.264 video, and FLAC or 16-bit PCM audio, or none) written as media arrives, through
+ * the optional peer dependency `mediabunny`.
  *
  * Why mediabunny: a maintained, pure-TypeScript muxer (no native addon, no ffmpeg), MPL-2.0, that writes
  * fragmented MP4 (`fastStart: 'fragmented'`) to any `WritableStream`, takes H.264 in Annex B and converts it to
@@ -9,8 +9,9 @@
  *
  * The file is written with positioned, synchronous writes as mediabunny emits each fragment (about one second of
  * media, `moof` + `mdat`), so memory holds at most a fragment, and a process that dies mid-meeting leaves a file
- * whose complete fragments ffmpeg reads. The audio is `ipcm` (ISO/IEC 23003-5 PCM in MP4), which the Debian
- * ffmpeg 5.1 of our CI reads; browsers do not play it.
+ * whose complete fragments ffmpeg reads. The audio is FLAC (`fLaC` sample entry, from the encoder in flac.ts),
+ * which ffmpeg and browsers play, or PCM (`ipcm`, ISO/IEC 23003-5), which the Debian ffmpeg 5.1 of our CI reads
+ * and browsers do not.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { RtmsError } from '../errors.js';

@@ -18,10 +18,11 @@
  * second or more), so ffmpeg reads every complete fragment. When the session ends the headers are patched, the
  * last fragments written and every file closed.
  *
- * What plays where: the MP4s hold H.264 with 16-bit PCM (`ipcm`) audio, which ffmpeg (5.1 and later), ffplay and
- * VLC play, and browsers do not (no browser plays PCM in MP4). With `videoAudio: false` they hold H.264 alone,
- * which browsers play (fragmented MP4 with H.264 is what Chrome, Edge, Firefox and Safari play natively), with
- * the WAV beside it.
+ * What plays where (see {@link RecordOptions.videoAudio}): by default the MP4s hold H.264 with FLAC audio
+ * (lossless), which ffmpeg (checked with 5.1), ffplay and VLC play, and which Chrome, Edge and Firefox play by
+ * their documented codec support (Safari not verified; no test runs a browser). `videoAudio: 'pcm'` stores
+ * 16-bit PCM (`ipcm`) instead, which ffmpeg plays and no browser does; `'none'` writes H.264 alone, which every
+ * browser that plays H.264 in MP4 plays, with the audio in the WAVs.
  */
 import { mkdirSync, openSync, writeSync, closeSync, readSync } from 'node:fs';
 import { join } from 'node:path';
@@ -60,9 +61,12 @@ export interface RecordOptions {
    */
   video?: boolean;
   /**
-   * Mux the mixed audio (16-bit PCM, the WAVs' rate and channels) into the MP4s. Default true: one file ffmpeg,
-   * ffplay and VLC play with sound. `false` writes H.264 alone, a file browsers play (no browser plays PCM in
-   * MP4); the audio is then only in the WAVs, on the same clock.
+   * How the MP4s hold the mixed audio (the WAVs' rate and channels, bit-exact):
+   * - `flac` (default): FLAC, lossless; ffmpeg, ffplay and VLC play it, and so do Chrome, Edge and Firefox by
+   *   their documented support of FLAC in MP4 (Safari not verified). Written by a small built-in encoder that
+   *   stores samples verbatim (silence as one value), so it is about the size of the PCM.
+   * - `pcm`: 16-bit PCM (`ipcm`, ISO/IEC 23003-5); ffmpeg (5.1 and later) plays it, no browser does.
+   * - `none`: no audio track, H.264 alone; the audio is only in the WAVs, on the same clock.
    */
   videoAudio?: 'flac' | 'pcm' | 'none';
 }
