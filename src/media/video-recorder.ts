@@ -11,6 +11,8 @@
  *   latest seen earlier); frames before it are dropped and counted (`beforeKeyframe`).
  * - **Corrupt frames.** A frame without a start code and a slice, or with an SPS that does not parse, is dropped
  *   (`corrupt`), and so is every frame after it until the next IDR (`beforeKeyframe`), since they refer to it.
+ * - **Out of range.** A frame more than {@link MAX_JUMP_MS} ahead of the kind's first frame plus the wall time
+ *   elapsed since it arrived is dropped (`outOfRange`), and the frames after it until the next IDR.
  * - **Size change.** An IDR whose SPS gives another size ends the current file and starts the next
  *   (`-video-2.mp4`, ...): one MP4 never changes size mid-track, which players handle badly.
  * - **Timestamps.** A file's first frame keeps its time exactly (so the video starts in sync with the audio, to
@@ -47,6 +49,11 @@ export interface VideoDropCounts {
   backlog: number;
   /** The MP4 muxer (`mediabunny`) could not be loaded or a file could not be written. */
   unavailable: number;
+  /**
+   * A timestamp more than {@link MAX_JUMP_MS} ahead of where this kind's first frame and the time elapsed since it
+   * put the stream (a bogus timestamp must not make the file hours long).
+   */
+  outOfRange: number;
 }
 
 /** One MP4 file of a recording. */
@@ -99,6 +106,8 @@ export const MAX_NO_CLOCK = 150;
 export const MAX_BACKLOG = 900;
 /** Bytes of one key-frame interval the muxer may hold. */
 export const MAX_GOP_BYTES = 64 * 1024 * 1024;
+/** How far a frame's timestamp may run ahead of the stream's own pace (its first frame plus wall time since), ms. */
+export const MAX_JUMP_MS = 600_000;
 /** How far the MP4's audio may lag its video before it is filled with silence, ms. */
 export const MAX_AUDIO_LAG_MS = 5000;
 
@@ -179,7 +188,9 @@ export class VideoRecorder {
   private images = 0;
   private retimed = 0;
   private silenceSamples = 0;
-  private readonly drops: VideoDropCounts = { beforeKeyframe: 0, corrupt: 0, backlog: 0, unavailable: 0 };
+  private readonly drops: VideoDropCounts = { beforeKeyframe: 0, corrupt: 0, backlog: 0, unavailable: 0, outOfRange: 0 };
+  /** This kind's first timestamp and when it arrived (wall clock), for the out-of-range rule. */
+  private origin: { ts: number; at: number } | undefined;
 
   constructor(
     readonly kind: VideoKind,
@@ -238,7 +249,7 @@ export class VideoRecorder {
       files,
       received: this.received,
       frames: files.reduce((n, f) => n + f.frames, 0),
-      dropped: d.beforeKeyframe + d.corrupt + d.backlog + d.unavailable,
+      dropped: d.beforeKeyframe + d.corrupt + d.backlog + d.unavailable + d.outOfRange,
       drops: d,
       images: this.images,
       retimed: this.retimed,
@@ -276,6 +287,13 @@ export class VideoRecorder {
     }
     const fps = frame.format.fps > 0 && frame.format.fps <= 60 ? frame.format.fps : 15;
     const ts = frame.timestamp ?? (this.lastTs === undefined ? Date.now() : this.lastTs + 1000 / fps);
+    const now = Date.now();
+    this.origin ??= { ts, at: now };
+    if (ts - this.origin.ts > now - this.origin.at + MAX_JUMP_MS) {
+      this.drops.outOfRange++;
+      this.awaitingKey = true;
+      return;
+    }
     this.lastTs = ts;
     if (this.unavailable) {
       this.drops.unavailable++;

@@ -175,15 +175,18 @@ describe('recordSession video with a stand-in session', () => {
       extra: (emit) => {
         emit('video', videoFrame(jpeg, 1990, { codec: 'JPG', resolution: 'SD', fps: 5 }));
         emit('share', videoFrame(Uint8Array.from([0, 0, 1]), 1990));
+        // A bogus timestamp a day ahead: dropped, never written as a day-long file.
+        emit('video', videoFrame(VIDEO_AUS[16]!, 86_400_000));
       },
     });
     expect(r.errors).toEqual([]);
     // 5 before the IDR; the junk; frames 4..14 (11) wait for the IDR at 15.
-    expect(r.video.drops).toEqual({ beforeKeyframe: 5 + 11, corrupt: 1, backlog: 0, unavailable: 0 });
+    expect(r.video.drops).toEqual({ beforeKeyframe: 5 + 11, corrupt: 1, backlog: 0, unavailable: 0, outOfRange: 1 });
     expect(r.video.images).toBe(1);
-    expect(r.video.received).toBe(aus.length + 1);
+    expect(r.video.received).toBe(aus.length + 2);
     expect(r.video.frames).toBe(3 + 15);
-    expect(r.video.dropped).toBe(17);
+    expect(r.video.dropped).toBe(18);
+    expect(r.video.files[0]!.lastFrameMs).toBeCloseTo(((aus.length - 1) * 1000) / 15, 3);
     expect(r.share).toMatchObject({ received: 1, frames: 0, files: [], drops: { corrupt: 1 } });
     expect(existsSync(join(dir, 'rec-share.mp4'))).toBe(false);
     if (FFMPEG) ffmpegDecodesCleanly(r.video.files[0]!.path);
