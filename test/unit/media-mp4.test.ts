@@ -263,6 +263,28 @@ describe.skipIf(!FFMPEG)('the MP4s, read by ffprobe and ffmpeg', () => {
     ffmpegDecodesCleanly(f.path);
   });
 
+  it('a minute of jittered whole-ms timestamps: every video packet within 20 ms of its frame time, no drift, audio complete', async () => {
+    const dir = tempDir();
+    // The fixture looped for 60 s at 15 fps (900 frames), with ±3 ms jitter, starting 250 ms after the audio.
+    const aus = Array.from({ length: 900 }, (_, i) => VIDEO_AUS[i % VIDEO_AUS.length]!);
+    const r = await record(dir, { audioMs: [0, 60_500], video: [{ aus, startMs: 250, jitter: true }] });
+    expect(r.errors).toEqual([]);
+    expect(r.video).toMatchObject({ frames: 900, dropped: 0, retimed: 0 });
+    const f = r.video.files[0]!;
+    const pts = spawnSync('ffprobe', ['-v', 'error', '-select_streams', 'v', '-show_entries', 'packet=pts_time', '-of', 'csv=p=0', f.path], { encoding: 'utf8' })
+      .stdout.trim().split('\n').map(Number);
+    expect(pts).toHaveLength(900);
+    let worst = 0;
+    pts.forEach((p, i) => {
+      const sent = (Math.round(250 + (i * 1000) / 15) + (((i * 5) % 7) - 3)) / 1000;
+      worst = Math.max(worst, Math.abs(p - sent));
+    });
+    expect(worst).toBeLessThanOrEqual(0.02);
+    const info = ffprobe(f.path);
+    expect(Math.abs(Number(info.streams[1]!.duration) - 60.5)).toBeLessThan(0.05);
+    ffmpegDecodesCleanly(f.path);
+  }, 60_000);
+
   it('a picture size change starts a second file at the new IDR; both decode cleanly', async () => {
     const dir = tempDir();
     const gen = spawnSync('ffmpeg', ['-nostdin', '-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=160x90:rate=15', '-t', '1', '-c:v', 'libx264', '-profile:v', 'baseline', '-x264-params', 'keyint=15:repeat-headers=1:bframes=0', '-f', 'h264', '-'], { maxBuffer: 1 << 24 });
