@@ -448,10 +448,9 @@ export function playMeeting(host: ScriptHost, script: MeetingScript): Promise<vo
       }
     };
     const finish = () => {
-      if (speech && !finished) {
-        pumpAudio();
-        sendSentences(start + duration);
-      }
+      // The meeting's last packets: every one whose audio ends by the end (a timer may fire a little early).
+      pumpAudio(Math.max(Date.now(), start + duration));
+      sendSentences(start + duration);
       finished = true;
       for (const t of [...owned]) disown(t);
       if (script.terminateAtEnd) host.terminate(StopReason.MEETING_ENDED);
@@ -461,9 +460,8 @@ export function playMeeting(host: ScriptHost, script: MeetingScript): Promise<vo
     // Real-time pacing that corrects itself: send every packet whose audio is complete, then sleep until the next.
     let cursor = start;
     const interval = (format: AppliedAudio) => (format.codec === 'OPUS' ? 20 : (fixedMs ?? format.sendRate));
-    /** Sends every audio packet complete by now; returns when the next one is. */
-    const pumpAudio = (): number => {
-      const now = Date.now();
+    /** Sends every audio packet complete by `now`; returns when the next one is. */
+    const pumpAudio = (now = Date.now()): number => {
       let format = host.audioFormat();
       let ms = interval(format);
       while (fixedMs !== 0 && now >= cursor + ms) {
@@ -485,7 +483,7 @@ export function playMeeting(host: ScriptHost, script: MeetingScript): Promise<vo
       }
       return cursor + ms;
     };
-    if (fixedMs !== 0) schedule(pumpAudio, start + interval(host.audioFormat()));
+    if (fixedMs !== 0) schedule(() => pumpAudio(), start + interval(host.audioFormat()));
     if (speech) {
       // Speaker changes at each sentence's start, transcripts at its end.
       let boundary = 0;
