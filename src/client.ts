@@ -501,7 +501,8 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
     this.#eventUrls.add(subscription);
     let election: LeaderElection | undefined;
     if (elects) {
-      const shownUrl = subscription.slice(subscription.indexOf(' ') + 1);
+      // Shown without its query, as in the other event-stream events.
+      const shownUrl = subscription.slice(subscription.indexOf(' ') + 1).split('?')[0] ?? '';
       election = coordinator.lead!(`events:${createHash('sha256').update(subscription).digest('hex').slice(0, 32)}`, (leading) => {
         stream.setActive(leading);
         this.#safeEmit('eventStreamLeadership', { url: shownUrl, leader: leading, epoch: leading ? election?.epoch : undefined });
