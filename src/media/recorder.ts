@@ -33,6 +33,7 @@ import { sessionTimeline, type MediaSession } from './session-audio.js';
 import type { AudioChunk, AudioTimeline, TimelineSampleRate, TimelineStats } from './timeline.js';
 import { WavWriter, toError } from './wav-writer.js';
 import { VideoRecorder, type RecordedVideo, type VideoKind } from './video-recorder.js';
+import { RtmsError } from '../errors.js';
 
 /** Options of {@link recordSession}. */
 export interface RecordOptions {
@@ -69,6 +70,12 @@ export interface RecordOptions {
    * - `none`: no audio track, H.264 alone; the audio is only in the WAVs, on the same clock.
    */
   videoAudio?: 'flac' | 'pcm' | 'none';
+  /**
+   * Longest MP4 file, ms: the first key frame after a file has run this long starts the next file
+   * (`-video-2.mp4`, ...), which bounds memory (the muxer keeps a small record of every packet of a file until it
+   * is closed: about 15 MB an hour of 15 fps video with its audio). Default 3 600 000 (an hour); at least 10 000.
+   */
+  videoMaxFileMs?: number;
 }
 
 /** A per-speaker (or per-channel) WAV of a recording. */
@@ -193,13 +200,18 @@ type Pending = { kind: 'transcript'; t: TranscriptEvent; ts: number } | { kind: 
  * });
  * ```
  *
- * @throws `RtmsError` (from `rtms-client`) `RTMS_INVALID_OPTIONS` for a bad rate, channel count or latency.
+ * @throws `RtmsError` (from `rtms-client`) `RTMS_INVALID_OPTIONS` for a bad rate, channel count, latency or
+ * `videoMaxFileMs`.
  */
 export function recordSession(session: MediaSession, options: RecordOptions): Recording {
   const name = safe(options.name ?? session.id);
   const sampleRate = options.sampleRate ?? 16000;
   const channels = options.channels ?? 1;
   const perTrack = options.perTrack ?? true;
+  const videoMaxFileMs = options.videoMaxFileMs ?? 3_600_000;
+  if (!(Number.isFinite(videoMaxFileMs) && videoMaxFileMs >= 10_000)) {
+    throw new RtmsError('RTMS_INVALID_OPTIONS', `videoMaxFileMs must be a number of ms, at least 10000 (got ${String(options.videoMaxFileMs)})`);
+  }
   const abort = new AbortController();
   const timeline = sessionTimeline(session, {
     sampleRate,
@@ -250,6 +262,7 @@ export function recordSession(session: MediaSession, options: RecordOptions): Re
   const makeVideo = (kind: VideoKind): VideoRecorder =>
     new VideoRecorder(kind, {
       path: (n) => path(`-${kind}${n === 1 ? '' : `-${n}`}.mp4`),
+      maxFileMs: videoMaxFileMs,
       audio: options.videoAudio === 'none' ? undefined : { sampleRate, channels, codec: options.videoAudio ?? 'flac' },
       audioAvailable: () => mixed.samples,
       readAudio,

@@ -11,10 +11,16 @@
  *   latest seen earlier); frames before it are dropped and counted (`beforeKeyframe`).
  * - **Corrupt frames.** A frame without a start code and a slice, or with an SPS that does not parse, is dropped
  *   (`corrupt`), and so is every frame after it until the next IDR (`beforeKeyframe`), since they refer to it.
- * - **Out of range.** A frame more than {@link MAX_JUMP_MS} ahead of the kind's first frame plus the wall time
- *   elapsed since it arrived is dropped (`outOfRange`), and the frames after it until the next IDR.
+ * - **Out of range.** A frame more than {@link MAX_JUMP_MS} ahead of the stream (the later of its last frame
+ *   accepted, the audio written, and its first frame plus the wall time since) is dropped (`outOfRange`), and the
+ *   frames after it until the next IDR; unless the frame after it is within 10 s of it, which confirms the jump
+ *   (a stream that really moved on, such as a camera back after a long pause in a meeting without audio).
  * - **Size change.** An IDR whose SPS gives another size ends the current file and starts the next
  *   (`-video-2.mp4`, ...): one MP4 never changes size mid-track, which players handle badly.
+ * - **Long files.** The first IDR after a file has run `maxFileMs` (an hour by default) also starts the next file:
+ *   mediabunny keeps a small record of every packet written (for the random-access index it writes at the end,
+ *   `mfra`), about 15 MB an hour of 15 fps video with its audio, so an endless file would grow the heap without
+ *   bound.
  * - **Timestamps.** A file's first frame keeps its time exactly (so the video starts in sync with the audio, to
  *   the audio timeline's placement); later frames go to the nearest slot of a grid of 1/fps (the negotiated fps)
  *   from it, which moves a frame of an RTMS stream (timestamps in whole ms, 1000/fps apart) by less than 1 ms.
@@ -28,7 +34,7 @@
  *   video: while the camera is off, audio stays on disk in the WAV. When the audio falls more than
  *   {@link MAX_AUDIO_LAG_MS} behind the video (a meeting with nobody talking: the timeline does not advance
  *   without audio), the MP4's audio is filled with silence up to that lag (`audioSilenceMs`).
- * - **Memory.** mediabunny cuts fragments at key frames, so it holds one key-frame interval of video and its
+ * - **Memory.** Besides the per-packet records above, mediabunny cuts fragments at key frames, so it holds one key-frame interval of video and its
  *   audio; a stream whose key frames are more than {@link MAX_GOP_BYTES} apart drops frames until the next one
  *   (`backlog`), as it does when writing falls {@link MAX_BACKLOG} operations behind.
  */
@@ -50,8 +56,9 @@ export interface VideoDropCounts {
   /** The MP4 muxer (`mediabunny`) could not be loaded or a file could not be written. */
   unavailable: number;
   /**
-   * A timestamp more than {@link MAX_JUMP_MS} ahead of where this kind's first frame and the time elapsed since it
-   * put the stream (a bogus timestamp must not make the file hours long).
+   * A timestamp more than {@link MAX_JUMP_MS} ahead of the stream (its last frame written, the audio written, and
+   * its first frame plus the wall time since), unless the next frame confirms the jump: a bogus timestamp must not
+   * make the file hours long.
    */
   outOfRange: number;
 }
@@ -108,6 +115,8 @@ export const MAX_BACKLOG = 900;
 export const MAX_GOP_BYTES = 64 * 1024 * 1024;
 /** How far a frame's timestamp may run ahead of the stream's own pace (its first frame plus wall time since), ms. */
 export const MAX_JUMP_MS = 600_000;
+/** A frame within this of a frame dropped as out of range confirms the jump (the stream really moved on), ms. */
+const CONFIRM_JUMP_MS = 10_000;
 /** How far the MP4's audio may lag its video before it is filled with silence, ms. */
 export const MAX_AUDIO_LAG_MS = 5000;
 
@@ -115,6 +124,8 @@ export const MAX_AUDIO_LAG_MS = 5000;
 export interface VideoRecorderHost {
   /** The file of the `n`th MP4 of this kind (from 1). */
   path(n: number): string;
+  /** A file this long (ms of the recording's clock) ends at the next IDR, and the next file starts there. */
+  readonly maxFileMs: number;
   /** The mixed audio to mux in, or undefined for video-only files. */
   readonly audio: Mp4Audio | undefined;
   /** Sample frames of mixed audio written so far. */
@@ -191,6 +202,9 @@ export class VideoRecorder {
   private readonly drops: VideoDropCounts = { beforeKeyframe: 0, corrupt: 0, backlog: 0, unavailable: 0, outOfRange: 0 };
   /** This kind's first timestamp and when it arrived (wall clock), for the out-of-range rule. */
   private origin: { ts: number; at: number } | undefined;
+  /** The last frame accepted (server time), and the last one dropped as out of range, for the same rule. */
+  private lastAccepted: number | undefined;
+  private lastJump: number | undefined;
 
   constructor(
     readonly kind: VideoKind,
@@ -272,6 +286,22 @@ export class VideoRecorder {
       });
   }
 
+  /** See {@link VideoDropCounts.outOfRange}. */
+  private outOfRange(ts: number, start: number): boolean {
+    const now = Date.now();
+    this.origin ??= { ts, at: now };
+    const a = this.host.audio;
+    const audioTs = a === undefined ? -Infinity : start + (this.host.audioAvailable() * 1000) / a.sampleRate;
+    const ref = Math.max(this.lastAccepted ?? -Infinity, audioTs, this.origin.ts + (now - this.origin.at));
+    if (ts - ref <= MAX_JUMP_MS || (this.lastJump !== undefined && Math.abs(ts - this.lastJump) <= CONFIRM_JUMP_MS)) {
+      this.lastAccepted = Math.max(this.lastAccepted ?? ts, ts);
+      this.lastJump = undefined;
+      return false;
+    }
+    this.lastJump = ts;
+    return true;
+  }
+
   private sampleAt(ms: number): number {
     const a = this.host.audio;
     return a === undefined ? 0 : Math.max(0, Math.round((ms * a.sampleRate) / 1000));
@@ -287,9 +317,7 @@ export class VideoRecorder {
     }
     const fps = frame.format.fps > 0 && frame.format.fps <= 60 ? frame.format.fps : 15;
     const ts = frame.timestamp ?? (this.lastTs === undefined ? Date.now() : this.lastTs + 1000 / fps);
-    const now = Date.now();
-    this.origin ??= { ts, at: now };
-    if (ts - this.origin.ts > now - this.origin.at + MAX_JUMP_MS) {
+    if (this.outOfRange(ts, start)) {
       this.drops.outOfRange++;
       this.awaitingKey = true;
       return;
@@ -321,7 +349,8 @@ export class VideoRecorder {
       }
       if (info.sps === undefined || info.pps === undefined) au = withParameterSets(sps, pps, data);
       const cur = this.current;
-      if (cur === undefined || cur.width !== spsInfo.width || cur.height !== spsInfo.height) {
+      const long = cur !== undefined && cur.frameCount > 0 && ts - start - cur.startMs >= this.host.maxFileMs;
+      if (cur === undefined || cur.width !== spsInfo.width || cur.height !== spsInfo.height || long) {
         newFile = { codec: avcCodecString(spsInfo), width: spsInfo.width, height: spsInfo.height };
       }
     } else if (this.awaitingKey || this.current === undefined) {

@@ -169,6 +169,9 @@ describe('recordSession over a simulated meeting', () => {
     result = await rec.done;
 
     expect(result.errors).toEqual([]);
+    // No video was negotiated: no MP4, nothing counted.
+    for (const v of [result.video, result.share]) expect(v).toMatchObject({ received: 0, frames: 0, dropped: 0, files: [] });
+    expect(existsSync(join(dir, 'rec-video.mp4'))).toBe(false);
     expect(result.tracks.length).toBeGreaterThanOrEqual(2);
     expect(result.tracks.every((t) => t.userName !== undefined && t.key.startsWith('user:'))).toBe(true);
     expect(result.stats).toMatchObject({ late: 0, duplicates: 0, outOfRange: 0, format: 0, decodeErrors: 0 });

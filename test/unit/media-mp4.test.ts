@@ -285,6 +285,18 @@ describe.skipIf(!FFMPEG)('the MP4s, read by ffprobe and ffmpeg', () => {
     ffmpegDecodesCleanly(f.path);
   }, 60_000);
 
+  it('videoMaxFileMs: the first IDR after that long starts the next file; the files tile the audio', async () => {
+    const dir = tempDir();
+    const aus = Array.from({ length: 375 }, (_, i) => VIDEO_AUS[i % VIDEO_AUS.length]!); // 25 s, an IDR a second
+    const r = await record(dir, { audioMs: [0, 25_000], video: [{ aus, startMs: 0 }], options: { videoMaxFileMs: 10_000 } });
+    expect(r.errors).toEqual([]);
+    expect(r.video.files.map((f) => [f.startMs, f.frames])).toEqual([[0, 150], [10_000, 150], [20_000, 75]]);
+    const audio = r.video.files.map((f) => Number(ffprobe(f.path).streams[1]!.duration));
+    expect(audio.map((d) => Math.round(d * 10) / 10)).toEqual([10, 10, 5]);
+    for (const f of r.video.files) ffmpegDecodesCleanly(f.path);
+    expect(() => recordSession(fakeSession().session, { dir, videoMaxFileMs: 5000 })).toThrow(/videoMaxFileMs/);
+  });
+
   it('a picture size change starts a second file at the new IDR; both decode cleanly', async () => {
     const dir = tempDir();
     const gen = spawnSync('ffmpeg', ['-nostdin', '-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=160x90:rate=15', '-t', '1', '-c:v', 'libx264', '-profile:v', 'baseline', '-x264-params', 'keyint=15:repeat-headers=1:bframes=0', '-f', 'h264', '-'], { maxBuffer: 1 << 24 });
