@@ -73,7 +73,7 @@ export interface RecordOptions {
   /**
    * Longest MP4 file, ms: the first key frame after a file has run this long starts the next file
    * (`-video-2.mp4`, ...), which bounds memory (the muxer keeps a small record of every packet of a file until it
-   * is closed: about 15 MB an hour of 15 fps video with its audio). Default 3 600 000 (an hour); at least 10 000.
+   * is closed: about 13 MB an hour of 15 fps video with its audio). Default 3 600 000 (an hour); at least 10 000.
    */
   videoMaxFileMs?: number;
 }

@@ -19,7 +19,7 @@
  *   (`-video-2.mp4`, ...): one MP4 never changes size mid-track, which players handle badly.
  * - **Long files.** The first IDR after a file has run `maxFileMs` (an hour by default) also starts the next file:
  *   mediabunny keeps a small record of every packet written (for the random-access index it writes at the end,
- *   `mfra`), about 15 MB an hour of 15 fps video with its audio, so an endless file would grow the heap without
+ *   `mfra`), about 13 MB an hour of 15 fps video with its audio, so an endless file would grow the heap without
  *   bound.
  * - **Timestamps.** A file's first frame keeps its time exactly (so the video starts in sync with the audio, to
  *   the audio timeline's placement); later frames go to the nearest slot of a grid of 1/fps (the negotiated fps)
