@@ -9,17 +9,22 @@
 #
 #   1. test/runtimes/package-exports.mjs: every subpath loads from import and require, with the same exports;
 #   2. the demo (examples/demo.ts, as `npm run demo` does): simulator + node:http app + signed webhook + a
-#      scripted meeting + rtms_stopped; exit code 0 and the expected lines in its output;
+#      scripted meeting recorded with rtms-client/media + rtms_stopped; exit code 0, the expected lines in its
+#      output, and its WAV/WebVTT/chat files valid (test/runtimes/check-recording.mjs, run by Node);
 #   3. examples/web-standard/round-trip.ts: a signed webhook round trip through client.fetchHandler() served by
 #      Bun.serve / Deno.serve, with the simulator in the same runtime (health on GET/HEAD, URL validation,
 #      tampered signature/body and stale timestamp refused with 401, streaming, stop, no leaked handle);
-#   4. the README's example server for that runtime (examples/web-standard/bun.ts or deno.ts) as it is written,
+#   4. test/runtimes/resilience.ts: JSON in binary frames, a dropped media and a dropped signaling socket repaired,
+#      a silent connection caught by the idle watchdog, a stream the server ends, and the event WebSocket
+#      (client.connectEvents(): OAuth token over fetch, rtms_started/rtms_stopped over the socket);
+#   5. the README's example server for that runtime (examples/web-standard/bun.ts or deno.ts) as it is written,
 #      driven by the bundled CLI (`rtms-client simulate`, itself run by the same runtime), then stopped with
 #      SIGTERM: it must exit by itself.
 #
 # Exit code: 0 when everything passed; 1 on any failure. When Bun and Deno cannot be installed (no network), it
 # fails if CI=true and otherwise skips loudly with exit code 0. Versions: BUN_VERSION and DENO_VERSION (defaults
-# below: the versions last checked; bump them deliberately). Node runs the round trip first as the baseline.
+# below: the versions last checked; bump them deliberately). Node runs the round trip and the resilience program
+# first, as the baseline: a failure there is the SDK's, not the runtime's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -65,10 +70,23 @@ echo "== packed $TARBALL"
 cd "$WORK"
 printf '{ "name": "rtms-runtime-check", "private": true, "type": "module" }\n' > package.json
 echo "== installing bun@$BUN_VERSION and deno@$DENO_VERSION from the npm registry into $WORK"
-if ! timeout 180 npm install --no-audit --no-fund --no-package-lock --loglevel=error --fetch-retries=1 \
-  "./$TARBALL" "bun@$BUN_VERSION" "deno@$DENO_VERSION" "@opentelemetry/api@^1.3.0" >"$WORK/npm-install.log" 2>&1; then
-  tail -n 20 "$WORK/npm-install.log"
-  skip_or_fail "npm could not install bun@$BUN_VERSION and deno@$DENO_VERSION (no network, or no registry)"
+PACKAGES=("./$TARBALL" "bun@$BUN_VERSION" "deno@$DENO_VERSION" "@opentelemetry/api@^1.3.0")
+npm_install() { # $1: fetch retries
+  timeout 180 npm install --no-audit --no-fund --no-package-lock --loglevel=error --prefer-offline \
+    --fetch-retries="$1" "${PACKAGES[@]}" >"$WORK/npm-install.log" 2>&1
+}
+# First without retries, so that a machine with no network finds out in a second, not after npm's backoff;
+# retried with backoff only when the registry answers (a transient failure).
+if ! npm_install 0; then
+  if ! npm view "bun@$BUN_VERSION" version --fetch-retries=0 >/dev/null 2>&1; then
+    tail -n 5 "$WORK/npm-install.log"
+    skip_or_fail "the npm registry cannot be reached: bun@$BUN_VERSION and deno@$DENO_VERSION cannot be installed"
+  fi
+  echo "== npm install failed with the registry reachable: retrying with backoff"
+  if ! npm_install 3; then
+    tail -n 20 "$WORK/npm-install.log"
+    skip_or_fail "npm could not install bun@$BUN_VERSION and deno@$DENO_VERSION"
+  fi
 fi
 
 # The packages' postinstall scripts link the binaries into node_modules/.bin; if they did not run, use the
@@ -96,7 +114,8 @@ echo "== $("$DENO" --version | head -n 1)"
 
 # The programs run from the scratch project, so 'rtms-client' resolves to the installed tarball.
 cp "$ROOT/examples/demo.ts" "$ROOT/examples/web-standard/round-trip.ts" "$ROOT/examples/web-standard/bun.ts" \
-  "$ROOT/examples/web-standard/deno.ts" "$ROOT/test/runtimes/package-exports.mjs" "$WORK/"
+  "$ROOT/examples/web-standard/deno.ts" "$ROOT/test/runtimes/package-exports.mjs" "$ROOT/test/runtimes/resilience.ts" \
+  "$ROOT/test/runtimes/check-recording.mjs" "$WORK/"
 CLI="$WORK/node_modules/rtms-client/dist/cli.js"
 
 # Deno's permissions: loopback network (and 0.0.0.0, where deno.ts listens) and the environment (ws reads WS_NO_BUFFER_UTIL; the examples read
@@ -186,18 +205,27 @@ export DEMO_DURATION_MS=3000
 
 run_step "node: webhook round trip through fetchHandler() (baseline)" "$ROOT/node_modules/.bin/tsx" round-trip.ts
 expect_output "node round trip" '^round trip under node .*: passed'
+run_step "node: resilience (baseline)" "$ROOT/node_modules/.bin/tsx" resilience.ts
+expect_output "node resilience" '^resilience under node .*: passed'
 
 for runtime in bun deno; do
   if [ "$runtime" = "bun" ]; then CMD=("$BUN"); else CMD=("${DENO_RUN[@]}"); fi
   run_step "$runtime: package exports (import and require of every subpath)" "${CMD[@]}" package-exports.mjs
   expect_output "$runtime package exports" "^package exports under $runtime .*: passed"
-  run_step "$runtime: the demo (simulator, node:http app, signed webhook, scripted meeting, stop)" "${CMD[@]}" demo.ts
+  # The demo records the meeting (rtms-client/media) into DEMO_RECORDINGS_DIR; Deno may write there and nowhere else.
+  export DEMO_RECORDINGS_DIR="$WORK/recordings-$runtime"
+  if [ "$runtime" = "bun" ]; then DEMO_CMD=("$BUN"); else DEMO_CMD=("${DENO_RUN[@]}" "--allow-write=$DEMO_RECORDINGS_DIR" "--allow-read=$DEMO_RECORDINGS_DIR"); fi
+  run_step "$runtime: the demo (simulator, node:http app, signed webhook, scripted meeting recorded with rtms-client/media, stop)" "${DEMO_CMD[@]}" demo.ts
   expect_output "$runtime demo" 'webhook meeting.rtms_started -> HTTP 200'
   expect_output "$runtime demo" 'stopping -> stopped'
   expect_output "$runtime demo" 'transcripts received +[1-9]'
   expect_output "$runtime demo" 'audio received +[1-9][0-9]* frames'
+  run_step "$runtime: the demo's recording, checked by Node" node "$WORK/check-recording.mjs" "$DEMO_RECORDINGS_DIR" "$((DEMO_DURATION_MS / 1000))"
+  expect_output "$runtime recording" '^recording in .*: valid'
   run_step "$runtime: signed webhook round trip through fetchHandler() on $( [ "$runtime" = bun ] && echo Bun.serve || echo Deno.serve )" "${CMD[@]}" round-trip.ts
   expect_output "$runtime round trip" "^round trip under $runtime .*: passed"
+  run_step "$runtime: resilience (binary frames, media and signaling drops, half-open, server stop, the event WebSocket)" "${CMD[@]}" resilience.ts
+  expect_output "$runtime resilience" "^resilience under $runtime .*: passed"
   example_with_simulate "$runtime: examples/web-standard/$runtime.ts driven by 'rtms-client simulate' (under $runtime), then SIGTERM" "$runtime.ts" "${CMD[@]}"
 done
 
