@@ -56,7 +56,7 @@ export interface VideoDropCounts {
   /** The MP4 muxer (`mediabunny`) could not be loaded or a file could not be written. */
   unavailable: number;
   /**
-   * A timestamp more than {@link MAX_JUMP_MS} ahead of the stream (its last frame written, the audio written, and
+   * A timestamp more than 10 minutes ahead of the stream (its last frame written, the audio written, and
    * its first frame plus the wall time since), unless the next frame confirms the jump: a bogus timestamp must not
    * make the file hours long.
    */
