@@ -286,28 +286,34 @@ async function simulate(argv: string[], io: CliIo): Promise<number> {
         `${e.eventSocketUrl}&access_token=<token>. With rtms-client: client.connectEvents({ url, tokenUrl }).\n\n`,
     );
   };
-  const report = await runConformance({
-    ...(viaEvents ? { delivery: 'events' as const, eventConnectTimeoutMs: waitMs, onEventEndpoints: announce } : { webhookUrl: values.webhook }),
-    clientId,
-    clientSecret,
-    ...(secret ? { webhookSecretToken: secret } : {}),
-    product,
-    script,
-    keepAliveIntervalMs: parseDuration(values.keepalive),
-    connectTimeoutMs: parseDuration(values['connect-timeout']),
-    closeTimeoutMs: parseDuration(values['close-timeout']),
-    validateUrl: values['validate-url'],
-    ...(mediaUrls ? { mediaUrls } : {}),
-    ...(port !== undefined ? { port } : {}),
-    ...(values['product-id'] ? { productId: values['product-id'] } : {}),
-    ...(drift ? { drift } : {}),
-    ...(values.json ? {} : { onProgress: (line: string) => io.stdout(`${line}\n`) }),
-  });
+  let report: ConformanceReport;
+  try {
+    report = await runConformance({
+      ...(viaEvents ? { delivery: 'events' as const, eventConnectTimeoutMs: waitMs, onEventEndpoints: announce } : { webhookUrl: values.webhook }),
+      clientId,
+      clientSecret,
+      ...(secret ? { webhookSecretToken: secret } : {}),
+      product,
+      script,
+      keepAliveIntervalMs: parseDuration(values.keepalive),
+      connectTimeoutMs: parseDuration(values['connect-timeout']),
+      closeTimeoutMs: parseDuration(values['close-timeout']),
+      validateUrl: values['validate-url'],
+      ...(mediaUrls ? { mediaUrls } : {}),
+      ...(port !== undefined ? { port } : {}),
+      ...(values['product-id'] ? { productId: values['product-id'] } : {}),
+      ...(drift ? { drift } : {}),
+      ...(values.json ? {} : { onProgress: (line: string) => io.stdout(`${line}\n`) }),
+    });
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== 'EADDRINUSE') throw err;
+    io.stderr(`rtms-client: port ${port ?? '?'} is already in use: choose another with --port <n>${viaEvents ? ' (and start the app with the URLs it prints)' : ''}\n`);
+    return 1;
+  }
   if (values.json) {
     const extra = report.eventSocket ? { eventSocket: eventSummary(report) } : {};
     io.stdout(`${JSON.stringify({ ok: report.ok, delivery: report.delivery, stream: report.stream, checks: report.checks, refusals: report.refusals, violations: report.violations, ...extra, durationMs: report.durationMs })}\n`);
-  }
-  else printReport(report, io);
+  } else printReport(report, io);
   return report.ok ? 0 : 1;
 }
 

@@ -5,17 +5,32 @@
  * the socket without a token, parse the content once, ignore keep-alives, or let their event socket go before the
  * stop fail with a message that says so.
  */
+import { createServer, type AddressInfo } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { RtmsClient, type SessionEnd } from '../../src/index.js';
+import { RtmsClient, wsSocketFactory, type SessionEnd, type SocketFactory } from '../../src/index.js';
 import { runConformance, type ConformanceEventEndpoints, type ConformanceOptions, type ConformanceReport } from '../../src/testing/index.js';
 import { APP, closedPort, fakeIo, rawEventApp, type RawEventAppOptions } from './apps.js';
 
 const CREDS = { clientId: APP.clientId, clientSecret: APP.clientSecret };
 
-/** An events-only app on RtmsClient: no HTTP server, no webhook secret token. Records its transcripts. */
-function eventsApp(e: ConformanceEventEndpoints): { client: RtmsClient; transcripts: string[]; ends: Promise<SessionEnd>[] } {
-  const client = new RtmsClient({ ...CREDS, eventsOnly: true, media: ['transcript'] });
+/**
+ * An events-only app on RtmsClient: no HTTP server, no webhook secret token. Records its transcripts. `cutSignalingAfterMs`
+ * cuts its first signaling socket (no close frame) that long after it opens, so Zoom's rtms_interrupted comes over
+ * the event socket and the SDK reconnects.
+ */
+function eventsApp(e: ConformanceEventEndpoints, cutSignalingAfterMs?: number): { client: RtmsClient; transcripts: string[]; ends: Promise<SessionEnd>[] } {
+  let cut = false;
+  const socketFactory: SocketFactory = (url, handlers, opts) => {
+    const socket = wsSocketFactory(url, handlers, opts);
+    if (cutSignalingAfterMs !== undefined && !cut && url.includes('/rtms/signaling')) {
+      cut = true;
+      const timer = setTimeout(() => socket.terminate(), cutSignalingAfterMs);
+      onTestFinished(() => clearTimeout(timer));
+    }
+    return socket;
+  };
+  const client = new RtmsClient({ ...CREDS, eventsOnly: true, media: ['transcript'], socketFactory });
   onTestFinished(() => client.close());
   const transcripts: string[] = [];
   const ends: Promise<SessionEnd>[] = [];
@@ -26,6 +41,23 @@ function eventsApp(e: ConformanceEventEndpoints): { client: RtmsClient; transcri
   client.on('error', () => undefined);
   client.connectEvents({ url: e.eventSocketUrl, tokenUrl: e.tokenUrl });
   return { client, transcripts, ends };
+}
+
+/** A CliIo that starts the events-only app as soon as the command prints the event socket URL. */
+function ioStartingApp(): ReturnType<typeof fakeIo> & { app: () => ReturnType<typeof eventsApp> | undefined } {
+  const io = fakeIo();
+  let app: ReturnType<typeof eventsApp> | undefined;
+  const write = io.stdout;
+  return {
+    ...io,
+    app: () => app,
+    stdout: (t) => {
+      write(t);
+      const ws = /ZOOM_EVENT_WS_URL=(\S+)/.exec(t)?.[1];
+      const token = /ZOOM_OAUTH_TOKEN_URL=(\S+)/.exec(t)?.[1];
+      if (ws && token && app === undefined) app = eventsApp({ eventSocketUrl: ws, tokenUrl: token });
+    },
+  };
 }
 
 function run(onEventEndpoints: (e: ConformanceEventEndpoints) => void, options: Partial<ConformanceOptions> = {}): Promise<ConformanceReport> {
@@ -73,6 +105,22 @@ describe('a correct app passes through the event socket', () => {
     expect(app?.transcripts.length).toBeGreaterThanOrEqual(3);
     // One session, ended by the rtms_stopped that came over the socket.
     expect(await Promise.all(app?.ends ?? [])).toEqual([expect.objectContaining({ state: 'stopped' })]);
+  });
+
+  it("an app that loses its signaling socket: Zoom's rtms_interrupted arrives over the event socket, the SDK reconnects, the run passes", async () => {
+    const report = await run((e) => void eventsApp(e, 600), { script: { durationMs: 3_000 } });
+    expect(failures(report), JSON.stringify(report.checks, null, 2)).toEqual([]);
+    expect(byId(report, 'webhook-interrupted')).toEqual([{ id: 'webhook-interrupted', status: 'pass', message: 'rtms_interrupted delivered over the event socket' }]);
+    expect(byId(report, 'connection').map((c) => c.message)).toContainEqual(expect.stringMatching(/^signaling socket closed 1006 at .*; signaling reconnected after/));
+  });
+
+  it('--product contact-center --drift through the event socket: a tolerant app passes', async () => {
+    const io = ioStartingApp();
+    const port = await closedPort();
+    const args = ['simulate', '--events', '--port', String(port), '--product', 'contact-center', '--drift', '--client-id', APP.clientId, '--client-secret', APP.clientSecret, '--duration', '1500ms', '--keepalive', '400ms'];
+    expect(await main(args, io), io.all()).toBe(0);
+    expect(io.out()).toMatch(/stream [0-9a-f]{32} \(contact_center\)/);
+    expect(io.app()?.transcripts.length).toBeGreaterThan(0);
   });
 
   it('the hand-written raw app (content parsed twice) passes too', async () => {
@@ -165,23 +213,6 @@ describe('apps that must fail through the event socket', () => {
 });
 
 describe('rtms-client simulate --events', () => {
-  /** A CliIo that starts the events-only app as soon as the command prints the event socket URL. */
-  function ioStartingApp(): ReturnType<typeof fakeIo> & { app: () => ReturnType<typeof eventsApp> | undefined } {
-    const io = fakeIo();
-    let app: ReturnType<typeof eventsApp> | undefined;
-    const write = io.stdout;
-    return {
-      ...io,
-      app: () => app,
-      stdout: (t) => {
-        write(t);
-        const ws = /ZOOM_EVENT_WS_URL=(\S+)/.exec(t)?.[1];
-        const token = /ZOOM_OAUTH_TOKEN_URL=(\S+)/.exec(t)?.[1];
-        if (ws && token && app === undefined) app = eventsApp({ eventSocketUrl: ws, tokenUrl: token });
-      },
-    };
-  }
-
   it('prints the URLs and env vars, waits for the app, streams through the socket, and passes (exit 0)', async () => {
     const io = ioStartingApp();
     const port = await closedPort();
@@ -217,6 +248,16 @@ describe('rtms-client simulate --events', () => {
     const io = fakeIo();
     expect(await main(['simulate', ...args, '--client-id', 'x', '--client-secret', 'y'], io)).toBe(2);
     expect(io.err()).toMatch(expected);
+  });
+
+  it('a port already in use: exit 1 with a pointer to --port, not a stack trace', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => new Promise<void>((resolve) => blocker.close(() => resolve())));
+    const port = (blocker.address() as AddressInfo).port;
+    const io = fakeIo();
+    expect(await main(['simulate', '--events', '--port', String(port), '--client-id', 'x', '--client-secret', 'y'], io)).toBe(1);
+    expect(io.err()).toBe(`rtms-client: port ${port} is already in use: choose another with --port <n> (and start the app with the URLs it prints)\n`);
   });
 
   it('the help describes --events, its stable default port and --wait', async () => {
