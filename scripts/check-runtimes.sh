@@ -17,9 +17,10 @@
 #   4. test/runtimes/resilience.ts: JSON in binary frames, a dropped media and a dropped signaling socket repaired,
 #      a silent connection caught by the idle watchdog, a stream the server ends, and the event WebSocket
 #      (client.connectEvents(): OAuth token over fetch, rtms_started/rtms_stopped over the socket);
-#   5. the README's example server for that runtime (examples/web-standard/bun.ts or deno.ts) as it is written,
-#      driven by the bundled CLI (`rtms-client simulate`, itself run by the same runtime), then stopped with
-#      SIGTERM: it must exit by itself.
+#   5. the example servers as they are written: examples/web-standard/bun.ts or deno.ts, and hono.ts (its default
+#      export, served by `bun hono.ts` or `deno serve hono.ts`), each driven by the bundled CLI (`rtms-client
+#      simulate`, itself run by the same runtime: URL validation, a signed meeting, rtms_stopped), then stopped
+#      with SIGTERM: it must exit by itself.
 #
 # Exit code: 0 when everything passed; 1 on any failure. When Bun and Deno cannot be installed (no network), it
 # fails if CI=true and otherwise skips loudly with exit code 0. Versions: BUN_VERSION and DENO_VERSION (defaults
@@ -70,7 +71,7 @@ echo "== packed $TARBALL"
 cd "$WORK"
 printf '{ "name": "rtms-runtime-check", "private": true, "type": "module" }\n' > package.json
 echo "== installing bun@$BUN_VERSION and deno@$DENO_VERSION from the npm registry into $WORK"
-PACKAGES=("./$TARBALL" "bun@$BUN_VERSION" "deno@$DENO_VERSION" "@opentelemetry/api@^1.3.0")
+PACKAGES=("./$TARBALL" "bun@$BUN_VERSION" "deno@$DENO_VERSION" "@opentelemetry/api@^1.3.0" "hono@^4")
 npm_install() { # $1: fetch retries
   timeout 180 npm install --no-audit --no-fund --no-package-lock --loglevel=error --prefer-offline \
     --fetch-retries="$1" "${PACKAGES[@]}" >"$WORK/npm-install.log" 2>&1
@@ -114,7 +115,7 @@ echo "== $("$DENO" --version | head -n 1)"
 
 # The programs run from the scratch project, so 'rtms-client' resolves to the installed tarball.
 cp "$ROOT/examples/demo.ts" "$ROOT/examples/web-standard/round-trip.ts" "$ROOT/examples/web-standard/bun.ts" \
-  "$ROOT/examples/web-standard/deno.ts" "$ROOT/test/runtimes/package-exports.mjs" "$ROOT/test/runtimes/resilience.ts" \
+  "$ROOT/examples/web-standard/deno.ts" "$ROOT/examples/web-standard/hono.ts" "$ROOT/test/runtimes/package-exports.mjs" "$ROOT/test/runtimes/resilience.ts" \
   "$ROOT/test/runtimes/check-recording.mjs" "$WORK/"
 CLI="$WORK/node_modules/rtms-client/dist/cli.js"
 
@@ -146,20 +147,23 @@ free_port() {
   node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"
 }
 
-# Starts the README example for a runtime, drives it with `rtms-client simulate`, then SIGTERMs it.
-example_with_simulate() { # $1: label; $2: example file; then the runtime command prefix (e.g. bun, or deno run ...)
-  local label=$1 file=$2
+# Starts an example server, drives it with `rtms-client simulate` (run by the same runtime: CLI_CMD), then
+# SIGTERMs it: it must exit by itself. The server command gets PORT in its environment and may use {PORT}.
+example_with_simulate() { # $1: label; $2: health path; then the server command
+  local label=$1 health=$2
   shift 2
   local port
   port=$(free_port)
+  local server_cmd=()
+  for arg in "$@"; do server_cmd+=("${arg//\{PORT\}/$port}"); done
   echo ""
   echo "== $label"
   ZOOM_CLIENT_ID=rt-example-id ZOOM_CLIENT_SECRET=rt-example-secret ZOOM_SECRET_TOKEN=rt-example-token PORT=$port \
-    "$@" "$WORK/$file" >"$WORK/server.txt" 2>&1 &
+    "${server_cmd[@]}" >"$WORK/server.txt" 2>&1 &
   SERVER_PID=$!
   local up=0
   for _ in $(seq 1 100); do
-    if node -e "fetch('http://127.0.0.1:$port/').then(r=>process.exit(r.status===200?0:1),()=>process.exit(1))" 2>/dev/null; then
+    if node -e "fetch('http://127.0.0.1:$port$health').then(r=>process.exit(r.status===200?0:1),()=>process.exit(1))" 2>/dev/null; then
       up=1
       break
     fi
@@ -167,14 +171,15 @@ example_with_simulate() { # $1: label; $2: example file; then the runtime comman
   done
   if [ "$up" -ne 1 ]; then
     cat "$WORK/server.txt"
-    fail "$label: the example did not answer its health check on port $port"
+    fail "$label: the example did not answer its health check (GET $health) on port $port"
     kill "$SERVER_PID" 2>/dev/null || true
     SERVER_PID=""
     return 0
   fi
+  echo "-- GET $health answered 200"
   local rc=0
   ZOOM_CLIENT_ID=rt-example-id ZOOM_CLIENT_SECRET=rt-example-secret ZOOM_SECRET_TOKEN=rt-example-token \
-    timeout "$STEP_TIMEOUT" "$@" "$CLI" simulate --webhook "http://127.0.0.1:$port/zoom/webhook" --duration 3s \
+    timeout "$STEP_TIMEOUT" "${CLI_CMD[@]}" "$CLI" simulate --webhook "http://127.0.0.1:$port/zoom/webhook" --duration 3s \
     --validate-url >"$WORK/out.txt" 2>&1 || rc=$?
   cat "$WORK/out.txt"
   if [ "$rc" -ne 0 ]; then fail "$label: rtms-client simulate exit code $rc"; fi
@@ -226,7 +231,11 @@ for runtime in bun deno; do
   expect_output "$runtime round trip" "^round trip under $runtime .*: passed"
   run_step "$runtime: resilience (binary frames, media and signaling drops, half-open, server stop, the event WebSocket)" "${CMD[@]}" resilience.ts
   expect_output "$runtime resilience" "^resilience under $runtime .*: passed"
-  example_with_simulate "$runtime: examples/web-standard/$runtime.ts driven by 'rtms-client simulate' (under $runtime), then SIGTERM" "$runtime.ts" "${CMD[@]}"
+  CLI_CMD=("${CMD[@]}")
+  example_with_simulate "$runtime: examples/web-standard/$runtime.ts driven by 'rtms-client simulate' (under $runtime), then SIGTERM" / "${CMD[@]}" "$WORK/$runtime.ts"
+  # hono.ts exports the app: Bun serves a default export with a fetch method itself, Deno with `deno serve`.
+  if [ "$runtime" = "bun" ]; then HONO_CMD=("$BUN" "$WORK/hono.ts"); else HONO_CMD=("$DENO" serve --port "{PORT}" --host 127.0.0.1 --allow-net=127.0.0.1 --allow-env "$WORK/hono.ts"); fi
+  example_with_simulate "$runtime: examples/web-standard/hono.ts (the default export, served by $runtime) driven by 'rtms-client simulate'" /healthz "${HONO_CMD[@]}"
 done
 
 echo ""
