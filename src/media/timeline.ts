@@ -21,6 +21,19 @@
  *    dropped (`outOfRange`): a bogus timestamp must not write an hour of silence.
  * 5. A frame without a timestamp goes where its track's audio ends.
  *
+ * ## Sample-rate changes
+ *
+ * The timeline works at the first frame's sample rate. A frame at another rate (a reconnect that settled new
+ * media parameters, another codec) is converted to it by a resampler of its track, which keeps its state from
+ * frame to frame, so the converted audio has no seams: consecutive frames (each within half a frame of where the
+ * previous one ended) are placed one after the other, from where the track's audio ends; after a gap the
+ * conversion is flushed and starts again at the frame's own place. Converted frames must arrive in order: one
+ * whose place lies more than half a frame before the converted audio's end is dropped (`late` if that place was
+ * already emitted, else `duplicates`). The conversion's output lags its input by the resampler's filter delay (a
+ * few ms), and is flushed when the track returns to the timeline's rate, changes rate again, pauses, or the
+ * timeline ends, so nothing of it is lost. Only rates whose ratio to the timeline's reduces to terms of at most
+ * 64 are converted (all of 8, 16, 24, 32 and 48 kHz); others count in `format`.
+ *
  * Audio is held back `latencyMs` (the jitter buffer) behind the furthest sample placed on any track, so
  * reordered frames still find their place; {@link AudioTimeline.end} flushes everything. Every track and the
  * mix are emitted together, so they stay sample-aligned and of equal length. Memory is bounded by the latency,
@@ -162,7 +175,25 @@ const DEFAULTS = { sampleRate: 16000, channels: 1, chunkMs: 100, latencyMs: 200,
 /** Largest block emitted at once (input sample frames = 1 s at 48 kHz), to bound memory on a long gap. */
 const MAX_BLOCK = 48_000;
 
+/** A track's conversion of frames at another rate than the timeline's (see "Sample-rate changes"). */
+interface Converter {
+  /** The rate it converts from, Hz. */
+  readonly rate: number;
+  /** Its input channels, 1 or 2. */
+  readonly channels: number;
+  /** One resampler per input channel, `rate` → the timeline's rate. */
+  readonly rs: Resampler[];
+  /** Timeline sample where its output starts. */
+  readonly segStart: number;
+  /** Output samples placed so far. */
+  written: number;
+  /** Timeline sample where the next input frame is expected. */
+  next: number;
+}
+
 interface Track {
+  /** Converting frames at another rate, while it does. */
+  conv?: Converter | undefined;
   info: { key: string; userId: UserId | undefined; userName: string | undefined; channelId: string | undefined; firstSample: number };
   /** Interleaved samples from `emitted` on. */
   buf: Int16Array;
@@ -347,12 +378,11 @@ export class AudioTimeline {
         this.stats.format++;
         return 'format';
       }
-    } else if (frame.sampleRate !== this.inRate) {
-      this.stats.format++;
-      return 'format';
     }
     const rate = this.inRate;
-    const n = frame.pcm.length / inCh;
+    const native = frame.sampleRate === rate;
+    // At another rate, the frame's length on the timeline's clock.
+    const n = native ? frame.pcm.length / inCh : Math.round((frame.pcm.length / inCh) * (rate / frame.sampleRate));
     let track = this.trackMap.get(frame.key);
     let p: number | undefined;
     if (frame.timestamp !== undefined && Number.isFinite(frame.timestamp)) {
@@ -363,6 +393,8 @@ export class AudioTimeline {
         return 'out-of-range';
       }
     }
+    if (!native) return this.pushConverted(frame, track, inCh, n, p);
+    if (track?.conv !== undefined) this.closeConverter(track);
     let q: number;
     let regrid = false;
     if (track === undefined) {
@@ -412,6 +444,7 @@ export class AudioTimeline {
    */
   end(): void {
     if (this._ended) return;
+    for (const t of this.trackMap.values()) if (t.conv !== undefined) this.closeConverter(t);
     this.emitUpTo(this.maxEnd);
     this._ended = true;
     if (this.inRate !== undefined) {
@@ -423,6 +456,96 @@ export class AudioTimeline {
     if (this.chunkFill > 0) this.flushChunk(this.chunkFill);
     this.listeners.clear();
     this.resolveEnded();
+  }
+
+  /** Places a frame at another rate than the timeline's through its track's converter (see "Sample-rate changes"). */
+  private pushConverted(frame: TimelineFrame, existing: Track | undefined, inCh: number, n: number, p: number | undefined): PushResult {
+    let track = existing;
+    let conv = track?.conv;
+    if (track !== undefined && conv !== undefined && (conv.rate !== frame.sampleRate || conv.channels !== inCh)) {
+      this.closeConverter(track);
+      conv = undefined;
+    }
+    if (track !== undefined && conv !== undefined && p !== undefined) {
+      if (p < conv.next - n / 2) {
+        // Out of order, or a repeat: a streaming conversion cannot go back.
+        if (p + n <= this.emitted) this.stats.late++;
+        else this.stats.duplicates++;
+        return p + n <= this.emitted ? 'late' : 'duplicate';
+      }
+      if (p > conv.next + n / 2) {
+        // A gap (a muted speaker, a lost packet): the conversion ends here and starts again at the frame's place.
+        this.closeConverter(track);
+        conv = undefined;
+      }
+    }
+    if (conv === undefined) {
+      let rs: Resampler[];
+      try {
+        rs = Array.from({ length: inCh }, () => new Resampler(frame.sampleRate, this.inRate ?? frame.sampleRate));
+      } catch {
+        this.stats.format++;
+        return 'format';
+      }
+      let q: number;
+      if (track === undefined) q = p ?? Math.max(this.emitted, this.maxEnd);
+      else if (p === undefined || Math.abs(p - track.end) <= n / 2) q = Math.max(track.end, this.emitted);
+      else q = p;
+      if (q < this.emitted) {
+        this.stats.late++;
+        return 'late';
+      }
+      if (track !== undefined && track.filled.some(([s, e]) => s < q + n && q < e)) {
+        this.stats.duplicates++;
+        return 'duplicate';
+      }
+      if (track === undefined) track = this.addTrack(frame, q);
+      conv = { rate: frame.sampleRate, channels: inCh, rs, segStart: q, written: 0, next: q };
+      track.conv = conv;
+    }
+    if (track === undefined) return 'format'; // unreachable: a converter belongs to a track
+    if (frame.userName !== undefined) track.info.userName = frame.userName;
+    const planes = conv.rs.map((r, c) => {
+      const plane = new Int16Array(frame.pcm.length / inCh);
+      for (let i = 0; i < plane.length; i++) plane[i] = frame.pcm[i * inCh + c] as number;
+      return r.process(plane);
+    });
+    conv.next = (p !== undefined && Math.abs(p - conv.next) <= n / 2 ? conv.next : (p ?? conv.next)) + n;
+    this.placeConverted(track, conv, planes, n);
+    this.stats.placed++;
+    return 'placed';
+  }
+
+  /** Writes a converter's new output where its output ends (what the timeline already emitted is skipped). */
+  private placeConverted(track: Track, conv: Converter, planes: Float32Array[], frameLen: number): void {
+    const inCh = planes.length;
+    const m = planes[0]?.length ?? 0;
+    const q = conv.segStart + conv.written;
+    conv.written += m;
+    const skip = Math.max(0, this.emitted - q);
+    if (m - skip <= 0) return;
+    const pcm = new Int16Array((m - skip) * inCh);
+    for (let c = 0; c < inCh; c++) {
+      const plane = planes[c] as Float32Array;
+      for (let i = skip; i < m; i++) pcm[(i - skip) * inCh + c] = clip16(plane[i] as number);
+    }
+    const at = q + skip;
+    const len = m - skip;
+    const newMax = Math.max(this.maxEnd, at + len);
+    this.emitUpTo(Math.min(at, newMax - this.latencySamples(frameLen)));
+    this.write(track, at, pcm, inCh, len);
+    this.maxEnd = newMax;
+    this.emitUpTo(this.maxEnd - this.latencySamples(frameLen));
+  }
+
+  /** Ends a track's conversion: the resamplers' tails are placed, and the track's next frame starts a new grid. */
+  private closeConverter(track: Track): void {
+    const conv = track.conv;
+    if (conv === undefined) return;
+    track.conv = undefined;
+    this.placeConverted(track, conv, conv.rs.map((r) => r.flush()), 0);
+    // A frame at the timeline's rate after this restarts the grid (at the track's end when it follows on).
+    track.step = 0;
   }
 
   private latencySamples(frameLen: number): number {

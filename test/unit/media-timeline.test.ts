@@ -80,7 +80,7 @@ describe('AudioTimeline placement', () => {
     expect(tl.push(frame('a', 1, { ts: null }))).toBe('placed');
     expect(tl.push(frame('a', 2, { ts: T0 - 1000 }))).toBe('out-of-range');
     expect(tl.push(frame('a', 2, { ts: T0 + 3_600_000 }))).toBe('out-of-range');
-    expect(tl.push({ ...frame('a', 2), sampleRate: 8000 })).toBe('format');
+    expect(tl.push({ ...frame('a', 2), sampleRate: 44100 })).toBe('format'); // 8, 16, 24, 32 and 48 kHz are converted (media-timeline-rate.test.ts)
     expect(tl.push({ ...frame('a', 2), pcm: new Int16Array(0) })).toBe('format');
     tl.end();
     expect(tl.push(frame('a', 3))).toBe('ended');
