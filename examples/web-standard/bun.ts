@@ -5,8 +5,9 @@
  *   bun add rtms-client
  *   ZOOM_CLIENT_ID=... ZOOM_CLIENT_SECRET=... ZOOM_SECRET_TOKEN=... bun run examples/web-standard/bun.ts
  *
- * Not run in CI yet: the script that installs real Bun and runs a signed webhook round trip under it is planned
- * (issue #16). The handler itself is tested under Node with the same global Request and Response.
+ * CI runs this file as it is under real Bun (scripts/check-runtimes.sh): `rtms-client simulate` drives it through
+ * URL validation and a signed meeting, then SIGTERM must let it exit by itself. round-trip.ts, beside it, checks
+ * the same handler in detail (refusals, health, counters).
  */
 import { RtmsClient } from 'rtms-client';
 

@@ -5,8 +5,10 @@
  *   deno run --allow-net --allow-env examples/web-standard/deno.ts    # with rtms-client in package.json,
  *                                                                     # or import from 'npm:rtms-client'
  *
- * Not run in CI yet: the script that installs real Deno and runs a signed webhook round trip under it is planned
- * (issue #16). The handler itself is tested under Node with the same global Request and Response.
+ * `--allow-env` is needed even without credentials in the environment: `ws` reads WS_NO_BUFFER_UTIL when it loads.
+ * No file access is needed. CI runs this file as it is under real Deno (scripts/check-runtimes.sh):
+ * `rtms-client simulate` drives it through URL validation and a signed meeting, then SIGTERM must let it exit by
+ * itself. round-trip.ts, beside it, checks the same handler in detail (refusals, health, counters).
  */
 import { RtmsClient } from 'rtms-client';
 

@@ -3,10 +3,11 @@
  * (`Deno.serve(app.fetch)`) and Node (`@hono/node-server`). `client.fetchHandler()` reads the raw body from the
  * Request itself, bounded by `maxWebhookBodyBytes`, so no body-limit middleware is needed.
  *
- *   bun run examples/web-standard/hono.ts        # Bun serves the default export
+ *   bun run examples/web-standard/hono.ts                                  # Bun serves the default export
+ *   deno serve --port 3000 --allow-net --allow-env examples/web-standard/hono.ts   # so does `deno serve`
  *
- * Not run in CI under Bun or Deno yet (planned, issue #16); `createApp` is tested under Node
- * (test/integration/operations.test.ts).
+ * CI serves this file's default export under real Bun and Deno, as above, and drives it with `rtms-client
+ * simulate` (scripts/check-runtimes.sh); `createApp` is tested under Node (test/integration/operations.test.ts).
  */
 import { Hono } from 'hono';
 import { RtmsClient } from 'rtms-client';
