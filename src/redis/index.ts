@@ -41,6 +41,7 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { ControlMessage, CoordinatorHost, CoordinatorState, CoordinatorStatus, LeaderElection, OfferOutcome, StreamCoordinator, StreamLease } from '../coordination.js';
 import { safeLogger, type RtmsLogger, type SafeLogger } from '../logger.js';
+import { isRtmsProduct } from '../protocol/products.js';
 import { describeError } from '../errors.js';
 
 export type { CoordinatorState, CoordinatorStatus } from '../coordination.js';
@@ -751,7 +752,11 @@ export class RedisCoordinator implements StreamCoordinator {
     } catch {
       return;
     }
-    if (typeof lease?.streamId !== 'string' || typeof lease.serverUrls !== 'string' || this.#owned.has(lease.streamId)) return;
+    // Only a well-formed lease is handed on (whatever else sits on the channel is ignored).
+    if (typeof lease !== 'object' || lease === null || typeof lease.streamId !== 'string' || lease.streamId.length === 0) return;
+    if (typeof lease.serverUrls !== 'string' || typeof lease.productId !== 'string' || !isRtmsProduct(lease.product)) return;
+    if (this.#owned.has(lease.streamId)) return;
+    lease = { streamId: lease.streamId, product: lease.product, productId: lease.productId, serverUrls: lease.serverUrls };
     try {
       this.#host?.onOffer?.(lease);
     } catch (err) {

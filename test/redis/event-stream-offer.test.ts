@@ -1,0 +1,80 @@
+/**
+ * RedisCoordinator's offers channel, without a Redis (a fake subscriber hands the test the channel listeners): a
+ * message on the offers channel reaches the client's onOffer only as a well-formed lease, whatever else is
+ * published there (property test); a stream this instance owns is not offered to it; a throwing listener is
+ * contained. The offers against a real Redis are in event-stream.test.ts.
+ */
+import fc from 'fast-check';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import type { CoordinatorHost, StreamLease } from '../../src/index.js';
+import { RedisCoordinator, type RedisSubscriber } from '../../src/redis/index.js';
+
+async function withFakeRedis(onOffer: (l: StreamLease) => void): Promise<{ publish: (channel: string, message: string) => void; c: RedisCoordinator }> {
+  const listeners = new Map<string, (message: string, channel: string) => void>();
+  const subscriber: RedisSubscriber = {
+    subscribe: async (channel, listener) => void listeners.set(channel, listener),
+    unsubscribe: async (channel) => void listeners.delete(channel),
+  };
+  // A store that answers every claim with "won" (1) and everything else with nothing.
+  const c = new RedisCoordinator({ client: { eval: async (script) => (script.includes("'NX'") ? 1 : 0) }, subscriber, keyPrefix: 'p:', leaseMs: 3_000 });
+  const host: CoordinatorHost = { onControl: () => undefined, onTakeover: () => undefined, onLost: () => undefined, onOffer };
+  await c.attach(host);
+  onTestFinished(() => c.close());
+  return {
+    c,
+    publish: (channel, message) => {
+      const l = listeners.get(channel);
+      if (l === undefined) throw new Error(`nobody subscribed to ${channel}`);
+      l(message, channel);
+    },
+  };
+}
+
+const good: StreamLease = { streamId: 's1', product: 'meeting', productId: 'u/+=', serverUrls: 'wss://a.zoom.us/s' };
+
+describe('RedisCoordinator offers channel', () => {
+  it('hands a well-formed lease to onOffer, with nothing but the lease fields', async () => {
+    const got: StreamLease[] = [];
+    const f = await withFakeRedis((l) => got.push(l));
+    f.publish('p:offers', JSON.stringify({ ...good, extra: 'x' }));
+    expect(got).toEqual([good]);
+  });
+
+  it('property: anything else published on the channel is ignored, never thrown', async () => {
+    const got: StreamLease[] = [];
+    const f = await withFakeRedis((l) => got.push(l));
+    const notALease = fc.oneof(
+      fc.string(),
+      fc.json(),
+      fc.record({ streamId: fc.oneof(fc.integer(), fc.constant(''), fc.constant(null)), product: fc.constant('meeting'), productId: fc.string(), serverUrls: fc.string() }).map((o) => JSON.stringify(o)),
+      fc.record({ streamId: fc.string({ minLength: 1 }), product: fc.string().filter((p) => !['meeting', 'webinar', 'session', 'contact_center', 'phone'].includes(p)), productId: fc.string(), serverUrls: fc.string() }).map((o) => JSON.stringify(o)),
+      fc.record({ streamId: fc.string({ minLength: 1 }), product: fc.constant('meeting'), productId: fc.string(), serverUrls: fc.oneof(fc.integer(), fc.constant(null)) }).map((o) => JSON.stringify(o)),
+    );
+    fc.assert(
+      fc.property(notALease, (message) => {
+        expect(() => f.publish('p:offers', message)).not.toThrow();
+      }),
+      { numRuns: 500 },
+    );
+    // Only the (rare) generated strings that happen to be well-formed leases may get through, and those are leases.
+    for (const l of got) {
+      expect(typeof l.streamId).toBe('string');
+      expect(l.streamId.length).toBeGreaterThan(0);
+      expect(typeof l.serverUrls).toBe('string');
+      expect(['meeting', 'webinar', 'session', 'contact_center', 'phone']).toContain(l.product);
+    }
+  });
+
+  it('a stream this instance owns is not offered to it; a throwing listener is contained', async () => {
+    let calls = 0;
+    const f = await withFakeRedis(() => {
+      calls++;
+      throw new Error('listener bug');
+    });
+    expect(await f.c.claim(good)).toBe(true);
+    f.publish('p:offers', JSON.stringify(good));
+    expect(calls).toBe(0);
+    expect(() => f.publish('p:offers', JSON.stringify({ ...good, streamId: 's2' }))).not.toThrow();
+    expect(calls).toBe(1);
+  });
+});
