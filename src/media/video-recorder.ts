@@ -220,6 +220,8 @@ export class VideoRecorder {
       if (this.noClock.length <= MAX_NO_CLOCK) return;
       const first = this.noClock.find((f) => f.timestamp !== undefined)?.timestamp ?? Date.now();
       this.host.setClockStart(first);
+      this.flushNoClock(); // this frame included
+      return;
     }
     this.flushNoClock();
     this.place(frame);
@@ -472,9 +474,10 @@ export class VideoRecorder {
           await seg.writer.addAudio(this.host.readAudio(seg.audioCursor, n), (seg.audioCursor - this.sampleAt(seg.startMs)) / a.sampleRate);
           seg.audioCursor += n;
         }
-        // Nobody talking: the audio does not advance; keep the muxer from queuing video behind it forever.
-        const lagLimit = videoEnd - this.sampleAt(MAX_AUDIO_LAG_MS);
-        if (!final && seg.endSample === undefined && Number.isFinite(lagLimit) && seg.audioCursor < lagLimit) {
+        // Nobody talking: the audio does not advance; keep the muxer from queuing video behind it forever. At the
+        // end, a recording whose audio stops before its video (or that has none) gets silence up to the last frame.
+        const lagLimit = final ? Math.min(seg.endSample ?? Infinity, this.sampleAt(seg.lastPtsMs)) : videoEnd - this.sampleAt(MAX_AUDIO_LAG_MS);
+        if ((final || seg.endSample === undefined) && Number.isFinite(lagLimit) && seg.audioCursor < lagLimit) {
           while (seg.audioCursor < lagLimit && seg.writer.error === undefined) {
             const n = Math.min(block, lagLimit - seg.audioCursor);
             await seg.writer.addAudio(new Uint8Array(n * a.channels * 2), (seg.audioCursor - this.sampleAt(seg.startMs)) / a.sampleRate);

@@ -192,6 +192,28 @@ describe('recordSession video with a stand-in session', () => {
     if (FFMPEG) ffmpegDecodesCleanly(r.video.files[0]!.path);
   });
 
+  it('frames before the clock has a start are held; past 150 the clock starts at the first; no audio means silence', async () => {
+    const dir = tempDir();
+    const { session, emitter, close } = fakeSession();
+    const rec = recordSession(session, { dir, name: 'rec' });
+    // No FIRST_PACKET_TIMESTAMP, no audio: 160 frames (10.6 s), the fixture looped.
+    for (let i = 0; i < 160; i++) emitter.emit('video', videoFrame(VIDEO_AUS[i % 30]!, (i * 1000) / 15));
+    close();
+    const r = await rec.done;
+    expect(r.errors).toEqual([]);
+    expect(r.start).toBe(T0);
+    expect(r.video).toMatchObject({ received: 160, frames: 160, dropped: 0 });
+    expect(r.video.files[0]).toMatchObject({ startMs: 0, firstFrameMs: 0 });
+    // The MP4's audio is silence up to the last frame (the WAVs are empty: nobody spoke).
+    expect(r.video.audioSilenceMs).toBe(Math.round((159 * 1000) / 15));
+    expect(r.durationMs).toBe(0);
+    if (FFMPEG) {
+      const info = ffprobe(r.video.files[0]!.path);
+      expect(Math.abs(Number(info.streams[1]!.duration) - 159 / 15)).toBeLessThan(0.05);
+      ffmpegDecodesCleanly(r.video.files[0]!.path);
+    }
+  });
+
   it('video: false records no MP4 and does not listen for frames', async () => {
     const dir = tempDir();
     const r = await record(dir, { video: [{ aus: VIDEO_AUS, startMs: 0 }], options: { video: false } });
