@@ -151,6 +151,8 @@ export interface RawEventAppOptions extends RawAppOptions {
   heartbeat?: boolean;
   /** Close the event socket for good right after rtms_started arrives. */
   closeEventSocketAfterStarted?: boolean;
+  /** Also hold a second event socket (same token) that does nothing, for the whole run. */
+  secondEventSocket?: boolean;
 }
 
 /**
@@ -165,6 +167,11 @@ export async function rawEventApp(endpoints: { eventSocketUrl: string; tokenUrl:
   const { access_token: token } = (await res.json()) as { access_token?: string };
   const ws = new WebSocket(options.noAccessToken || token === undefined ? endpoints.eventSocketUrl : `${endpoints.eventSocketUrl}&access_token=${token}`);
   onTestFinished(() => ws.terminate());
+  if (options.secondEventSocket) {
+    const idle = new WebSocket(`${endpoints.eventSocketUrl}&access_token=${token}`);
+    idle.on('error', () => undefined);
+    onTestFinished(() => idle.terminate());
+  }
   rtms.onCrash(() => ws.terminate());
   ws.on('error', () => undefined);
   ws.on('open', () => {

@@ -204,6 +204,17 @@ describe('apps that must fail through the event socket', () => {
     expect(report.eventSocket?.lost).toBe(1);
   });
 
+  it('an app that holds two event sockets for the whole run passes with a warning (connections per subscription are unknown)', async () => {
+    const app = raw({ secondEventSocket: true });
+    const report = await run(app.start, { script: { durationMs: 5_600 } });
+    expect(failures(report)).toEqual([]);
+    expect(report.eventSocket?.maxOpenSockets).toBe(2);
+    expect(byId(report, 'event-socket-count')[0]).toMatchObject({
+      status: 'warn',
+      message: expect.stringMatching(/^the app held 2 event sockets open at once for [5-9]\.\d s: whether one subscription may hold several connections/),
+    });
+  });
+
   it('an app that sends no heartbeat passes with a warning (what Zoom does to a silent client is unknown)', async () => {
     const app = raw({ heartbeat: false });
     const report = await run(app.start);
