@@ -33,7 +33,8 @@
  *   its first frame. Audio is fed only up to the latest video frame, so the muxer never queues audio waiting for
  *   video: while the camera is off, audio stays on disk in the WAV. When the audio falls more than
  *   {@link MAX_AUDIO_LAG_MS} behind the video (a meeting with nobody talking: the timeline does not advance
- *   without audio), the MP4's audio is filled with silence up to that lag (`audioSilenceMs`).
+ *   without audio), the MP4's audio is filled with silence up to that lag (`audioSilenceMs`); at the end, up to
+ *   the last frame.
  * - **Memory.** Besides the per-packet records above, mediabunny cuts fragments at key frames, so it holds one key-frame interval of video and its
  *   audio; a stream whose key frames are more than {@link MAX_GOP_BYTES} apart drops frames until the next one
  *   (`backlog`), as it does when writing falls {@link MAX_BACKLOG} operations behind.
