@@ -259,6 +259,7 @@ export function recordSession(session: MediaSession, options: RecordOptions): Re
     return out;
   };
   const videoErrors = new Set<string>();
+  let videoClock: number | undefined;
   const makeVideo = (kind: VideoKind): VideoRecorder =>
     new VideoRecorder(kind, {
       path: (n) => path(`-${kind}${n === 1 ? '' : `-${n}`}.mp4`),
@@ -266,8 +267,11 @@ export function recordSession(session: MediaSession, options: RecordOptions): Re
       audio: options.videoAudio === 'none' ? undefined : { sampleRate, channels, codec: options.videoAudio ?? 'flac' },
       audioAvailable: () => mixed.samples,
       readAudio,
-      clockStart: () => timeline.start,
-      setClockStart: (ts) => timeline.setStart(ts),
+      clockStart: () => timeline.start ?? videoClock,
+      setClockStart: (ts) => {
+        // After the timeline has ended (frames held with no clock until the end) it keeps no new start.
+        if (!timeline.setStart(ts) && timeline.start === undefined) videoClock ??= ts;
+      },
       error: (message) => {
         if (videoErrors.has(message)) return;
         videoErrors.add(message);
@@ -380,7 +384,7 @@ export function recordSession(session: MediaSession, options: RecordOptions): Re
         errors.push(`${mixed.path}: ${toError(err).message}`);
       }
     }
-    const start = timeline.start ?? (pending.length > 0 ? Math.min(...pending.map((x) => x.ts)) : undefined);
+    const start = timeline.start ?? videoClock ?? (pending.length > 0 ? Math.min(...pending.map((x) => x.ts)) : undefined);
     if (start !== undefined) drain(start);
     const files = [mixed, ...trackFiles.values()];
     for (const f of files) f.close();

@@ -214,6 +214,19 @@ describe('recordSession video with a stand-in session', () => {
     }
   });
 
+  it('a few frames and no clock until the end: the clock starts at the first frame, every frame is written', async () => {
+    const dir = tempDir();
+    const { session, emitter, close } = fakeSession();
+    const rec = recordSession(session, { dir, name: 'rec' });
+    for (let i = 0; i < 20; i++) emitter.emit('video', videoFrame(VIDEO_AUS[i]!, 500 + (i * 1000) / 15));
+    close();
+    const r = await rec.done;
+    expect(r.errors).toEqual([]);
+    expect(r.start).toBe(T0 + 500);
+    expect(r.video).toMatchObject({ received: 20, frames: 20, dropped: 0 });
+    expect(r.video.files[0]).toMatchObject({ startMs: 0, firstFrameMs: 0 });
+  });
+
   it('video: false records no MP4 and does not listen for frames', async () => {
     const dir = tempDir();
     const r = await record(dir, { video: [{ aus: VIDEO_AUS, startMs: 0 }], options: { video: false } });
