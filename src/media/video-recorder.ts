@@ -214,6 +214,15 @@ export class VideoRecorder {
 
   /** Takes a frame from the session. Never throws. */
   onFrame(frame: VideoFrame): void {
+    try {
+      this.take(frame);
+    } catch (err) {
+      // Not expected (every step guards itself); a session's listener must never throw.
+      this.host.error(`${this.kind}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  private take(frame: VideoFrame): void {
     if (this.finished) return;
     this.received++;
     if (this.host.clockStart() === undefined) {
