@@ -8,7 +8,8 @@
  *    (L16, one stream per participant), live transcripts that say it, speaker changes, chat, and H.264 video
  *    and screen share.
  * 4. `recordSession` (rtms-client/media) records it as it runs: a WAV per speaker and a mixed WAV, WebVTT and
- *    SRT captions, chat as JSON lines, in DEMO_RECORDINGS_DIR or a new temporary directory.
+ *    SRT captions, chat as JSON lines, and the video and share as MP4 (when the optional `mediabunny` is
+ *    installed, as it is in this repository), in DEMO_RECORDINGS_DIR or a new temporary directory.
  * 5. The simulator sends `meeting.rtms_stopped`; the session stops, the recording is finalised, everything shuts
  *    down, and the demo prints the files it wrote. It needs nothing but Node (no ffmpeg, no native addon).
  */
@@ -24,6 +25,11 @@ import { RtmsSimulator, postWebhook } from 'rtms-client/testing';
 const credentials = { clientId: 'demo-client-id', clientSecret: 'demo-client-secret', webhookSecretToken: 'demo-webhook-token' };
 const DURATION_MS = Number(process.env['DEMO_DURATION_MS'] ?? 6_000);
 const RECORDINGS_DIR = process.env['DEMO_RECORDINGS_DIR'] ?? mkdtempSync(join(tmpdir(), 'rtms-demo-'));
+/** MP4 needs the optional peer dependency mediabunny; without it the demo records audio, captions and chat only. */
+const VIDEO = await import('mediabunny').then(
+  () => true,
+  () => false,
+);
 
 const color = (code: number) => (s: string) => (process.stdout.isTTY ? `\x1b[${code}m${s}\x1b[0m` : s);
 const dim = color(2);
@@ -48,7 +54,7 @@ async function main(): Promise<void> {
   const recordings: Promise<RecordingResult>[] = [];
   client.on('session', (session) => {
     console.log(`${elapsed(t0)} ${bold('session')} ${session.id} for meeting ${session.meetingUuid}`);
-    recordings.push(recordSession(session, { dir: RECORDINGS_DIR, name: 'demo' }).done);
+    recordings.push(recordSession(session, { dir: RECORDINGS_DIR, name: 'demo', video: VIDEO }).done);
     session.on('video', () => videoFrames++);
     session.on('share', () => videoFrames++);
     session.on('state', (state, previous) => console.log(`${elapsed(t0)} ${cyan('state')}   ${previous} -> ${state}`));
@@ -128,6 +134,8 @@ async function main(): Promise<void> {
 function recordingFiles(r: RecordingResult): string[] {
   const files = [r.mixed, ...r.tracks.map((t) => t.path)];
   for (const value of Object.values(r)) if (typeof value === 'string' && value !== r.mixed && value.startsWith(RECORDINGS_DIR)) files.push(value);
+  for (const v of [r.video, r.share]) for (const f of v.files) files.push(`${f.path} (${v.kind}, ${f.width}x${f.height}, ${f.frames} frames${f.audio ? ', with the mixed audio' : ''})`);
+  if (!VIDEO) files.push('(no MP4: install mediabunny to record the video and share)');
   return files;
 }
 
