@@ -57,6 +57,9 @@ Options:
   --webhook <url>         your app's webhook endpoint, e.g. http://localhost:3000/webhook (or --events)
   --events                drive the app through the event WebSocket instead of webhooks
   --wait <time>           with --events: time the app has to open the event socket (default 60s)
+  --token-ttl <time>      with --events: lifetime of the tokens the simulator issues (default 1h, Zoom's); a
+                          socket is closed when its token expires, so a short one (e.g. 5s) checks that the app
+                          replaces its token in time
   --product <p>           meeting | webinar | session | contact-center | phone (default meeting);
                           phone (Zoom Phone) is experimental: its wire details rest on one Zoom sample
   --client-id <id>        app client id      (default: $ZOOM_CLIENT_ID or $ZOOM_APP_CLIENT_ID)
@@ -209,6 +212,7 @@ async function simulate(argv: string[], io: CliIo): Promise<number> {
       webhook: { type: 'string' },
       events: { type: 'boolean', default: false },
       wait: { type: 'string', default: '60s' },
+      'token-ttl': { type: 'string' },
       product: { type: 'string', default: 'meeting' },
       'client-id': { type: 'string' },
       'client-secret': { type: 'string' },
@@ -274,6 +278,12 @@ async function simulate(argv: string[], io: CliIo): Promise<number> {
   const port = values.port === undefined ? (viaEvents ? DEFAULT_EVENTS_PORT : undefined) : Number(values.port);
   if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) throw new UsageError('--port must be a port number');
   const waitMs = parseDuration(values.wait);
+  let tokenTtlSeconds: number | undefined;
+  if (values['token-ttl'] !== undefined) {
+    if (!viaEvents) throw new UsageError('--token-ttl applies to --events only');
+    tokenTtlSeconds = parseDuration(values['token-ttl']) / 1000;
+    if (!Number.isInteger(tokenTtlSeconds) || tokenTtlSeconds < 1) throw new UsageError('--token-ttl must be a whole number of seconds, at least 1s');
+  }
   if (!values.json && !secret && !viaEvents) io.stderr('warning: no webhook secret token: webhooks are sent unsigned\n');
   // The URLs the app needs, printed even with --json (then on stderr), since the app must be started with them.
   const announce = (e: ConformanceEventEndpoints): void => {
@@ -289,7 +299,9 @@ async function simulate(argv: string[], io: CliIo): Promise<number> {
   let report: ConformanceReport;
   try {
     report = await runConformance({
-      ...(viaEvents ? { delivery: 'events' as const, eventConnectTimeoutMs: waitMs, onEventEndpoints: announce } : { webhookUrl: values.webhook }),
+      ...(viaEvents
+        ? { delivery: 'events' as const, eventConnectTimeoutMs: waitMs, onEventEndpoints: announce, ...(tokenTtlSeconds === undefined ? {} : { eventTokenTtlSeconds: tokenTtlSeconds }) }
+        : { webhookUrl: values.webhook }),
       clientId,
       clientSecret,
       ...(secret ? { webhookSecretToken: secret } : {}),

@@ -529,6 +529,14 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
             'the app sent no {"module":"heartbeat"} on the event socket: Zoom\'s samples send one on open and every 30 s, and how soon Zoom drops a silent client is not documented',
           );
         }
+        const tokens = e.tokenRequests.filter((t) => t.status === 200).length;
+        if (e.expiredClosures > 0) {
+          check(
+            'event-token',
+            'warn',
+            `${e.expiredClosures} event socket(s) were closed because their token expired (the simulator's strict reading; what Zoom does is not documented): fetch a new token and replace the socket before the token expires`,
+          );
+        } else if (tokens > 1 && e.connections > 1) check('event-token', 'pass', `the app replaced its token before it expired (${tokens} tokens, ${e.connections} connections)`);
         if (e.longestOverlapMs > EVENT_OVERLAP_MS) {
           check(
             'event-socket-count',

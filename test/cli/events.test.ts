@@ -261,6 +261,31 @@ describe('rtms-client simulate --events', () => {
     expect(io.err()).toMatch(expected);
   });
 
+  it('--token-ttl 2s: the SDK replaces its token (and socket) before expiry and passes; an app that does not loses rtms_stopped', async () => {
+    const io = ioStartingApp();
+    const port = await closedPort();
+    const args = ['--client-id', APP.clientId, '--client-secret', APP.clientSecret, '--duration', '3s', '--keepalive', '400ms', '--token-ttl', '2s'];
+    expect(await main(['simulate', '--events', '--port', String(port), ...args], io), io.all()).toBe(0);
+    expect(io.out()).toMatch(/ok +the app replaced its token before it expired \([2-9] tokens, [2-9] connections\)/);
+
+    const app = raw({});
+    const report = await run(app.start, { eventTokenTtlSeconds: 2, script: { durationMs: 3_000 } });
+    expect(report.ok).toBe(false);
+    expect(byId(report, 'event-token')[0]).toMatchObject({ status: 'warn', message: expect.stringMatching(/^1 event socket\(s\) were closed because their token expired/) });
+    expect(byId(report, 'webhook-stopped')[0]?.status).toBe('fail');
+  });
+
+  it('--token-ttl without --events, or not whole seconds, is a usage error', async () => {
+    for (const [args, expected] of [
+      [['--webhook', 'http://127.0.0.1:1/w', '--token-ttl', '5s'], /--token-ttl applies to --events only/],
+      [['--events', '--token-ttl', '1500ms'], /--token-ttl must be a whole number of seconds/],
+    ] as const) {
+      const io = fakeIo();
+      expect(await main(['simulate', ...args, '--client-id', 'x', '--client-secret', 'y'], io)).toBe(2);
+      expect(io.err()).toMatch(expected);
+    }
+  });
+
   it('a port already in use: exit 1 with a pointer to --port, not a stack trace', async () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
