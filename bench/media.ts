@@ -16,10 +16,17 @@
  *   5. Heap over a one-hour recording at an accelerated rate: `recordSession` on an in-process session fed an
  *      hour of three speakers' 20 ms frames, a transcript line a second and a chat line a minute, as fast as the
  *      files take it; heap used after GC every 5 simulated minutes.
- *   6. A/V sync over a simulated hour: only when `recordSession` records video.
+ *   6. A/V sync over a simulated hour: `recordSession` on an in-process session fed an hour of mixed audio (the
+ *      recorded sentence) and the simulator's H.264 active-speaker video at 15 fps, timestamped on one clock, as
+ *      fast as the muxer takes it. Every minute the audio frame at that time carries a click instead of speech;
+ *      ffmpeg decodes the MP4's audio and ffprobe lists its video packets, and the sync error is the click's
+ *      time in the file minus the time of the video frame with the same RTMS timestamp. Needs ffmpeg/ffprobe
+ *      and the optional `mediabunny`.
  *
  * `--short` (or BENCH_SHORT=1): smaller figures that finish in under a minute. Environment: BENCH_DECODE_S,
- * BENCH_MIX_S, BENCH_OVERHEAD_MEETINGS, BENCH_OVERHEAD_S, BENCH_MEETINGS, BENCH_MEETING_S, BENCH_HEAP_MIN.
+ * BENCH_MIX_S, BENCH_OVERHEAD_MEETINGS, BENCH_OVERHEAD_S, BENCH_MEETINGS, BENCH_MEETING_S, BENCH_HEAP_MIN, BENCH_AV_MIN,
+ * BENCH_AV_SKEW_MS (shifts the video's timestamps, to see the sync measurement catch it), BENCH_AV_FILE_MIN (the
+ * recorder's `videoMaxFileMs` in minutes; default its own, an hour).
  */
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -29,10 +36,10 @@ import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { EventEmitter } from 'eventemitter3';
-import type { AudioFormat, AudioFrame, ChatMessage, TranscriptEvent } from '../src/index.js';
+import type { AudioFormat, AudioFrame, ChatMessage, TranscriptEvent, VideoFrame } from '../src/index.js';
 import { RtmsClient } from '../src/index.js';
 import { AudioTimeline, createAudioDecoder, recordSession, type RecordingResult } from '../src/media/index.js';
-import { readOgg, speechPacket } from '../src/testing/media-fixtures-packets.js';
+import { readOgg, speechPacket, videoFrames } from '../src/testing/media-fixtures-packets.js';
 import { RtmsSimulator, type SimulatedStream, type SignedWebhook } from '../src/testing/index.js';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -375,6 +382,104 @@ async function benchHeap(): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// A/V sync over an hour, accelerated
+// ---------------------------------------------------------------------------------------------------------
+
+async function benchAvSync(): Promise<void> {
+  const minutes = num('BENCH_AV_MIN', 60, 5);
+  console.log(`\n## 6. A/V sync over a ${minutes}-minute recording at an accelerated rate (mixed audio + H.264 video at 15 fps, MP4)\n`);
+  if (spawnSync('ffprobe', ['-version']).status !== 0 || spawnSync('ffmpeg', ['-version']).status !== 0) {
+    console.log('not measured: ffmpeg/ffprobe are not on PATH (apt-get install ffmpeg)');
+    return;
+  }
+  if (!(await import('mediabunny').then(() => true, () => false))) {
+    console.log('video recording not available: the optional peer dependency mediabunny is not installed');
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'bench-media-av-'));
+  const emitter = new EventEmitter();
+  let close!: () => void;
+  const closed = new Promise<void>((r) => (close = r));
+  const session = Object.assign(emitter, { id: 'av', closed: () => closed });
+  // BENCH_AV_FILE_MIN: the recorder's videoMaxFileMs, in minutes (default: the recorder's own, an hour).
+  const fileMin = process.env['BENCH_AV_FILE_MIN'];
+  const rec = recordSession(session as unknown as Parameters<typeof recordSession>[0], {
+    dir,
+    perTrack: false,
+    captions: false,
+    chat: false,
+    ...(fileMin === undefined ? {} : { videoMaxFileMs: Number(fileMin) * 60_000 }),
+  });
+  const fmt = format({});
+  const vfmt = { codec: 'H264', resolution: 'HD', fps: 15 } as const;
+  const applied = { codec: 'L16', sampleRate: 16000, channels: 1, sendRate: 20, multiStream: false } as const;
+  const speech = Array.from({ length: 50 }, (_, k) => Buffer.from(speechPacket(applied, k * 20, 20)));
+  const click = Buffer.alloc(640);
+  click.writeInt16LE(30_000, 0); // the packet's first sample: the marker's own time
+  const frames = videoFrames('video');
+  const t0 = 1_764_460_800_000;
+  const totalMs = minutes * 60_000;
+  const markEveryMs = 60_000;
+  const heap: string[] = [];
+  const started = Date.now();
+  let v = 0;
+  // BENCH_AV_SKEW_MS shifts the video's timestamps: a check that the measurement sees a skew (it reports it).
+  const skew = Number(process.env['BENCH_AV_SKEW_MS'] ?? 0);
+  const vts = (j: number) => t0 + skew + Math.round((j * 1000) / 15);
+  for (let ms = 0; ms < totalMs; ms += 20) {
+    const ts = t0 + ms;
+    // Video frames due by this audio frame's time go first, as they would arrive.
+    while (vts(v) <= ts) {
+      emitter.emit('video', { data: Buffer.from(frames[v % frames.length]!), userId: 16778240, userName: 'Ada Lovelace', timestamp: vts(v), format: vfmt, content: {} } as unknown as VideoFrame);
+      v++;
+    }
+    emitter.emit('audio', { data: ms % markEveryMs === 0 ? click : speech[(ms / 20) % 50]!, userId: 0, userName: undefined, channelId: undefined, timestamp: ts, format: fmt, content: {} } as unknown as AudioFrame);
+    // The muxer writes asynchronously: give it turns, as a live meeting's pace would.
+    if ((ms / 20) % 25 === 24) await new Promise((r) => setImmediate(r));
+    if (ms % 600_000 === 0) {
+      gc();
+      heap.push(`${String(ms / 60_000).padStart(3)} min ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(1).padStart(6)} MiB`);
+    }
+  }
+  close();
+  const r = await rec.done;
+  gc();
+  heap.push(`end     ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(1).padStart(6)} MiB`);
+  const wall = (Date.now() - started) / 1000;
+  const files = r.video.files;
+  console.log(`recorded in ${wall.toFixed(1)} s: ${files.length} MP4 file(s), ${r.video.frames} of ${r.video.received} video frames written (dropped ${r.video.dropped}, retimed ${r.video.retimed}), audio silence filled ${r.video.audioSilenceMs} ms, errors ${r.errors.length}`);
+  console.log(`heap after GC: ${heap.join('; ')}`);
+  const errors: number[] = [];
+  let framesBefore = 0;
+  for (const f of files) {
+    const probe = spawnSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time', '-of', 'csv=p=0', f.path], { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
+    const pts = probe.stdout.trim().split('\n').map(Number).sort((a, b) => a - b);
+    const astart = Number(spawnSync('ffprobe', ['-v', 'error', '-select_streams', 'a:0', '-show_entries', 'stream=start_time', '-of', 'csv=p=0', f.path], { encoding: 'utf8' }).stdout.trim());
+    const pcm = spawnSync('ffmpeg', ['-nostdin', '-v', 'error', '-i', f.path, '-map', '0:a:0', '-f', 's16le', '-ac', '1', '-ar', '16000', '-'], { maxBuffer: 1024 * 2 ** 20 }).stdout;
+    const clicks: number[] = [];
+    for (let i = 0; i + 1 < pcm.length; i += 2) if (pcm.readInt16LE(i) > 28_000) clicks.push(astart + i / 2 / 16000);
+    // Marker m: the audio frame at t0 + m minutes, and video frame 900 m (15 fps), which has that timestamp; the
+    // file's packets are the frames written, in order, after those of the files before it.
+    for (const c of clicks) {
+      const minute = Math.round((c * 1000 + f.startMs) / markEveryMs);
+      const j = minute * 900 - framesBefore;
+      const p = pts[j];
+      if (p === undefined) continue;
+      errors.push((c - p) * 1000);
+    }
+    framesBefore += f.frames;
+  }
+  if (errors.length === 0) {
+    console.log('no markers found: sync not measured');
+    return;
+  }
+  const worst = Math.max(...errors.map(Math.abs));
+  const mean = errors.reduce((a, b) => a + b, 0) / errors.length;
+  console.log(`${errors.length} markers of ${minutes}: audio minus video ${errors.slice(0, 3).map((e) => e.toFixed(2)).join(', ')} … ${errors.slice(-3).map((e) => e.toFixed(2)).join(', ')} ms; mean ${mean.toFixed(2)} ms, worst ${worst.toFixed(2)} ms (target: within 20 ms): ${worst <= 20 ? 'in sync' : 'OUT OF SYNC'}`);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+// ---------------------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
   const t0 = Date.now();
@@ -391,8 +496,7 @@ async function main(): Promise<void> {
     sim.send({ cmd: 'exit' } satisfies ToChild);
   }
   await benchHeap();
-  console.log('\n## 6. A/V sync over a simulated hour\n');
-  console.log('video recording not available: recordSession records no video yet (RecordingResult has no video file)');
+  await benchAvSync();
   console.log(`\nbench:media finished in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 }
 
