@@ -503,10 +503,16 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
     if (elects) {
       // Shown without its query, as in the other event-stream events.
       const shownUrl = subscription.slice(subscription.indexOf(' ') + 1).split('?')[0] ?? '';
-      election = coordinator.lead!(`events:${createHash('sha256').update(subscription).digest('hex').slice(0, 32)}`, (leading) => {
-        stream.setActive(leading);
-        this.#safeEmit('eventStreamLeadership', { url: shownUrl, leader: leading, epoch: leading ? election?.epoch : undefined });
-      });
+      try {
+        election = coordinator.lead!(`events:${createHash('sha256').update(subscription).digest('hex').slice(0, 32)}`, (leading) => {
+          stream.setActive(leading);
+          this.#safeEmit('eventStreamLeadership', { url: shownUrl, leader: leading, epoch: leading ? election?.epoch : undefined });
+        });
+      } catch (err) {
+        // A coordinator that refuses the role (one coordinator shared by two clients, say): open nothing.
+        void stream.close();
+        throw new RtmsError('RTMS_INVALID_OPTIONS', `connectEvents: the coordinator refused the event socket's election: ${describeError(err)}`);
+      }
     }
     void stream.closed().then(async () => {
       this.#eventStreams.delete(stream);

@@ -199,6 +199,17 @@ describe('standby and leadership (a stub election)', () => {
     expect([...r.client.sessions.keys()]).toEqual([here.streamId]);
   });
 
+  it('a coordinator that refuses the election: connectEvents throws, and no stream is left open', async () => {
+    const coordinator = new ElectingCoordinator();
+    coordinator.lead = () => {
+      throw new TypeError('already competing for that role');
+    };
+    const r = await rig({ coordinator });
+    expect(code(() => r.client.connectEvents({ url: r.sim.eventSocketUrl, tokenUrl: r.sim.tokenUrl }))).toBe('RTMS_INVALID_OPTIONS');
+    await new Promise((res) => setTimeout(res, 100));
+    expect(r.sim.eventRecord.tokenRequests).toEqual([]);
+  });
+
   it('webhooks over HTTP are never offered: a load balancer already spreads them', async () => {
     const coordinator = new ElectingCoordinator();
     coordinator.offerAnswer = 'offered';
