@@ -17,7 +17,9 @@
 #   4. test/runtimes/resilience.ts: JSON in binary frames, a dropped media and a dropped signaling socket repaired,
 #      a silent connection caught by the idle watchdog, a stream the server ends, and the event WebSocket
 #      (client.connectEvents(): OAuth token over fetch, rtms_started/rtms_stopped over the socket);
-#   5. the example servers as they are written: examples/web-standard/bun.ts or deno.ts, and hono.ts (its default
+#   5. test/runtimes/network.ts: the `proxy` option through an HTTP CONNECT proxy (and no way around it when the
+#      proxy is down), and `tls.ca` against a wss:// simulator with the test CA of test/fixtures/tls/;
+#   6. the example servers as they are written: examples/web-standard/bun.ts or deno.ts, and hono.ts (its default
 #      export, served by `bun hono.ts` or `deno serve hono.ts`), each driven by the bundled CLI (`rtms-client
 #      simulate`, itself run by the same runtime: URL validation, a signed meeting, rtms_stopped), then stopped
 #      with SIGTERM: it must exit by itself.
@@ -65,13 +67,29 @@ if [ ! -f dist/index.js ] || [ ! -f dist/index.cjs ] || [ ! -f dist/testing/inde
   echo "== dist/ is missing: building"
   npm run build --silent
 fi
-TARBALL=$(npm pack --silent --pack-destination "$WORK" | tail -n 1)
+# A dist/ older than src/ (a local run after editing) would test old code. Build a fresh copy in the scratch
+# directory instead of rebuilding dist/ in place, which other processes (a test run) may be reading. CI's dist/ was
+# just built by `npm run lint:package`, so CI never takes this branch.
+PACK_DIR=$ROOT
+if [ -n "$(find src tsup.config.ts package.json -newer dist/index.js -print -quit)" ]; then
+  echo "== dist/ is older than src/: building a fresh copy in $WORK/pkg (dist/ is left as it is)"
+  mkdir -p "$WORK/pkg"
+  cp -R package.json tsup.config.ts tsconfig.json src testing redis media otel README.md CHANGELOG.md LICENSE "$WORK/pkg/"
+  ln -s "$ROOT/node_modules" "$WORK/pkg/node_modules"
+  (cd "$WORK/pkg" && npx --no-install tsup >"$WORK/build.log" 2>&1) || {
+    tail -n 30 "$WORK/build.log"
+    echo "FAIL: the build failed"
+    exit 1
+  }
+  PACK_DIR=$WORK/pkg
+fi
+TARBALL=$(cd "$PACK_DIR" && npm pack --silent --pack-destination "$WORK" | tail -n 1)
 echo "== packed $TARBALL"
 
 cd "$WORK"
 printf '{ "name": "rtms-runtime-check", "private": true, "type": "module" }\n' > package.json
 echo "== installing bun@$BUN_VERSION and deno@$DENO_VERSION from the npm registry into $WORK"
-PACKAGES=("./$TARBALL" "bun@$BUN_VERSION" "deno@$DENO_VERSION" "@opentelemetry/api@^1.3.0" "hono@^4")
+PACKAGES=("./$TARBALL" "bun@$BUN_VERSION" "deno@$DENO_VERSION" "@opentelemetry/api@^1.3.0" "hono@^4" "https-proxy-agent@^9")
 npm_install() { # $1: fetch retries
   timeout 180 npm install --no-audit --no-fund --no-package-lock --loglevel=error --prefer-offline \
     --fetch-retries="$1" "${PACKAGES[@]}" >"$WORK/npm-install.log" 2>&1
@@ -116,7 +134,8 @@ echo "== $("$DENO" --version | head -n 1)"
 # The programs run from the scratch project, so 'rtms-client' resolves to the installed tarball.
 cp "$ROOT/examples/demo.ts" "$ROOT/examples/web-standard/round-trip.ts" "$ROOT/examples/web-standard/bun.ts" \
   "$ROOT/examples/web-standard/deno.ts" "$ROOT/examples/web-standard/hono.ts" "$ROOT/test/runtimes/package-exports.mjs" "$ROOT/test/runtimes/resilience.ts" \
-  "$ROOT/test/runtimes/check-recording.mjs" "$WORK/"
+  "$ROOT/test/runtimes/check-recording.mjs" "$ROOT/test/runtimes/network.ts" "$ROOT/test/fixtures/tls/ca.pem" \
+  "$ROOT/test/fixtures/tls/other-ca.pem" "$ROOT/test/fixtures/tls/server.pem" "$ROOT/test/fixtures/tls/server.key" "$WORK/"
 CLI="$WORK/node_modules/rtms-client/dist/cli.js"
 
 # Deno's permissions: loopback network (and 0.0.0.0, where deno.ts listens) and the environment (ws reads WS_NO_BUFFER_UTIL; the examples read
@@ -128,9 +147,10 @@ run_step() { # $1: label; the rest: the command. Output to $WORK/out.txt and to 
   shift
   echo ""
   echo "== $label"
-  local rc=0
+  local rc=0 started=$SECONDS
   timeout "$STEP_TIMEOUT" "$@" >"$WORK/out.txt" 2>&1 || rc=$?
   cat "$WORK/out.txt"
+  echo "-- $((SECONDS - started)) s"
   if [ "$rc" -eq 124 ]; then
     fail "$label: did not finish within ${STEP_TIMEOUT}s"
   elif [ "$rc" -ne 0 ]; then
@@ -210,8 +230,13 @@ export DEMO_DURATION_MS=3000
 
 run_step "node: webhook round trip through fetchHandler() (baseline)" "$ROOT/node_modules/.bin/tsx" round-trip.ts
 expect_output "node round trip" '^round trip under node .*: passed'
+export DEMO_RECORDINGS_DIR="$WORK/recordings-node"
+run_step "node: the demo (baseline)" "$ROOT/node_modules/.bin/tsx" demo.ts
+expect_output "node demo" 'stopping -> stopped'
 run_step "node: resilience (baseline)" "$ROOT/node_modules/.bin/tsx" resilience.ts
 expect_output "node resilience" '^resilience under node .*: passed'
+run_step "node: network options (baseline)" "$ROOT/node_modules/.bin/tsx" network.ts
+expect_output "node network" '^network options under node .*: passed'
 
 for runtime in bun deno; do
   if [ "$runtime" = "bun" ]; then CMD=("$BUN"); else CMD=("${DENO_RUN[@]}"); fi
@@ -231,6 +256,9 @@ for runtime in bun deno; do
   expect_output "$runtime round trip" "^round trip under $runtime .*: passed"
   run_step "$runtime: resilience (binary frames, media and signaling drops, half-open, server stop, the event WebSocket)" "${CMD[@]}" resilience.ts
   expect_output "$runtime resilience" "^resilience under $runtime .*: passed"
+  if [ "$runtime" = "bun" ]; then NET_CMD=("$BUN"); else NET_CMD=("${DENO_RUN[@]}" "--allow-read=$WORK"); fi
+  run_step "$runtime: network options (proxy through an HTTP CONNECT proxy, tls.ca against a wss:// simulator)" "${NET_CMD[@]}" network.ts
+  expect_output "$runtime network" "^network options under $runtime .*: passed"
   CLI_CMD=("${CMD[@]}")
   example_with_simulate "$runtime: examples/web-standard/$runtime.ts driven by 'rtms-client simulate' (under $runtime), then SIGTERM" / "${CMD[@]}" "$WORK/$runtime.ts"
   # hono.ts exports the app: Bun serves a default export with a fetch method itself, Deno with `deno serve`.
