@@ -139,7 +139,7 @@ describe.skipIf(url === undefined)('the event socket across a fleet (real Redis,
 
 describe.skipIf(url === undefined)('the event socket while Redis does not answer (in-process, gated commands)', () => {
   let n = 0;
-  async function instance(prefix: string, sim: RtmsSimulator, gate: { blocked: boolean }): Promise<{ client: RtmsClient; leading: () => boolean }> {
+  async function instance(prefix: string, sim: RtmsSimulator, gate: { blocked: boolean }, leaseMs = 600): Promise<{ client: RtmsClient; leading: () => boolean }> {
     const conn = await connect(url!);
     onTestFinished(() => conn.close());
     const base = conn.client;
@@ -149,7 +149,7 @@ describe.skipIf(url === undefined)('the event socket while Redis does not answer
         return base.eval(script, o);
       },
     };
-    const coordinator = new RedisCoordinator({ client, subscriber: conn.subscriber, keyPrefix: prefix, leaseMs: 600, renewIntervalMs: 150, scanIntervalMs: 100, commandTimeoutMs: 200 });
+    const coordinator = new RedisCoordinator({ client, subscriber: conn.subscriber, keyPrefix: prefix, leaseMs, renewIntervalMs: 150, scanIntervalMs: 100, commandTimeoutMs: 200 });
     const rtms = new RtmsClient({ ...CREDS, eventsOnly: true, coordinator });
     onTestFinished(() => rtms.close());
     rtms.on('error', () => undefined);
@@ -158,6 +158,22 @@ describe.skipIf(url === undefined)('the event socket while Redis does not answer
     rtms.connectEvents({ url: sim.eventSocketUrl, tokenUrl: sim.tokenUrl, baseDelayMs: 50, maxDelayMs: 200 });
     return { client: rtms, leading: () => leading };
   }
+
+  it('a leader that closes gracefully gives the role up at once: the other connects within a tick, not a lease', async () => {
+    const prefix = `evc${process.pid}-${Date.now()}-${n++}:`;
+    const sim = await RtmsSimulator.start(CREDS);
+    onTestFinished(() => sim.close());
+    // A long lease (3 s): B taking over well before it could lapse shows that A gave the role up.
+    const a = await instance(prefix, sim, { blocked: false }, 3_000);
+    await until(() => a.leading() && sim.openEventSockets === 1, 5_000, 'A leads');
+    const b = await instance(prefix, sim, { blocked: false }, 3_000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(b.leading()).toBe(false);
+    const closedAt = Date.now();
+    await a.client.close();
+    await until(() => b.leading() && sim.openEventSockets === 1, 2_000, 'B leads');
+    expect(Date.now() - closedAt).toBeLessThan(1_500); // without the resignation B would wait ≥ 2.85 s
+  });
 
   it('Redis down for everyone: the leader keeps its socket and nobody opens a second', async () => {
     const prefix = `evo${process.pid}-${Date.now()}-${n++}:`;
