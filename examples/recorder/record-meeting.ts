@@ -6,6 +6,8 @@
  *   <RECORDINGS_DIR>/<meeting>/<stream id>-user-<id>.wav       one per speaker, sample-aligned, equal length
  *   <RECORDINGS_DIR>/<meeting>/<stream id>.vtt, .srt           the transcript as captions with speaker names
  *   <RECORDINGS_DIR>/<meeting>/<stream id>-chat.jsonl          chat, one JSON object a line
+ *   <RECORDINGS_DIR>/<meeting>/<stream id>-video.mp4, -share.mp4   H.264 active-speaker video and screen share,
+ *                                                              each with the mixed audio (needs mediabunny)
  *
  *   npx tsx examples/recorder/record-meeting.ts --simulate          # a simulated meeting, files in ./recordings
  *   npx tsx examples/recorder/record-meeting.ts --simulate --opus   # the same with Opus audio (needs opus-decoder)
@@ -21,6 +23,12 @@ import { exampleCredentials, serveWebhooks, simulateMeeting, simulating } from '
 
 const RECORDINGS_DIR = process.env['RECORDINGS_DIR'] ?? 'recordings';
 
+/** MP4 needs the optional peer dependency mediabunny (npm install mediabunny); without it, no video is asked for. */
+const VIDEO = await import('mediabunny').then(
+  () => true,
+  () => false,
+);
+
 /** One audio stream per participant, in L16 (nothing to install) or Opus (the optional peer dependency opus-decoder). */
 const audio: AudioParams = process.argv.includes('--opus') ? { codec: 'OPUS', sampleRate: 48000, dataOption: 'multi' } : { dataOption: 'multi' };
 
@@ -31,18 +39,24 @@ function describe(r: RecordingResult): string[] {
   if (r.vtt !== undefined) lines.push(`${r.vtt} (${r.cues} captions)`);
   if (r.srt !== undefined) lines.push(r.srt);
   if (r.chat !== undefined) lines.push(`${r.chat} (${r.chatMessages} chat messages)`);
+  for (const v of [r.video, r.share]) for (const f of v.files) lines.push(`${f.path} (${v.kind}, ${f.width}x${f.height}, ${f.frames} frames)`);
   for (const e of r.errors) lines.push(`error: ${e}`);
   return lines;
 }
 
 async function main(): Promise<void> {
-  const client = new RtmsClient({ ...exampleCredentials(), media: ['audio', 'transcript', 'chat'], mediaParams: { audio } });
+  // H.264 (more than 5 fps) for the active speaker's video and the screen share, when they can be recorded.
+  const client = new RtmsClient({
+    ...exampleCredentials(),
+    media: VIDEO ? ['audio', 'transcript', 'chat', 'video', 'share'] : ['audio', 'transcript', 'chat'],
+    mediaParams: { audio, ...(VIDEO ? { video: { codec: 'H264', fps: 15 }, share: { codec: 'H264', fps: 15 } } : {}) },
+  });
   const recordings = new Map<string, Recording>();
   client.on('session', (session) => {
     // One directory per meeting; the stream id names the files (a meeting may be streamed more than once).
     const meeting = (session.meetingUuid ?? session.webinarUuid ?? session.sessionId ?? session.engagementId ?? 'unknown').replace(/[^\w.-]+/g, '_');
     const dir = join(RECORDINGS_DIR, meeting);
-    const recording = recordSession(session, { dir, name: session.id });
+    const recording = recordSession(session, { dir, name: session.id, video: VIDEO });
     recordings.set(session.id, recording);
     console.log(`recording stream ${session.id} into ${dir}`);
     void recording.done.then((r) => {
