@@ -464,7 +464,8 @@ export function playMeeting(host: ScriptHost, script: MeetingScript): Promise<vo
     const pumpAudio = (now = Date.now()): number => {
       let format = host.audioFormat();
       let ms = interval(format);
-      while (fixedMs !== 0 && now >= cursor + ms) {
+      // Up to the meeting's end: a packet whose audio would run past it is not sent.
+      while (fixedMs !== 0 && now >= cursor + ms && cursor + ms <= start + duration) {
         const offset = cursor - start;
         const line = speakingAt(offset);
         // Mixed audio has user_id 0; per-participant audio names the speaker (D-MEDIA, §7.2).
