@@ -82,12 +82,13 @@ export interface MeetingScript {
   durationMs?: number;
   /**
    * Audio packet interval, ms. Default: the `send_rate` the client's media handshake settled (20 ms when it asked
-   * for none), followed if a reconnect settles another. 0 sends no audio.
+   * for none), followed if a reconnect settles another. 0 sends no audio. Opus packets are always 20 ms.
    */
   audioFrameMs?: number;
   /**
    * Bytes per audio packet. Default: one interval of audio at the settled sample rate, channels and codec (rate ×
-   * channels × bytes per sample × interval / 1000: 640 for 20 ms of 16 kHz mono L16, 3 200 for 100 ms).
+   * channels × bytes per sample × interval / 1000: 640 for 20 ms of 16 kHz mono L16, 3 200 for 100 ms). Not
+   * used with `speech`, nor for G.722 and Opus.
    */
   audioFrameBytes?: number;
   /** Time between transcript lines. Default 1 000 ms. */
