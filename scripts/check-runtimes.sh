@@ -19,7 +19,9 @@
 #      (client.connectEvents(): OAuth token over fetch, rtms_started/rtms_stopped over the socket);
 #   5. test/runtimes/network.ts: the `proxy` option through an HTTP CONNECT proxy (and no way around it when the
 #      proxy is down), and `tls.ca` against a wss:// simulator with the test CA of test/fixtures/tls/;
-#   6. the example servers as they are written: examples/web-standard/bun.ts or deno.ts, and hono.ts (its default
+#   6. test/runtimes/scale-out.ts: rtms-client/redis with two instances on the Redis at REDIS_URL (or a private
+#      redis-server): one consumer per stream, rtms_stopped routed to the owner;
+#   7. the example servers as they are written: examples/web-standard/bun.ts or deno.ts, and hono.ts (its default
 #      export, served by `bun hono.ts` or `deno serve hono.ts`), each driven by the bundled CLI (`rtms-client
 #      simulate`, itself run by the same runtime: URL validation, a signed meeting, rtms_stopped), then stopped
 #      with SIGTERM: it must exit by itself.
@@ -38,8 +40,10 @@ START=$(date +%s)
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/rtms-runtimes.XXXXXX")
 SERVER_PID=""
+REDIS_PIDFILE=""
 cleanup() {
   if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; fi
+  if [ -n "$REDIS_PIDFILE" ] && [ -f "$REDIS_PIDFILE" ]; then kill "$(cat "$REDIS_PIDFILE")" 2>/dev/null || true; fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -89,7 +93,7 @@ echo "== packed $TARBALL"
 cd "$WORK"
 printf '{ "name": "rtms-runtime-check", "private": true, "type": "module" }\n' > package.json
 echo "== installing bun@$BUN_VERSION and deno@$DENO_VERSION from the npm registry into $WORK"
-PACKAGES=("./$TARBALL" "bun@$BUN_VERSION" "deno@$DENO_VERSION" "@opentelemetry/api@^1.3.0" "hono@^4" "https-proxy-agent@^9")
+PACKAGES=("./$TARBALL" "bun@$BUN_VERSION" "deno@$DENO_VERSION" "@opentelemetry/api@^1.3.0" "hono@^4" "https-proxy-agent@^9" "redis@^6")
 npm_install() { # $1: fetch retries
   timeout 180 npm install --no-audit --no-fund --no-package-lock --loglevel=error --prefer-offline \
     --fetch-retries="$1" "${PACKAGES[@]}" >"$WORK/npm-install.log" 2>&1
@@ -134,7 +138,7 @@ echo "== $("$DENO" --version | head -n 1)"
 # The programs run from the scratch project, so 'rtms-client' resolves to the installed tarball.
 cp "$ROOT/examples/demo.ts" "$ROOT/examples/web-standard/round-trip.ts" "$ROOT/examples/web-standard/bun.ts" \
   "$ROOT/examples/web-standard/deno.ts" "$ROOT/examples/web-standard/hono.ts" "$ROOT/test/runtimes/package-exports.mjs" "$ROOT/test/runtimes/resilience.ts" \
-  "$ROOT/test/runtimes/check-recording.mjs" "$ROOT/test/runtimes/network.ts" "$ROOT/test/fixtures/tls/ca.pem" \
+  "$ROOT/test/runtimes/check-recording.mjs" "$ROOT/test/runtimes/network.ts" "$ROOT/test/runtimes/scale-out.ts" "$ROOT/test/fixtures/tls/ca.pem" \
   "$ROOT/test/fixtures/tls/other-ca.pem" "$ROOT/test/fixtures/tls/server.pem" "$ROOT/test/fixtures/tls/server.key" "$WORK/"
 CLI="$WORK/node_modules/rtms-client/dist/cli.js"
 
@@ -226,6 +230,27 @@ example_with_simulate() { # $1: label; $2: health path; then the server command
   return 0
 }
 
+# Redis for rtms-client/redis: REDIS_URL when set (.ci/run starts one), else a private redis-server when there is
+# one; without either the scale-out step is skipped loudly (a failure with CI=true).
+if [ -z "${REDIS_URL:-}" ] && command -v redis-server >/dev/null 2>&1; then
+  REDIS_PORT=$(free_port)
+  REDIS_PIDFILE="$WORK/redis.pid"
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$WORK" --daemonize yes \
+    --pidfile "$REDIS_PIDFILE" --logfile "$WORK/redis.log"
+  for _ in $(seq 1 50); do
+    if redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; then break; fi
+    sleep 0.1
+  done
+  export REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
+fi
+if [ -z "${REDIS_URL:-}" ]; then
+  if [ "${CI:-}" = "true" ]; then
+    fail "no Redis (REDIS_URL unset, no redis-server): the scale-out checks cannot run"
+  else
+    echo "!!!!!!!! no Redis (REDIS_URL unset, no redis-server on PATH): SKIPPING the scale-out checks (a failure with CI=true) !!!!!!!!"
+  fi
+fi
+
 export DEMO_DURATION_MS=3000
 
 run_step "node: webhook round trip through fetchHandler() (baseline)" "$ROOT/node_modules/.bin/tsx" round-trip.ts
@@ -237,6 +262,10 @@ run_step "node: resilience (baseline)" "$ROOT/node_modules/.bin/tsx" resilience.
 expect_output "node resilience" '^resilience under node .*: passed'
 run_step "node: network options (baseline)" "$ROOT/node_modules/.bin/tsx" network.ts
 expect_output "node network" '^network options under node .*: passed'
+if [ -n "${REDIS_URL:-}" ]; then
+  run_step "node: scale-out with rtms-client/redis (baseline)" "$ROOT/node_modules/.bin/tsx" scale-out.ts
+  expect_output "node scale-out" '^scale-out under node .*: passed'
+fi
 
 for runtime in bun deno; do
   if [ "$runtime" = "bun" ]; then CMD=("$BUN"); else CMD=("${DENO_RUN[@]}"); fi
@@ -259,6 +288,10 @@ for runtime in bun deno; do
   if [ "$runtime" = "bun" ]; then NET_CMD=("$BUN"); else NET_CMD=("${DENO_RUN[@]}" "--allow-read=$WORK"); fi
   run_step "$runtime: network options (proxy through an HTTP CONNECT proxy, tls.ca against a wss:// simulator)" "${NET_CMD[@]}" network.ts
   expect_output "$runtime network" "^network options under $runtime .*: passed"
+  if [ -n "${REDIS_URL:-}" ]; then
+    run_step "$runtime: scale-out with rtms-client/redis (two instances, one stream, a routed rtms_stopped)" "${CMD[@]}" scale-out.ts
+    expect_output "$runtime scale-out" "^scale-out under $runtime .*: passed"
+  fi
   CLI_CMD=("${CMD[@]}")
   example_with_simulate "$runtime: examples/web-standard/$runtime.ts driven by 'rtms-client simulate' (under $runtime), then SIGTERM" / "${CMD[@]}" "$WORK/$runtime.ts"
   # hono.ts exports the app: Bun serves a default export with a fetch method itself, Deno with `deno serve`.
