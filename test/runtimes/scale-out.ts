@@ -86,7 +86,7 @@ async function main(url: string): Promise<void> {
     const stopped = await b.client.handleWebhook(stream.webhook('stopped'));
     check(stopped.status === 200 && status(stopped.body) === 'routed', `rtms_stopped at B routed to A: ${stopped.status} ${stopped.body}`);
     const session = sessions['a']?.[0];
-    const end = session === undefined ? undefined : await Promise.race([session.closed(), new Promise<undefined>((resolve) => setTimeout(resolve, 5_000))]);
+    const end = session === undefined ? undefined : await Promise.race([session.closed(), new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 5_000))]);
     check(end?.state === 'stopped', `A's session stopped by the routed webhook: ${end?.state ?? 'still running after 5 s'}`);
   } finally {
     await a.client.close();
