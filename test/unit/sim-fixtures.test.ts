@@ -47,18 +47,26 @@ function oggPages(packets: readonly Uint8Array[], perPage: number): Uint8Array {
   return new Uint8Array(Buffer.concat(pages));
 }
 
-/** An Annex B stream of pictures: each [parameter sets?, slices...], slice headers with first_mb_in_slice 0 on the first slice only. */
-function annexB(pictures: readonly { key: boolean; slices: number; sei: boolean }[], payload: (i: number) => Uint8Array): { stream: Uint8Array; units: Uint8Array[] } {
+/**
+ * An Annex B stream of pictures: each [parameter sets?, SEI?, slices...], slice headers with first_mb_in_slice 0 on
+ * the first slice only; start codes of 4 bytes, or of 3 when `short(i)` says so for NAL unit i.
+ */
+function annexB(
+  pictures: readonly { key: boolean; slices: number; sei: boolean }[],
+  payload: (i: number) => Uint8Array,
+  short: (i: number) => boolean = () => false,
+): { stream: Uint8Array; units: Uint8Array[] } {
   const units: Uint8Array[] = [];
   let n = 0;
   for (const pic of pictures) {
     const nals: Uint8Array[] = [];
     const nal = (type: number, second: number) => {
+      const code = short(n) ? [0, 0, 1] : [0, 0, 0, 1];
       const body = payload(n++);
-      const out = new Uint8Array(4 + 2 + body.length);
-      out.set([0, 0, 0, 1, type, second], 0);
+      const out = new Uint8Array(code.length + 2 + body.length);
+      out.set([...code, type, second], 0);
       // Keep the body free of start codes (the stream's own emulation prevention).
-      out.set(body.map((b) => (b === 0 ? 0x11 : b)), 6);
+      out.set(body.map((b) => (b === 0 ? 0x11 : b)), code.length + 2);
       nals.push(out);
     };
     if (pic.key) {
@@ -114,11 +122,11 @@ describe('Ogg reader', () => {
 });
 
 describe('H.264 access units', () => {
-  it('one unit per picture, joined they give the stream back (parameter sets, SEI, several slices a picture)', () => {
+  it('one unit per picture, joined they give the stream back (parameter sets, SEI, several slices a picture, 3- and 4-byte start codes)', () => {
     const pic = fc.record({ key: fc.boolean(), slices: fc.integer({ min: 1, max: 3 }), sei: fc.boolean() });
     fc.assert(
-      fc.property(fc.array(pic, { minLength: 1, maxLength: 20 }), fc.array(fc.uint8Array({ minLength: 1, maxLength: 40 }), { minLength: 1, maxLength: 8 }), (pictures, bodies) => {
-        const { stream, units } = annexB(pictures, (i) => bodies[i % bodies.length]!);
+      fc.property(fc.array(pic, { minLength: 1, maxLength: 20 }), fc.array(fc.uint8Array({ minLength: 1, maxLength: 40 }), { minLength: 1, maxLength: 8 }), fc.array(fc.boolean(), { minLength: 1, maxLength: 16 }), (pictures, bodies, shorts) => {
+        const { stream, units } = annexB(pictures, (i) => bodies[i % bodies.length]!, (i) => shorts[i % shorts.length]!);
         const got = h264AccessUnits(stream);
         expect(got.map((u) => Buffer.from(u).toString('hex'))).toEqual(units.map((u) => Buffer.from(u).toString('hex')));
         expect(got.map(isKeyFrame)).toEqual(pictures.map((p) => p.key));
