@@ -86,7 +86,11 @@ async function main(url: string): Promise<void> {
     const stopped = await b.client.handleWebhook(stream.webhook('stopped'));
     check(stopped.status === 200 && status(stopped.body) === 'routed', `rtms_stopped at B routed to A: ${stopped.status} ${stopped.body}`);
     const session = sessions['a']?.[0];
-    const end = session === undefined ? undefined : await Promise.race([session.closed(), new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 5_000))]);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), 5_000);
+    });
+    const end = session === undefined ? undefined : await Promise.race([session.closed(), timeout]).finally(() => clearTimeout(timer));
     check(end?.state === 'stopped', `A's session stopped by the routed webhook: ${end?.state ?? 'still running after 5 s'}`);
   } finally {
     await a.client.close();
