@@ -616,14 +616,22 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
       status = undefined;
     }
     const reachable = !shared ? true : status === undefined ? undefined : status.state === 'ok';
+    const eventStreams = { total: 0, connected: 0, connecting: 0, reconnecting: 0, standby: 0 };
+    for (const e of this.#eventStreams) {
+      const st = e.state;
+      if (st === 'closed' || st === 'failed') continue;
+      eventStreams.total++;
+      eventStreams[st]++;
+    }
     const live = this.#closing === undefined;
     const ready = live && this.#coordinatorStarted;
     return Object.freeze({
-      status: !ready ? 'unavailable' : reachable === false ? 'degraded' : 'ok',
+      status: !ready ? 'unavailable' : reachable === false || eventStreams.connecting + eventStreams.reconnecting > 0 ? 'degraded' : 'ok',
       live,
       ready,
       sessions: Object.freeze(sessions),
       coordinator: Object.freeze({ shared, reachable, status }),
+      eventStreams: Object.freeze(eventStreams),
     });
   }
 

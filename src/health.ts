@@ -3,7 +3,11 @@
  */
 import type { CoordinatorStatus } from './coordination.js';
 
-/** `ok`: ready, coordinator (if shared) reachable. `degraded`: ready, but the shared store does not answer. `unavailable`: not ready. */
+/**
+ * `ok`: ready, coordinator (if shared) reachable, every event WebSocket open (or in standby). `degraded`: ready,
+ * but the shared store does not answer, or an event WebSocket is not open yet or is reconnecting (lifecycle events
+ * that happen meanwhile are lost). `unavailable`: not ready. Load-balancer answers stay 200 while degraded.
+ */
 export type HealthStatus = 'ok' | 'degraded' | 'unavailable';
 
 /** Sessions by what they are doing. */
@@ -30,6 +34,24 @@ export interface HealthCoordinator {
   readonly status: CoordinatorStatus | undefined;
 }
 
+/**
+ * The client's event WebSockets ({@link RtmsClient.connectEvents}), by state. Only streams still open or trying
+ * count: one that ended (`closed`, or `failed` on a refused credential) has left the client, which said why with
+ * an `error` event.
+ */
+export interface HealthEventStreams {
+  /** Event streams that are open or trying. */
+  readonly total: number;
+  /** The socket is open: events arrive. */
+  readonly connected: number;
+  /** Opening for the first time. */
+  readonly connecting: number;
+  /** The socket dropped and is being reopened: events that happen meanwhile are lost (Zoom does not redeliver). */
+  readonly reconnecting: number;
+  /** Another instance of the fleet holds the subscription's socket; this one waits to take over. */
+  readonly standby: number;
+}
+
 /** What `client.health()` returns. */
 export interface HealthReport {
   /** Summary; see {@link HealthStatus}. */
@@ -45,6 +67,8 @@ export interface HealthReport {
   readonly sessions: HealthSessions;
   /** The coordinator. */
   readonly coordinator: HealthCoordinator;
+  /** The event WebSockets; all zero when the app takes webhooks over HTTP only. */
+  readonly eventStreams: HealthEventStreams;
 }
 
 /** Options of `client.healthResponse()` and of the health answers of `handleWebhook` and `fetchHandler`. */
@@ -77,6 +101,15 @@ export interface HealthBody {
   };
   /** `local` (single instance), or the shared store's state: `ok`, `unreachable` or `unknown`. */
   readonly coordinator: 'local' | 'ok' | 'unreachable' | 'unknown';
+  /** Event WebSockets open or trying, connected, and reconnecting (see {@link HealthEventStreams}). */
+  readonly eventStreams: {
+    /** Event streams open or trying. */
+    readonly total: number;
+    /** Open: events arrive. */
+    readonly connected: number;
+    /** Not open: opening for the first time, or dropped and being reopened. */
+    readonly reconnecting: number;
+  };
 }
 
 /** @internal The HTTP status and body of a health answer for `report`. */
@@ -88,6 +121,11 @@ export function healthAnswer(report: HealthReport, options: HealthResponseOption
     ready: report.ready,
     sessions: { total: report.sessions.total, streaming: report.sessions.streaming, reconnecting: report.sessions.reconnecting },
     coordinator: !c.shared ? 'local' : c.reachable === undefined ? 'unknown' : c.reachable ? 'ok' : 'unreachable',
+    eventStreams: {
+      total: report.eventStreams.total,
+      connected: report.eventStreams.connected,
+      reconnecting: report.eventStreams.connecting + report.eventStreams.reconnecting,
+    },
   };
   const up = report.ready && !(options.requireCoordinator === true && c.reachable === false);
   return { status: up ? 200 : 503, body: options.head === true ? '' : JSON.stringify(body) };

@@ -16,7 +16,7 @@ export type {
 export type { ClientStats, ClientTotals, MediaKindStats, SessionStats, StreamCounters, WebhookStats } from './stats.js';
 export { DIAGNOSTICS_CHANNELS } from './diagnostics.js';
 export type { ErrorMessage, ReconnectedMessage, ReconnectingMessage, ReconnectMessage, SessionStateMessage, WebhookMessage } from './diagnostics.js';
-export type { HealthBody, HealthCoordinator, HealthReport, HealthResponseOptions, HealthSessions, HealthStatus } from './health.js';
+export type { HealthBody, HealthCoordinator, HealthEventStreams, HealthReport, HealthResponseOptions, HealthSessions, HealthStatus } from './health.js';
 export type { FetchHandler, FetchHandlerOptions } from './fetch-handler.js';
 export { RtmsSession, SESSION_TRANSITIONS } from './session.js';
 export { DEFAULT_EVENTS } from './session.js';

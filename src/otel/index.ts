@@ -64,6 +64,11 @@ export const RTMS_METRICS = Object.freeze({
   ready: 'rtms.ready',
   /** Gauge, `1`: 1 while the coordinator's store answers, else 0, by `rtms.coordinator.shared`. */
   coordinatorReachable: 'rtms.coordinator.reachable',
+  /**
+   * UpDownCounter, `{stream}`: the event WebSockets open or trying (`client.connectEvents()`), by
+   * `rtms.event_stream.state` (`connected`, `connecting`, `reconnecting`, `standby`).
+   */
+  eventStreams: 'rtms.event_streams',
 });
 
 /** Options of {@link registerRtmsMetrics}. */
@@ -86,6 +91,7 @@ export interface RtmsMetricsRegistration {
 
 const LIVE_STATES: readonly SessionState[] = ['connecting', 'handshaking', 'streaming', 'reconnecting', 'stopping'];
 const KINDS: readonly MediaKind[] = ['audio', 'video', 'share', 'transcript', 'chat'];
+const EVENT_STREAM_STATES = ['connected', 'connecting', 'reconnecting', 'standby'] as const;
 
 /**
  * Registers the client's counters on `meter` as observable instruments (names in {@link RTMS_METRICS}, units and
@@ -109,7 +115,8 @@ export function registerRtmsMetrics(client: RtmsMetricsSource, meter: Meter, opt
   const iteratorDrops = meter.createObservableCounter(RTMS_METRICS.iteratorDrops, { ...int, unit: '{item}', description: 'Items discarded by the iterators overflow policy.' });
   const ready = meter.createObservableGauge(RTMS_METRICS.ready, { ...int, unit: '1', description: '1 while the client takes new streams, else 0.' });
   const reachable = meter.createObservableGauge(RTMS_METRICS.coordinatorReachable, { ...int, unit: '1', description: "1 while the coordinator's store answers, else 0." });
-  const observables: Observable[] = [sessions, sessionsCreated, sessionsEnded, webhooks, mediaFrames, mediaBytes, framesReceived, frameErrors, keepAlives, reconnects, downtime, iteratorDrops, ready, reachable];
+  const eventStreams = meter.createObservableUpDownCounter(RTMS_METRICS.eventStreams, { ...int, unit: '{stream}', description: 'Event WebSockets open or trying, by state.' });
+  const observables: Observable[] = [sessions, sessionsCreated, sessionsEnded, webhooks, mediaFrames, mediaBytes, framesReceived, frameErrors, keepAlives, reconnects, downtime, iteratorDrops, ready, reachable, eventStreams];
 
   const callback: BatchObservableCallback = (result) => {
     const stats = client.stats();
@@ -137,6 +144,10 @@ export function registerRtmsMetrics(client: RtmsMetricsSource, meter: Meter, opt
     result.observe(ready, health.ready ? 1 : 0, base);
     const r = health.coordinator.reachable;
     if (r !== undefined) result.observe(reachable, r ? 1 : 0, { ...base, 'rtms.coordinator.shared': health.coordinator.shared });
+    // Only clients that use the event WebSocket report it: an HTTP-only app exports no empty series.
+    if (health.eventStreams.total > 0) {
+      for (const state of EVENT_STREAM_STATES) result.observe(eventStreams, health.eventStreams[state], { ...base, 'rtms.event_stream.state': state });
+    }
   };
   meter.addBatchObservableCallback(callback, observables);
 

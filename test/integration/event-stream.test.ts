@@ -152,6 +152,29 @@ describe('event-subscription WebSocket', () => {
     expect(r.sim.eventRecord.tokenRequests.length).toBeGreaterThanOrEqual(4);
   });
 
+  it('client.health() counts the event streams: ok while open, degraded while the socket is down', async () => {
+    const r = await rig();
+    expect(r.client.health().eventStreams).toEqual({ total: 0, connected: 0, connecting: 0, reconnecting: 0, standby: 0 });
+    const { events, connected, disconnected } = await connect(r);
+    await until(() => r.client.health().ready);
+    expect(r.client.health()).toMatchObject({ status: 'ok', eventStreams: { total: 1, connected: 1, reconnecting: 0 } });
+    expect(JSON.parse(r.client.healthResponse().body)).toMatchObject({ eventStreams: { total: 1, connected: 1, reconnecting: 0 } });
+
+    // A stream whose socket is refused at every attempt (a URL the simulator does not serve) stays down, retrying.
+    await events.close();
+    const down = r.client.connectEvents({ url: r.sim.eventSocketUrl.replace('/ws?', '/nowhere?'), tokenUrl: r.sim.tokenUrl, baseDelayMs: 50 });
+    await until(() => disconnected.length >= 1);
+    const h = r.client.health();
+    expect(h.status).toBe('degraded');
+    expect(h.eventStreams).toMatchObject({ total: 1, connected: 0, standby: 0 });
+    expect(h.eventStreams.connecting + h.eventStreams.reconnecting).toBe(1);
+    expect(r.client.healthResponse().status).toBe(200); // degraded is still ready
+    expect(JSON.parse(r.client.healthResponse().body)).toMatchObject({ status: 'degraded', eventStreams: { total: 1, connected: 0, reconnecting: 1 } });
+    await down.close();
+    expect(connected.length).toBeGreaterThanOrEqual(1);
+    expect(r.client.health()).toMatchObject({ status: 'ok', eventStreams: { total: 0 } }); // a closed stream has left
+  });
+
   it('an unreachable token endpoint is an outage, retried with backoff (not a credential error)', async () => {
     const r = await rig();
     const { createServer } = await import('node:net');

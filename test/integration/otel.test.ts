@@ -84,7 +84,8 @@ describe('rtms-client/otel', () => {
     expect(metrics.get('rtms.sessions')).toMatchObject({ dataPointType: DataPointType.SUM, isMonotonic: false }); // an UpDownCounter
     expect(metrics.get('rtms.webhooks')).toMatchObject({ dataPointType: DataPointType.SUM, isMonotonic: true }); // a Counter
     expect(metrics.get('rtms.coordinator.reachable')?.dataPointType).toBe(DataPointType.GAUGE);
-    expect([...metrics.keys()].sort()).toEqual([...Object.values(RTMS_METRICS)].sort());
+    // Every instrument but the event streams', which report only while the client has one (next test).
+    expect([...metrics.keys()].sort()).toEqual(Object.values(RTMS_METRICS).filter((n) => n !== RTMS_METRICS.eventStreams).sort());
 
     const stream = r.sim.createStream();
     const session = (await r.client.handleWebhook(stream.webhook('started'))).session!;
@@ -159,6 +160,27 @@ describe('rtms-client/otel', () => {
     const metrics = await collect();
     expect(calls).toBe(1);
     expect(one(metrics, 'rtms.media.frames', { 'rtms.media.kind': 'audio' })).toBe(20);
+  });
+
+  it('reports the event WebSockets by state, and nothing for a client without one', async () => {
+    const r = await rig();
+    const { meter, collect } = otel();
+    const registration = registerRtmsMetrics(r.client, meter);
+    onTestFinished(() => registration.unregister());
+    expect(points(await collect(), 'rtms.event_streams')).toEqual({});
+
+    const connected = new Promise((resolve) => r.client.once('eventStreamConnected', resolve));
+    const events = r.client.connectEvents({ url: r.sim.eventSocketUrl, tokenUrl: r.sim.tokenUrl });
+    await connected;
+    const state = (s: string) => JSON.stringify({ 'rtms.event_stream.state': s });
+    expect(points(await collect(), 'rtms.event_streams')).toEqual({ [state('connected')]: 1, [state('connecting')]: 0, [state('reconnecting')]: 0, [state('standby')]: 0 });
+    const dropped = new Promise((resolve) => r.client.once('eventStreamDisconnected', resolve));
+    r.sim.dropEventSockets();
+    await dropped;
+    const during = points(await collect(), 'rtms.event_streams');
+    // Reopened at once; the collection sees it either still down or already back, never both or neither.
+    expect((during[state('connected')] ?? 0) + (during[state('reconnecting')] ?? 0)).toBe(1);
+    await events.close();
   });
 });
 

@@ -11,6 +11,7 @@ const report = (over: Partial<HealthReport> = {}): HealthReport => ({
   ready: true,
   sessions: { total: 3, streaming: 2, connecting: 0, reconnecting: 1, stopping: 0 },
   coordinator: { shared: false, reachable: true, status: undefined },
+  eventStreams: { total: 0, connected: 0, connecting: 0, reconnecting: 0, standby: 0 },
   ...over,
 });
 
@@ -18,7 +19,13 @@ describe('healthAnswer', () => {
   it('answers 200 with a small body when ready', () => {
     const a = healthAnswer(report());
     expect(a.status).toBe(200);
-    expect(JSON.parse(a.body)).toEqual({ status: 'ok', live: true, ready: true, sessions: { total: 3, streaming: 2, reconnecting: 1 }, coordinator: 'local' });
+    expect(JSON.parse(a.body)).toEqual({ status: 'ok', live: true, ready: true, sessions: { total: 3, streaming: 2, reconnecting: 1 }, coordinator: 'local', eventStreams: { total: 0, connected: 0, reconnecting: 0 } });
+  });
+
+  it('folds event streams opening for the first time into reconnecting, and leaves standby out of both', () => {
+    const a = healthAnswer(report({ status: 'degraded', eventStreams: { total: 4, connected: 1, connecting: 1, reconnecting: 1, standby: 1 } }));
+    expect(a.status).toBe(200);
+    expect(JSON.parse(a.body)).toMatchObject({ status: 'degraded', eventStreams: { total: 4, connected: 1, reconnecting: 2 } });
   });
 
   it('answers 503 when not ready', () => {
