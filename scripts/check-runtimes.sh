@@ -10,7 +10,8 @@
 #   1. test/runtimes/package-exports.mjs: every subpath loads from import and require, with the same exports;
 #   2. the demo (examples/demo.ts, as `npm run demo` does): simulator + node:http app + signed webhook + a
 #      scripted meeting recorded with rtms-client/media + rtms_stopped; exit code 0, the expected lines in its
-#      output, and its WAV/WebVTT/chat files valid (test/runtimes/check-recording.mjs, run by Node);
+#      output, and its WAV/WebVTT/chat files and its H.264 MP4s (mediabunny) valid (test/runtimes/check-recording.mjs,
+#      run by Node, with ffprobe when it is on PATH);
 #   3. examples/web-standard/round-trip.ts: a signed webhook round trip through client.fetchHandler() served by
 #      Bun.serve / Deno.serve, with the simulator in the same runtime (health on GET/HEAD, URL validation,
 #      tampered signature/body and stale timestamp refused with 401, streaming, stop, no leaked handle);
@@ -93,7 +94,8 @@ echo "== packed $TARBALL"
 cd "$WORK"
 printf '{ "name": "rtms-runtime-check", "private": true, "type": "module" }\n' > package.json
 echo "== installing bun@$BUN_VERSION and deno@$DENO_VERSION from the npm registry into $WORK"
-PACKAGES=("./$TARBALL" "bun@$BUN_VERSION" "deno@$DENO_VERSION" "@opentelemetry/api@^1.3.0" "hono@^4" "https-proxy-agent@^9" "redis@^6")
+PACKAGES=("./$TARBALL" "bun@$BUN_VERSION" "deno@$DENO_VERSION" "@opentelemetry/api@^1.3.0" "hono@^4" "https-proxy-agent@^9" "redis@^6" \
+  "mediabunny@^1.61.0")
 npm_install() { # $1: fetch retries
   timeout 180 npm install --no-audit --no-fund --no-package-lock --loglevel=error --prefer-offline \
     --fetch-retries="$1" "${PACKAGES[@]}" >"$WORK/npm-install.log" 2>&1
@@ -279,7 +281,7 @@ for runtime in bun deno; do
   expect_output "$runtime demo" 'stopping -> stopped'
   expect_output "$runtime demo" 'transcripts received +[1-9]'
   expect_output "$runtime demo" 'audio received +[1-9][0-9]* frames'
-  run_step "$runtime: the demo's recording, checked by Node" node "$WORK/check-recording.mjs" "$DEMO_RECORDINGS_DIR" "$((DEMO_DURATION_MS / 1000))"
+  run_step "$runtime: the demo's recording, checked by Node" node "$WORK/check-recording.mjs" "$DEMO_RECORDINGS_DIR" "$((DEMO_DURATION_MS / 1000))" mp4
   expect_output "$runtime recording" '^recording in .*: valid'
   run_step "$runtime: signed webhook round trip through fetchHandler() on $( [ "$runtime" = bun ] && echo Bun.serve || echo Deno.serve )" "${CMD[@]}" round-trip.ts
   expect_output "$runtime round trip" "^round trip under $runtime .*: passed"

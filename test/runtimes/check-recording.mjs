@@ -2,17 +2,20 @@
  * Checks the files `npm run demo` recorded (rtms-client/media's recordSession) under another runtime: run by
  * scripts/check-runtimes.sh under Node, on the directory the demo wrote to under Bun or Deno.
  *
- *   node test/runtimes/check-recording.mjs <dir> <expected seconds>
+ *   node test/runtimes/check-recording.mjs <dir> <expected seconds> [mp4]
  *
  * Every WAV is RIFF/WAVE, 16-bit PCM, mono, 16 kHz, with a data chunk that runs to the end of the file and holds
  * about the expected duration (at least half of it: the meeting's first and last moments may be silent) and not
  * only zeros; there is a mixed WAV and at least one per speaker; the WebVTT file has at least one cue; every chat
- * line is JSON with text. Exit code 0 when every check passed.
+ * line is JSON with text. With `mp4` (the optional mediabunny was installed), the video and share MP4s must be there:
+ * ISO BMFF (`ftyp` first), and, where ffprobe is on PATH (CI installs it), an H.264 video stream with frames and
+ * an audio stream. Exit code 0 when every check passed.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-const [dir, secondsArg] = process.argv.slice(2);
+const [dir, secondsArg, mp4Arg] = process.argv.slice(2);
 if (dir === undefined) {
   console.log('usage: check-recording.mjs <dir> <expected seconds>');
   process.exit(2);
@@ -74,5 +77,27 @@ for (const line of chatLines) {
   }
 }
 check(chatOk, `chat: ${chatLines.length} JSON line(s) with text`);
+const mp4s = files.filter((f) => f.endsWith('.mp4'));
+if (mp4Arg === 'mp4') {
+  check(mp4s.some((f) => f.includes('video')) && mp4s.some((f) => f.includes('share')), `video and share MP4s: ${mp4s.join(', ') || 'none'}`);
+}
+const ffprobe = spawnSync('ffprobe', ['-version'], { encoding: 'utf8' }).status === 0;
+for (const f of mp4s) {
+  const b = readFileSync(join(dir, f));
+  const problems = [];
+  if (b.length < 16 || b.toString('latin1', 4, 8) !== 'ftyp') problems.push('no ftyp box first');
+  if (ffprobe) {
+    const probe = spawnSync('ffprobe', ['-v', 'error', '-count_frames', '-show_entries', 'stream=codec_type,codec_name,width,height,nb_read_frames', '-of', 'json', join(dir, f)], { encoding: 'utf8' });
+    try {
+      const streams = JSON.parse(probe.stdout).streams ?? [];
+      const video = streams.find((st) => st.codec_type === 'video');
+      if (video?.codec_name !== 'h264' || !(video.width > 0) || !(Number(video.nb_read_frames) > 0)) problems.push(`video stream ${JSON.stringify(video)}`);
+      if (!streams.some((st) => st.codec_type === 'audio')) problems.push('no audio stream');
+    } catch {
+      problems.push(`ffprobe could not read it: ${probe.stderr.trim().slice(0, 200)}`);
+    }
+  }
+  check(problems.length === 0, `${f}: ${problems.length === 0 ? `ISO BMFF${ffprobe ? ', H.264 video with frames and audio (ffprobe)' : ' (no ffprobe on PATH: streams not checked)'}` : problems.join('; ')}`);
+}
 console.log(`recording in ${dir}: ${failed === 0 ? 'valid' : `${failed} check(s) failed`}`);
 process.exitCode = failed === 0 ? 0 : 1;
