@@ -54,9 +54,16 @@ fail() {
   echo "FAIL: $1"
   FAILED+=("$1")
 }
+# In CI: CI set to anything but empty, 0 or false (test/redis/redis-server.ts reads it the same way).
+in_ci() {
+  case "$(printf '%s' "${CI:-}" | tr '[:upper:]' '[:lower:]')" in
+    "" | 0 | false) return 1 ;;
+    *) return 0 ;;
+  esac
+}
 skip_or_fail() {
-  if [ "${CI:-}" = "true" ]; then
-    echo "FAIL: $1 (CI=true: this check must run in CI)"
+  if in_ci; then
+    echo "FAIL: $1 (CI=${CI}: this check must run in CI)"
     exit 1
   fi
   echo ""
@@ -246,7 +253,7 @@ if [ -z "${REDIS_URL:-}" ] && command -v redis-server >/dev/null 2>&1; then
   export REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
 fi
 if [ -z "${REDIS_URL:-}" ]; then
-  if [ "${CI:-}" = "true" ]; then
+  if in_ci; then
     fail "no Redis (REDIS_URL unset, no redis-server): the scale-out checks cannot run"
   else
     echo "!!!!!!!! no Redis (REDIS_URL unset, no redis-server on PATH): SKIPPING the scale-out checks (a failure with CI=true) !!!!!!!!"
