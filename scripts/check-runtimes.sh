@@ -135,10 +135,8 @@ find_binary() { # $1: name, then candidate paths
   echo "no runnable $name binary in $*" >&2
   return 1
 }
-# shellcheck disable=SC2206
-BUN=$(find_binary bun "$WORK/node_modules/.bin/bun" $WORK/node_modules/@oven/bun-*/bin/bun) || skip_or_fail "the bun package installed no runnable binary for this platform"
-# shellcheck disable=SC2206
-DENO=$(find_binary deno "$WORK/node_modules/.bin/deno" $WORK/node_modules/@deno/*/deno) || skip_or_fail "the deno package installed no runnable binary for this platform"
+BUN=$(find_binary bun "$WORK/node_modules/.bin/bun" "$WORK"/node_modules/@oven/bun-*/bin/bun) || skip_or_fail "the bun package installed no runnable binary for this platform"
+DENO=$(find_binary deno "$WORK/node_modules/.bin/deno" "$WORK"/node_modules/@deno/*/deno) || skip_or_fail "the deno package installed no runnable binary for this platform"
 
 echo "== node $(node --version)"
 echo "== bun $("$BUN" --version)"
@@ -153,6 +151,7 @@ CLI="$WORK/node_modules/rtms-client/dist/cli.js"
 
 # Deno's permissions: loopback network (and 0.0.0.0, where deno.ts listens) and the environment (ws reads WS_NO_BUFFER_UTIL; the examples read
 # their credentials). No file-system access is needed.
+# shellcheck disable=SC2054 # the comma is Deno's list separator, not an array one
 DENO_RUN=("$DENO" run --allow-net=127.0.0.1,0.0.0.0 --allow-env)
 
 run_step() { # $1: label; the rest: the command. Output to $WORK/out.txt and to the console.
