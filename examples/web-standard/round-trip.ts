@@ -12,7 +12,8 @@
  * 1. GET and HEAD on the route answer the health check (200, JSON; HEAD without a body).
  * 2. Zoom's `endpoint.url_validation` is answered with the right `encryptedToken`.
  * 3. A `meeting.rtms_started` webhook with a tampered signature, one with a tampered body, and one with a stale
- *    timestamp are refused with 401, and none of them opens a socket.
+ *    timestamp are refused with 401; bodies over `maxWebhookBodyBytes`, declared or streamed without a
+ *    content-length, with 413; none of them opens a socket.
  * 4. The genuine signed webhook is accepted: the session connects, handshakes, and streams a scripted meeting
  *    (transcripts, 16 kHz L16 audio, keep-alives on every socket), plus a non-ASCII transcript that must arrive
  *    byte for byte. Zoom's retry of the same webhook reuses the session.
@@ -36,6 +37,8 @@ interface DenoApi {
 const runtimes = globalThis as { Bun?: BunApi; Deno?: DenoApi };
 
 const credentials = { clientId: 'rt-client-id', clientSecret: 'rt-client-secret', webhookSecretToken: 'rt-webhook-token' };
+/** A small body limit, so that the oversized bodies below stay small. */
+const MAX_BODY = 64 * 1024;
 const PATH = '/zoom/webhook';
 /** Non-ASCII text in three scripts and an emoji (a surrogate pair): decoded wrongly, it would not compare equal. */
 const UNICODE_TEXT = 'Grüße aus Zürich, 你好, привет 👋';
@@ -124,10 +127,16 @@ function errorCode(body: string): string | undefined {
 
 async function main(): Promise<void> {
   const t0 = Date.now();
-  const client = new RtmsClient(credentials);
+  const client = new RtmsClient({ ...credentials, maxWebhookBodyBytes: MAX_BODY });
   // Keep-alives on every socket every 300 ms whatever flows, so the client's answers are exercised too.
   const sim = await RtmsSimulator.start({ ...credentials, keepAlive: 'always', keepAliveIntervalMs: 300 });
-  const server = await serve(client.fetchHandler());
+  const handler = client.fetchHandler();
+  /** The content-length of each request the server saw (null: none, a chunked body). */
+  const lengths: (string | null)[] = [];
+  const server = await serve((request) => {
+    lengths.push(request.headers.get('content-length'));
+    return handler(request);
+  });
   console.log(`runtime ${server.runtime}; simulator on ${sim.baseUrl}; fetchHandler() at ${server.url}`);
   try {
     // 1. Health on GET and HEAD.
@@ -155,6 +164,30 @@ async function main(): Promise<void> {
     check(tamperedBody !== genuine.body && badBody.status === 401 && errorCode(badBody.body) === 'RTMS_WEBHOOK_SIGNATURE_INVALID', `tampered body refused: ${badBody.status}`);
     const stale = await postWebhook(server.url, stream.webhook('started', { timestampSeconds: Math.floor(Date.now() / 1000) - 3_600 }));
     check(stale.status === 401 && errorCode(stale.body) === 'RTMS_WEBHOOK_TIMESTAMP_INVALID', `stale timestamp refused: ${stale.status}`);
+    // Oversized bodies: one that says so in content-length, one streamed without it (chunked), both past the limit.
+    const big = new Uint8Array(MAX_BODY + 1).fill(0x20);
+    const declared = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big });
+    const declaredText = await declared.text();
+    check(declared.status === 413 && errorCode(declaredText) === 'RTMS_WEBHOOK_BODY_TOO_LARGE', `a body over maxWebhookBodyBytes (content-length) refused: ${declared.status}`);
+    const chunks = [big.subarray(0, 8_192), big.subarray(8_192)];
+    const streamed = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: new ReadableStream<Uint8Array>({
+        pull(controller) {
+          const next = chunks.shift();
+          if (next === undefined) controller.close();
+          else controller.enqueue(next);
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+    const streamedText = await streamed.text();
+    const streamedLength = lengths[lengths.length - 1];
+    check(
+      streamed.status === 413 && errorCode(streamedText) === 'RTMS_WEBHOOK_BODY_TOO_LARGE' && streamedLength === null,
+      `a streamed body over maxWebhookBodyBytes (no content-length: ${String(streamedLength)}) refused: ${streamed.status}`,
+    );
     check(client.sessions.size === 0 && stream.record.signalingConnections === 0, 'no refused webhook opened a session or a socket');
 
     // 4. The genuine webhook: connect, handshake, stream.
@@ -213,7 +246,11 @@ async function main(): Promise<void> {
     check(client.sessions.size === 0, 'the client holds no session');
     const c = client.stats();
     check(
-      c.webhooks.accepted === 4 && c.webhooks.rejected === 3 && c.webhooks.rejectedByCode['RTMS_WEBHOOK_SIGNATURE_INVALID'] === 2 && c.webhooks.rejectedByCode['RTMS_WEBHOOK_TIMESTAMP_INVALID'] === 1,
+      c.webhooks.accepted === 4 &&
+        c.webhooks.rejected === 5 &&
+        c.webhooks.rejectedByCode['RTMS_WEBHOOK_SIGNATURE_INVALID'] === 2 &&
+        c.webhooks.rejectedByCode['RTMS_WEBHOOK_TIMESTAMP_INVALID'] === 1 &&
+        c.webhooks.rejectedByCode['RTMS_WEBHOOK_BODY_TOO_LARGE'] === 2,
       `client.stats().webhooks: ${JSON.stringify(c.webhooks)}`,
     );
     check(stream.errors.length === 0, `no protocol error recorded by the simulator${stream.errors.length ? `: ${stream.errors.map((v) => v.message).join('; ')}` : ''}`);

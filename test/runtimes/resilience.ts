@@ -8,11 +8,15 @@
  * - a stream the server terminates ends `stopped` with its stop reason;
  * - the event WebSocket (`client.connectEvents()`): OAuth token over `fetch`, then `meeting.rtms_started` and
  *   `meeting.rtms_stopped` delivered over the socket;
+ * - a frame over `maxPayloadBytes` is never delivered: the client closes that socket (1009) and reconnects (Bun
+ *   replaces the `ws` package with its own implementation, so the cap is checked here, not assumed);
+ * - `node:diagnostics_channel` subscribers receive the state and webhook messages;
  * - everything closed, after which the process exits by itself.
  *
  * The simulator runs in the same process, under the same runtime. Exit code 0 when every check passed.
  */
-import { RtmsClient, StopReason, type RtmsSession } from 'rtms-client';
+import diagnosticsChannel from 'node:diagnostics_channel';
+import { DIAGNOSTICS_CHANNELS, RtmsClient, StopReason, type RtmsSession } from 'rtms-client';
 import { RtmsSimulator } from 'rtms-client/testing';
 
 const runtimes = globalThis as { Bun?: { version: string }; Deno?: { version: { deno: string } } };
@@ -37,6 +41,11 @@ async function until(condition: () => boolean, ms: number, what: string): Promis
 
 async function main(): Promise<void> {
   const t0 = Date.now();
+  const published: string[] = [];
+  const onState = (message: unknown): void => void published.push(`state:${String((message as { state?: unknown }).state)}`);
+  const onWebhook = (message: unknown): void => void published.push(`webhook:${String((message as { outcome?: unknown }).outcome)}`);
+  diagnosticsChannel.subscribe(DIAGNOSTICS_CHANNELS.sessionState, onState);
+  diagnosticsChannel.subscribe(DIAGNOSTICS_CHANNELS.webhook, onWebhook);
   const client = new RtmsClient({
     ...credentials,
     reconnect: { baseDelayMs: 50, maxDelayMs: 100, jitter: 0, maxAttempts: 10 },
@@ -100,6 +109,40 @@ async function main(): Promise<void> {
     check(end.state === 'stopped' && end.stopReasonName === 'MEETING_ENDED', `terminated by the server: ${end.state} ${end.stopReasonName ?? ''}`);
     check(stream.errors.length === 0, `no protocol error recorded${stream.errors.length ? `: ${stream.errors.map((v) => v.message).join('; ')}` : ''}`);
 
+    check(
+      published.includes('state:connecting') && published.includes('state:streaming') && published.includes('state:reconnecting') && published.includes('webhook:accepted'),
+      `diagnostics channels: ${published.length} messages (${[...new Set(published)].join(', ')})`,
+    );
+
+    // A frame over maxPayloadBytes (a second client with a 64 KiB cap).
+    const capped = new RtmsClient({ ...credentials, maxPayloadBytes: 64 * 1024, reconnect: { baseDelayMs: 50, maxDelayMs: 100, jitter: 0, maxAttempts: 5 } });
+    try {
+      const lengths: number[] = [];
+      const cappedOutages: string[] = [];
+      let cappedSession: RtmsSession | undefined;
+      capped.on('session', (c) => {
+        cappedSession = c;
+        c.on('transcript', (t) => lengths.push(t.text.length));
+        c.on('reconnecting', (info) => cappedOutages.push(info.cause.code));
+      });
+      const big = sim.createStream({ product: 'meeting' });
+      await capped.handleWebhook(big.webhook('started'));
+      await big.ready();
+      big.sendTranscript({ userId: 1, userName: 'Ada', text: 'x'.repeat(200 * 1024) });
+      await until(() => big.record.closes.some((c) => c.code === 1009) && big.isReady && cappedSession?.state === 'streaming', 5_000, 'the oversized frame to be refused and the socket reconnected');
+      big.sendTranscript({ userId: 1, userName: 'Ada', text: 'small again' });
+      await until(() => lengths.includes('small again'.length), 3_000, 'a transcript after the oversized frame');
+      const close = big.record.closes.find((c) => c.code === 1009);
+      check(
+        !lengths.includes(200 * 1024) && close?.channel === 'media' && close.by === 'client' && cappedOutages.length === 1,
+        `a 200 KiB frame over maxPayloadBytes (64 KiB) never delivered: the client closed the media socket with 1009 and reconnected`,
+      );
+      big.terminate(StopReason.MEETING_ENDED);
+      await cappedSession?.closed();
+    } finally {
+      await capped.close();
+    }
+
     // The event WebSocket: token over fetch, events over the socket.
     session = undefined;
     const events = client.connectEvents({ url: sim.eventSocketUrl, tokenUrl: sim.tokenUrl });
@@ -121,6 +164,8 @@ async function main(): Promise<void> {
   } finally {
     await client.close();
     await sim.close();
+    diagnosticsChannel.unsubscribe(DIAGNOSTICS_CHANNELS.sessionState, onState);
+    diagnosticsChannel.unsubscribe(DIAGNOSTICS_CHANNELS.webhook, onWebhook);
   }
   console.log(`resilience under ${runtime}: ${failures.length === 0 ? 'passed' : `${failures.length} check(s) failed`} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
