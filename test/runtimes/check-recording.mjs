@@ -82,6 +82,11 @@ if (mp4Arg === 'mp4') {
   check(mp4s.some((f) => f.includes('video')) && mp4s.some((f) => f.includes('share')), `video and share MP4s: ${mp4s.join(', ') || 'none'}`);
 }
 const ffprobe = spawnSync('ffprobe', ['-version'], { encoding: 'utf8' }).status === 0;
+const ci = !['', '0', 'false'].includes((process.env.CI ?? '').toLowerCase());
+if (mp4s.length > 0 && !ffprobe) {
+  if (ci) check(false, 'ffprobe is not on PATH: in CI the MP4s must be checked with it (.ci/run installs ffmpeg)');
+  else console.log('!!!!!!!! ffprobe is not on PATH: the MP4s are checked as ISO BMFF only, not their streams (a failure with CI=true) !!!!!!!!');
+}
 for (const f of mp4s) {
   const b = readFileSync(join(dir, f));
   const problems = [];
