@@ -266,6 +266,7 @@ export function recordSession(session: MediaSession, options: RecordOptions): Re
       maxFileMs: videoMaxFileMs,
       audio: options.videoAudio === 'none' ? undefined : { sampleRate, channels, codec: options.videoAudio ?? 'flac' },
       audioAvailable: () => mixed.samples,
+      audioWrittenMs: () => (mixed.samples * 1000) / sampleRate,
       readAudio,
       clockStart: () => timeline.start ?? videoClock,
       setClockStart: (ts) => {

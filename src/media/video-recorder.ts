@@ -12,7 +12,8 @@
  * - **Corrupt frames.** A frame without a start code and a slice, or with an SPS that does not parse, is dropped
  *   (`corrupt`), and so is every frame after it until the next IDR (`beforeKeyframe`), since they refer to it.
  * - **Out of range.** A frame more than {@link MAX_JUMP_MS} ahead of the stream (the later of its last frame
- *   accepted, the audio written, and its first frame plus the wall time since) is dropped (`outOfRange`), and the
+ *   accepted, and the recording's start plus the audio written or the wall time since the recording began, whichever
+ *   is further) is dropped (`outOfRange`), and the
  *   frames after it until the next IDR; unless the frame after it is within 10 s of it, which confirms the jump
  *   (a stream that really moved on, such as a camera back after a long pause in a meeting without audio).
  * - **Size change.** An IDR whose SPS gives another size ends the current file and starts the next
@@ -57,9 +58,9 @@ export interface VideoDropCounts {
   /** The MP4 muxer (`mediabunny`) could not be loaded or a file could not be written. */
   unavailable: number;
   /**
-   * A timestamp more than 10 minutes ahead of the stream (its last frame written, the audio written, and
-   * its first frame plus the wall time since), unless the next frame confirms the jump: a bogus timestamp must not
-   * make the file hours long.
+   * A timestamp more than 10 minutes ahead of the stream (its last frame accepted, or the recording's start plus
+   * the audio written or the wall time since the recording began), unless the next frame confirms the jump: a bogus
+   * timestamp must not make the file hours long.
    */
   outOfRange: number;
 }
@@ -131,6 +132,8 @@ export interface VideoRecorderHost {
   readonly audio: Mp4Audio | undefined;
   /** Sample frames of mixed audio written so far. */
   audioAvailable(): number;
+  /** Mixed audio written so far, ms (whether or not the MP4s hold audio). */
+  audioWrittenMs(): number;
   /** Reads `count` sample frames of mixed audio from `from` (little-endian 16-bit, zero-filled when short). */
   readAudio(from: number, count: number): Uint8Array;
   /** The recording clock's start, Unix ms. */
@@ -162,6 +165,13 @@ interface Segment {
 }
 
 const START_CODE = new Uint8Array([0, 0, 0, 1]);
+/** Audio packets fed between two yields to the event loop: a long catch-up (a share that starts late reads its
+ * audio back from the start) must not hold up the session's sockets, as a chain of microtasks would. */
+const YIELD_EVERY = 50;
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
 const JPEG = [0xff, 0xd8, 0xff];
 const PNG = [0x89, 0x50, 0x4e, 0x47];
 
@@ -201,8 +211,8 @@ export class VideoRecorder {
   private retimed = 0;
   private silenceSamples = 0;
   private readonly drops: VideoDropCounts = { beforeKeyframe: 0, corrupt: 0, backlog: 0, unavailable: 0, outOfRange: 0 };
-  /** This kind's first timestamp and when it arrived (wall clock), for the out-of-range rule. */
-  private origin: { ts: number; at: number } | undefined;
+  /** When the recording began (wall clock), for the out-of-range rule and frames without a timestamp. */
+  private readonly createdAt = Date.now();
   /** The last frame accepted (server time), and the last one dropped as out of range, for the same rule. */
   private lastAccepted: number | undefined;
   private lastJump: number | undefined;
@@ -300,11 +310,7 @@ export class VideoRecorder {
 
   /** See {@link VideoDropCounts.outOfRange}. */
   private outOfRange(ts: number, start: number): boolean {
-    const now = Date.now();
-    this.origin ??= { ts, at: now };
-    const a = this.host.audio;
-    const audioTs = a === undefined ? -Infinity : start + (this.host.audioAvailable() * 1000) / a.sampleRate;
-    const ref = Math.max(this.lastAccepted ?? -Infinity, audioTs, this.origin.ts + (now - this.origin.at));
+    const ref = Math.max(this.lastAccepted ?? -Infinity, start + this.elapsedMs());
     if (ts - ref <= MAX_JUMP_MS || (this.lastJump !== undefined && Math.abs(ts - this.lastJump) <= CONFIRM_JUMP_MS)) {
       this.lastAccepted = Math.max(this.lastAccepted ?? ts, ts);
       this.lastJump = undefined;
@@ -312,6 +318,11 @@ export class VideoRecorder {
     }
     this.lastJump = ts;
     return true;
+  }
+
+  /** How far the recording has got, ms of its clock: the audio written, or the wall time since it began. */
+  private elapsedMs(): number {
+    return Math.max(this.host.audioWrittenMs(), Date.now() - this.createdAt);
   }
 
   private sampleAt(ms: number): number {
@@ -328,7 +339,8 @@ export class VideoRecorder {
       return;
     }
     const fps = frame.format.fps > 0 && frame.format.fps <= 60 ? frame.format.fps : 15;
-    const ts = frame.timestamp ?? (this.lastTs === undefined ? Date.now() : this.lastTs + 1000 / fps);
+    // A frame without a timestamp follows the previous one; the first goes where the recording is now.
+    const ts = frame.timestamp ?? (this.lastTs === undefined ? start + this.elapsedMs() : this.lastTs + 1000 / fps);
     if (this.outOfRange(ts, start)) {
       this.drops.outOfRange++;
       this.awaitingKey = true;
@@ -415,7 +427,9 @@ export class VideoRecorder {
         this.drops.unavailable++;
         return;
       }
+      const before = seg.writer.frames;
       await seg.writer.addVideo(au, (ms - seg.startMs) / 1000, duration, key);
+      if (seg.writer.frames === before) this.drops.unavailable++; // the muxer refused it (the error is reported)
       await this.pump(false);
     });
   }
@@ -471,6 +485,7 @@ export class VideoRecorder {
   /** Feeds mixed audio to every open file, as far as the rules allow; closes files whose audio is complete. */
   private async pump(final: boolean): Promise<void> {
     const a = this.host.audio;
+    let packets = 0;
     for (const seg of [...this.segments]) {
       await seg.ready;
       if (a !== undefined && seg.writer.error === undefined) {
@@ -483,6 +498,7 @@ export class VideoRecorder {
           if (n < block && !final && limit !== seg.endSample) break; // whole packets while live
           await seg.writer.addAudio(this.host.readAudio(seg.audioCursor, n), (seg.audioCursor - this.sampleAt(seg.startMs)) / a.sampleRate);
           seg.audioCursor += n;
+          if (++packets % YIELD_EVERY === 0) await yieldToEventLoop();
         }
         // Nobody talking: the audio does not advance; keep the muxer from queuing video behind it forever. At the
         // end, a recording whose audio stops before its video (or that has none) gets silence up to the last frame.
@@ -493,6 +509,7 @@ export class VideoRecorder {
             await seg.writer.addAudio(new Uint8Array(n * a.channels * 2), (seg.audioCursor - this.sampleAt(seg.startMs)) / a.sampleRate);
             seg.audioCursor += n;
             this.silenceSamples += n;
+            if (++packets % YIELD_EVERY === 0) await yieldToEventLoop();
           }
         }
       }
