@@ -13,7 +13,7 @@
  *
  * Exit code 0 when every check passed.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { RtmsClient, type RtmsClientOptions } from 'rtms-client';
@@ -22,7 +22,11 @@ import { RtmsSimulator } from 'rtms-client/testing';
 const runtimes = globalThis as { Bun?: { version: string }; Deno?: { version: { deno: string } } };
 const runtime = runtimes.Bun ? `bun ${runtimes.Bun.version}` : runtimes.Deno ? `deno ${runtimes.Deno.version.deno}` : `node ${process.version}`;
 const credentials = { clientId: 'nw-client-id', clientSecret: 'nw-client-secret', webhookSecretToken: 'nw-webhook-token' };
-const fixture = (name: string): string => readFileSync(new URL(`./${name}`, import.meta.url), 'utf8');
+/** A TLS fixture: beside this file in the scratch project, in test/fixtures/tls/ in the repository. */
+function fixture(name: string): string {
+  const beside = new URL(`./${name}`, import.meta.url);
+  return readFileSync(existsSync(beside) ? beside : new URL(`../fixtures/tls/${name}`, import.meta.url), 'utf8');
+}
 
 const failures: string[] = [];
 function check(ok: boolean, what: string): void {
