@@ -38,7 +38,8 @@
  *   the last frame.
  * - **Memory.** Besides the per-packet records above, mediabunny cuts fragments at key frames, so it holds one key-frame interval of video and its
  *   audio; a stream whose key frames are more than {@link MAX_GOP_BYTES} apart drops frames until the next one
- *   (`backlog`), as it does when writing falls {@link MAX_BACKLOG} operations behind.
+ *   (`backlog`), as it does when frames waiting for the muxer pass {@link MAX_BACKLOG_BYTES} (or
+ *   {@link MAX_BACKLOG} operations).
  */
 import type { VideoFrame } from '../events.js';
 import { avcCodecString, inspectAccessUnit, parseSps } from './h264.js';
@@ -111,8 +112,10 @@ export interface RecordedVideo {
 
 /** Frames held while the recording's clock has no start. */
 export const MAX_NO_CLOCK = 150;
-/** Muxer operations that may wait; frames past that are dropped until the next key frame. */
-export const MAX_BACKLOG = 900;
+/** Bytes of frames that may wait for the muxer; frames past that are dropped until the next key frame. */
+export const MAX_BACKLOG_BYTES = 64 * 1024 * 1024;
+/** Muxer operations that may wait (a second bound, for floods of tiny frames). */
+export const MAX_BACKLOG = 20_000;
 /** Bytes of one key-frame interval the muxer may hold. */
 export const MAX_GOP_BYTES = 64 * 1024 * 1024;
 /** How far a frame's timestamp may run ahead of the stream's own pace (its first frame plus wall time since), ms. */
@@ -196,6 +199,7 @@ export class VideoRecorder {
   private current: Segment | undefined;
   private chain: Promise<void> = Promise.resolve();
   private backlog = 0;
+  private backlogBytes = 0;
   private pumpQueued = false;
   private awaitingKey = true;
   private lastSps: Uint8Array | undefined;
@@ -387,7 +391,7 @@ export class VideoRecorder {
       return;
     }
     this.gopBytes = info.idr ? au.byteLength : this.gopBytes + au.byteLength;
-    if (this.backlog >= MAX_BACKLOG || this.gopBytes > MAX_GOP_BYTES) {
+    if (this.backlog >= MAX_BACKLOG || this.backlogBytes + au.byteLength > MAX_BACKLOG_BYTES || this.gopBytes > MAX_GOP_BYTES) {
       this.drops.backlog++;
       this.awaitingKey = true;
       return;
@@ -421,7 +425,10 @@ export class VideoRecorder {
     seg.frameCount++;
     const key = info.idr;
     const duration = 1 / fps;
+    const bytes = au.byteLength;
+    this.backlogBytes += bytes;
     this.enqueue(async () => {
+      this.backlogBytes -= bytes;
       await seg.ready;
       if (seg.writer.error !== undefined) {
         this.drops.unavailable++;
