@@ -205,7 +205,7 @@ describe('health', () => {
     const get = await r.client.handleWebhook({ method: 'GET', body: '' });
     expect(get.status).toBe(200);
     expect(get.headers?.['content-type']).toBe('application/json');
-    expect(JSON.parse(get.body)).toEqual({ status: 'ok', live: true, ready: true, sessions: { total: 1, streaming: 1, reconnecting: 0 }, coordinator: 'local' });
+    expect(JSON.parse(get.body)).toEqual({ status: 'ok', live: true, ready: true, sessions: { total: 1, streaming: 1, reconnecting: 0 }, coordinator: 'local', eventStreams: { total: 0, connected: 0, reconnecting: 0 } });
     const head = await r.client.handleWebhook({ method: 'head', body: '' });
     expect(head).toMatchObject({ status: 200, body: '' });
     expect(r.client.stats().webhooks.received).toBe(1); // health checks are not webhooks
