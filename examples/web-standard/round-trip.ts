@@ -22,6 +22,7 @@
  *
  * Exit code 0 when every check passed, 1 otherwise. Prints one line per check.
  */
+import { Buffer } from 'node:buffer';
 import { RtmsClient, computeUrlValidationToken, type FetchHandler, type RtmsSession } from 'rtms-client';
 import { DEFAULT_LINES, RtmsSimulator, buildUrlValidationWebhook, postWebhook, type SignedWebhook } from 'rtms-client/testing';
 
@@ -263,6 +264,13 @@ async function main(): Promise<void> {
   console.log(`round trip under ${server.runtime}: ${failures.length === 0 ? 'passed' : `${failures.length} check(s) failed`} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
+/** Lets a timer not keep the process alive: Node's and Bun's timers have unref(); Deno's web timers need Deno.unrefTimer. */
+function unref(timer: unknown): void {
+  const deno = (globalThis as { Deno?: { unrefTimer?(id: number): void } }).Deno;
+  if (typeof timer === 'number') deno?.unrefTimer?.(timer);
+  else (timer as { unref?(): void }).unref?.();
+}
+
 main()
   .catch((err: unknown) => {
     failures.push(String(err));
@@ -275,5 +283,6 @@ main()
       console.log('FAIL the process is still alive 5 s after everything was closed: a socket or timer was left open');
       process.exit(1);
     }, 5_000);
-    leak.unref();
+    // Deno 2.0 gives user code web timers (a number, no unref()); unref() handles both.
+    unref(leak);
   });

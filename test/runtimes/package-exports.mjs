@@ -9,7 +9,7 @@
  */
 import { createRequire } from 'node:module';
 
-const require = createRequire(`${process.cwd()}/`);
+const require = createRequire(import.meta.url);
 const runtime = globalThis.Bun ? `bun ${globalThis.Bun.version}` : globalThis.Deno ? `deno ${globalThis.Deno.version.deno}` : `node ${process.version}`;
 
 /** Subpath -> names that must be there (functions or classes). */

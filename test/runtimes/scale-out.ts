@@ -108,6 +108,13 @@ async function main(url: string): Promise<void> {
   console.log(`scale-out under ${runtime}: ${failures.length === 0 ? 'passed' : `${failures.length} check(s) failed`} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
+/** Lets a timer not keep the process alive: Node's and Bun's timers have unref(); Deno's web timers need Deno.unrefTimer. */
+function unref(timer: unknown): void {
+  const deno = (globalThis as { Deno?: { unrefTimer?(id: number): void } }).Deno;
+  if (typeof timer === 'number') deno?.unrefTimer?.(timer);
+  else (timer as { unref?(): void }).unref?.();
+}
+
 const url = process.env['REDIS_URL'];
 if (url === undefined || url === '') {
   console.log('REDIS_URL is unset: no Redis to run against');
@@ -124,6 +131,7 @@ if (url === undefined || url === '') {
         console.log('FAIL the process is still alive 5 s after everything was closed: a socket or timer was left open');
         process.exit(1);
       }, 5_000);
-      leak.unref();
+      // Deno 2.0 gives user code web timers (a number, no unref()); unref() handles both.
+      unref(leak);
     });
 }
