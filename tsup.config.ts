@@ -1,4 +1,40 @@
-import { defineConfig } from 'tsup';
+import { readFile, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { defineConfig, type Options } from 'tsup';
+
+/**
+ * Generated modules whose text the source maps leave out: src/testing/media-fixtures.ts is ~135 KB of base64
+ * (scripts/embed-media-fixtures.ts writes it from test/fixtures/media), useless to read in a debugger, and every
+ * map that holds the simulator would otherwise carry a copy of it in `sourcesContent`.
+ */
+const NO_SOURCES_CONTENT = [resolve('src/testing/media-fixtures.ts')];
+
+/**
+ * After each build, sets the `sourcesContent` entry of the modules above to null in every map written (Source
+ * Map v3 allows null: "retrieve the source by name"). The mappings and every other source's text stay as they
+ * are. Runs on the written files because tsup's own steps (tree shaking with Rollup) rebuild the maps after
+ * esbuild, so an earlier step would be undone. The sizes tsup prints are from before this step.
+ */
+const dropGeneratedSourcesContent: NonNullable<Options['plugins']>[number] = {
+  name: 'drop-generated-sources-content',
+  async buildEnd({ writtenFiles }) {
+    for (const file of writtenFiles) {
+      if (!file.name.endsWith('.map')) continue;
+      const path = resolve(file.name);
+      const map = JSON.parse(await readFile(path, 'utf8')) as { sources?: string[]; sourceRoot?: string; sourcesContent?: (string | null)[] };
+      const { sources, sourcesContent } = map;
+      if (sources === undefined || sourcesContent === undefined) continue;
+      let changed = false;
+      sources.forEach((source, i) => {
+        if (sourcesContent[i] != null && NO_SOURCES_CONTENT.includes(resolve(dirname(path), map.sourceRoot ?? '', source))) {
+          sourcesContent[i] = null;
+          changed = true;
+        }
+      });
+      if (changed) await writeFile(path, JSON.stringify(map));
+    }
+  },
+};
 
 export default defineConfig([
   {
@@ -9,6 +45,7 @@ export default defineConfig([
     // shows only the public API. test/package/consumer-types.test.ts checks the result in a new strict app.
     dts: { compilerOptions: { stripInternal: true } },
     sourcemap: true,
+    plugins: [dropGeneratedSourcesContent],
     clean: true,
     target: 'node20',
     platform: 'node',
@@ -23,6 +60,7 @@ export default defineConfig([
     format: ['esm', 'cjs'],
     dts: { compilerOptions: { stripInternal: true } },
     sourcemap: true,
+    plugins: [dropGeneratedSourcesContent],
     clean: false,
     target: 'node20',
     platform: 'node',
@@ -35,6 +73,7 @@ export default defineConfig([
     format: ['esm'],
     dts: false,
     sourcemap: true,
+    plugins: [dropGeneratedSourcesContent],
     clean: false,
     target: 'node20',
     platform: 'node',
