@@ -6,8 +6,9 @@
  *   npx tsx scripts/embed-media-fixtures.ts          # rewrite the module
  *   npx tsx scripts/embed-media-fixtures.ts --check  # exit 1 if the module differs from the fixtures
  *
- * Only what the simulator sends is embedded: L16 at 16 and 8 kHz, G.711 A-law, G.722, the Opus-in-Ogg file and
- * the two H.264 streams (not the µ-law file, a codec RTMS does not send, nor the decoders' references).
+ * Only what the simulator sends is embedded: L16 at 16 and 8 kHz, G.722, the Opus-in-Ogg file and the two H.264
+ * streams (not the µ-law file, a codec RTMS does not send, nor the decoders' references). Not the A-law file
+ * either: it is the 8 kHz PCM through src/testing/g711-encode.ts byte for byte, so the simulator computes it.
  * test/unit/media-embed.test.ts fails if the module and the fixture files ever differ.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -18,11 +19,13 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const FIXTURES = join(root, 'test', 'fixtures', 'media');
 const OUT = join(root, 'src', 'testing', 'media-fixtures.ts');
 
-/** The embedded files: the export name, the fixture file, and what it holds. */
+/**
+ * The embedded files: the export name, the fixture file, and what it holds. Files the simulator derives exactly
+ * from these are not embedded: speech.alaw (encodeAlaw of speech-8k.s16le).
+ */
 export const EMBEDDED = [
   ['SPEECH_L16_16K', 'speech-16k.s16le', 'The sentence, 1.000 s of 16-bit little-endian mono PCM at 16 kHz (the reference).'],
   ['SPEECH_L16_8K', 'speech-8k.s16le', 'The same at 8 kHz (ffmpeg resampled it).'],
-  ['SPEECH_ALAW', 'speech.alaw', 'G.711 A-law of the 8 kHz PCM (ffmpeg pcm_alaw), 8 000 bytes.'],
   ['SPEECH_G722', 'speech.g722', 'G.722 at 64 kbit/s of the 16 kHz reference (ffmpeg), 8 000 bytes.'],
   ['SPEECH_OPUS_OGG', 'speech.opus', 'Opus at 48 kHz mono, 20 ms frames, 32 kbit/s (libopus), in Ogg.'],
   ['VIDEO_H264', 'video.h264', 'H.264 Annex B, 320x180, 15 fps, 2 s, baseline, SPS/PPS before every IDR (one a second): the active-speaker video.'],

@@ -14,7 +14,8 @@
  *
  * Pure functions of the packet's place in the stream: nothing here opens a socket or starts a timer.
  */
-import { SHARE_H264, SPEECH_ALAW, SPEECH_G722, SPEECH_L16_16K, SPEECH_L16_8K, SPEECH_OPUS_OGG, SPEECH_TEXT, VIDEO_H264 } from './media-fixtures.js';
+import { encodeAlaw } from './g711-encode.js';
+import { SHARE_H264, SPEECH_G722, SPEECH_L16_16K, SPEECH_L16_8K, SPEECH_OPUS_OGG, SPEECH_TEXT, VIDEO_H264 } from './media-fixtures.js';
 import type { AppliedAudio } from './sim-conn.js';
 
 export { SPEECH_TEXT };
@@ -184,7 +185,7 @@ function interpolate(x: Int16Array, from: number, to: number): Int16Array {
 
 /** @internal The sentence in G.711 A-law, 8 kHz (8 000 bytes). */
 export function speechAlaw(): Uint8Array {
-  return once('alaw', () => new Uint8Array(Buffer.from(SPEECH_ALAW, 'base64')));
+  return once('alaw', () => encodeAlaw(speechPcm(8000))); // speech.alaw byte for byte (test/unit/media-embed.test.ts)
 }
 
 /** @internal The sentence in G.722 (64 kbit/s, 8 000 bytes). */

@@ -2,11 +2,17 @@
  * The simulator's embedded media (src/testing/media-fixtures.ts) is the committed fixtures, byte for byte: the
  * module is what scripts/embed-media-fixtures.ts writes from test/fixtures/media today, and each constant decodes
  * to its fixture file. Fails when a fixture changes and the module was not regenerated (or the other way round).
+ * The A-law fixture is not embedded but computed from the 8 kHz PCM (src/testing/g711-encode.ts): the encoder is
+ * held to speech.alaw byte for byte, and to A-law's own levels on every 16-bit sample.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EMBEDDED, render } from '../../scripts/embed-media-fixtures.js';
+import { ALAW_TABLE } from '../../src/media/g711.js';
+import { alawByte, encodeAlaw } from '../../src/testing/g711-encode.js';
+import { speechAlaw, speechPcm } from '../../src/testing/media-fixtures-packets.js';
 import * as embedded from '../../src/testing/media-fixtures.js';
 
 const FIX = join(import.meta.dirname, '..', 'fixtures', 'media');
@@ -29,5 +35,51 @@ describe('embedded media fixtures', () => {
   it('SPEECH_TEXT is speech.txt', () => {
     expect(embedded.SPEECH_TEXT).toBe(readFileSync(join(FIX, 'speech.txt'), 'utf8').trim());
     expect(embedded.SPEECH_TEXT.length).toBeGreaterThan(5);
+  });
+});
+
+describe('the A-law stream, computed instead of embedded', () => {
+  const alawFile = readFileSync(join(FIX, 'speech.alaw'));
+  const pcm8kFile = readFileSync(join(FIX, 'speech-8k.s16le'));
+
+  it('is not in the module: no constant decodes to speech.alaw', () => {
+    expect(alawFile.length).toBe(8000);
+    expect(EMBEDDED.map(([, file]) => file as string)).not.toContain('speech.alaw');
+    for (const [name, value] of Object.entries(embedded)) {
+      expect(Buffer.from(value, 'base64').equals(alawFile), `${name} holds speech.alaw`).toBe(false);
+    }
+  });
+
+  it('speech-8k.s16le through encodeAlaw is speech.alaw byte for byte', () => {
+    const pcm = new Int16Array(pcm8kFile.length / 2);
+    for (let i = 0; i < pcm.length; i++) pcm[i] = pcm8kFile.readInt16LE(i * 2);
+    const alaw = encodeAlaw(pcm);
+    expect(alaw.length).toBe(alawFile.length);
+    const differ = alaw.reduce((n, b, i) => n + (b === alawFile[i] ? 0 : 1), 0);
+    expect(differ).toBe(0);
+  });
+
+  it('what the simulator sends (speechAlaw) is speech.alaw, from the embedded 8 kHz PCM', () => {
+    expect(speechPcm(8000).length).toBe(8000);
+    expect(Buffer.from(speechAlaw()).equals(alawFile)).toBe(true);
+  });
+
+  it('every A-law byte decodes to a level that encodes back to the same byte', () => {
+    for (let b = 0; b < 256; b++) expect(alawByte(ALAW_TABLE[b]!), `byte 0x${b.toString(16)}`).toBe(b);
+  });
+
+  it('any sample encodes to a nearest A-law level (of its 14-bit value, within a threshold rounding), monotonically', () => {
+    const levels = Array.from(ALAW_TABLE);
+    fc.assert(
+      fc.property(fc.integer({ min: -32768, max: 32767 }), fc.integer({ min: -32768, max: 32767 }), (a, b) => {
+        const x = (a >> 2) * 4; // the 14-bit value the rule reads, on the 16-bit scale
+        const got = ALAW_TABLE[alawByte(a)]!;
+        const best = Math.min(...levels.map((l) => Math.abs(l - x)));
+        expect(Math.abs(got - x)).toBeLessThanOrEqual(best + 4);
+        expect(Math.sign(got)).toBe(a >> 2 < 0 ? -1 : 1);
+        if (a <= b) expect(got).toBeLessThanOrEqual(ALAW_TABLE[alawByte(b)]!);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
