@@ -6,6 +6,12 @@
  * The schedule is the pure policy of reconnect-policy.ts: attempts at {@link backoffDelay} intervals, at most
  * `maxAttempts` per outage, none starting after the window (60 s for signaling, 30 s for media). Every path to
  * the end of the session goes through {@link Recovery.stop}, which clears the timer; a late callback does nothing.
+ *
+ * Flapping: a connection that drops again within {@link FLAP_MS} of being repaired, {@link FLAPS_BEFORE_BACKOFF}
+ * times in a row, is not given a fresh outage with an immediate attempt each time (a server that accepts and then
+ * drops at once would get a reconnect loop as fast as the handshakes, hundreds a second): from then on each new
+ * outage continues the backoff and the attempt budget where the last one left them, so the attempts slow down
+ * (3 s, 6 s, ...) and the session fails once `maxAttempts` is spent. A repair that lasts `FLAP_MS` ends the run.
  */
 import type { Clock, TimerHandle } from './clock.js';
 import { RtmsError, type RtmsChannelKind } from './errors.js';
@@ -13,6 +19,15 @@ import type { ReconnectingInfo } from './events.js';
 import type { SafeLogger } from './logger.js';
 import { RETRYABLE_STATUS_CODES, StopReason, nameOf } from './protocol/constants.js';
 import { RESTART_STOP_REASONS, backoffDelay, type ReconnectPolicy } from './reconnect-policy.js';
+
+/** @internal A repaired connection that drops again sooner than this after the repair has flapped. */
+export const FLAP_MS = 1_000;
+
+/**
+ * @internal Consecutive flaps after which a new outage continues the backoff and budget instead of starting over
+ * with an immediate attempt (the first flaps may be chance: two faults close together).
+ */
+export const FLAPS_BEFORE_BACKOFF = 3;
 
 /** @internal What an outage repairs: `media` reopens the media sockets only, `full` signaling and media. */
 export type RepairScope = 'full' | 'media';
@@ -104,6 +119,10 @@ export class Recovery {
   readonly #host: RecoveryHost;
   #state: ReconnectState | undefined;
   #stopped = false;
+  /** Clock time of the last repair, and its attempt count (see "Flapping" above). */
+  #lastRepair: { readonly at: number; readonly attempts: number } | undefined;
+  /** Consecutive outages that began within FLAP_MS of the repair before them. */
+  #flaps = 0;
 
   /** Repairs for one stream; `host` runs the attempts. */
   constructor(config: RecoveryConfig, host: RecoveryHost) {
@@ -181,7 +200,11 @@ export class Recovery {
     let r = this.#state;
     if (r === undefined || fresh) {
       if (r?.timer !== undefined) clock.clearTimeout(r.timer);
-      r = { scope, attempt: 0, deadline: now + windowMs(scope), startedAt: r?.startedAt ?? now, timer: undefined, lastError: err, stopReason: stopReason ?? r?.stopReason };
+      // A new outage right after a repair is a flap; past FLAPS_BEFORE_BACKOFF in a row, the backoff goes on.
+      const last = this.#lastRepair;
+      this.#flaps = !fresh && r === undefined && last !== undefined && now - last.at < FLAP_MS ? this.#flaps + 1 : 0;
+      const attempt = this.#flaps >= FLAPS_BEFORE_BACKOFF && last !== undefined ? Math.max(1, last.attempts) : 0;
+      r = { scope, attempt, deadline: now + windowMs(scope), startedAt: r?.startedAt ?? now, timer: undefined, lastError: err, stopReason: stopReason ?? r?.stopReason };
       this.#state = r;
       this.#host.enterReconnecting();
       if (this.#stopped || this.#state !== r) return; // a `state` listener ended the session
@@ -194,7 +217,8 @@ export class Recovery {
     }
     if (r.timer !== undefined) return; // an attempt is already scheduled; it will cover this
     if (r.attempt >= policy.maxAttempts) {
-      this.#giveUp(r, `gave up after ${r.attempt} reconnect attempt(s)`);
+      const flapping = this.#flaps >= FLAPS_BEFORE_BACKOFF ? ` (the connection dropped within ${FLAP_MS} ms of each of the last ${this.#flaps} repairs)` : '';
+      this.#giveUp(r, `gave up after ${r.attempt} reconnect attempt(s)${flapping}`);
       return;
     }
     const delay = backoffDelay(policy, r.attempt);
@@ -221,6 +245,7 @@ export class Recovery {
     if (r.timer !== undefined) this.#clock.clearTimeout(r.timer);
     r.timer = undefined;
     this.#state = undefined;
+    this.#lastRepair = { at: this.#clock.now(), attempts: r.attempt };
     return r;
   }
 
