@@ -68,9 +68,14 @@ export default defineConfig([
     treeshake: true,
   },
   {
-    // The `rtms-client` command (package "bin"): ESM only, with a shebang.
+    // The `rtms-client` command (package "bin"): ESM only, with a shebang. It imports the simulator by the
+    // package's own name, left external, so it loads the published dist/testing/index.js instead of carrying a
+    // second copy of the simulator, the core and the media fixtures (Node resolves the name from node_modules, or
+    // through the package's self-reference by its "exports" when dist/cli.js runs in this repository).
+    // src/cli/main.ts still bundles the few webhook helpers it needs that the public entries do not export.
     entry: { cli: 'src/cli/bin.ts' },
     format: ['esm'],
+    external: [/^rtms-client(\/.*)?$/],
     dts: false,
     sourcemap: true,
     plugins: [dropGeneratedSourcesContent],

@@ -4,10 +4,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { RtmsProduct } from '../protocol/products.js';
-import { runConformance, type ConformanceEventEndpoints, type ConformanceReport } from '../testing/conformance.js';
-import { DRIFT_KINDS, type DriftOptions } from '../testing/drift.js';
-import type { MeetingScript, ScriptLine } from '../testing/simulator.js';
+import type { RtmsProduct } from 'rtms-client';
+// The simulator by the package's own name: the built `rtms-client` command (dist/cli.js) imports the published
+// `rtms-client/testing` entry instead of bundling a second copy of it (tsup.config.ts marks it external); in this
+// repository tsconfig "paths" (tsc, tsx) and vitest.config.ts map the name to src/testing/index.ts.
+import { DRIFT_KINDS, runConformance, type ConformanceEventEndpoints, type ConformanceReport, type DriftOptions, type MeetingScript, type ScriptLine } from 'rtms-client/testing';
 import { computeWebhookSignature, getHeader, verifyWebhookSignature, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../webhook.js';
 
 /** Where the command writes. */
