@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { defineConfig, type Options } from 'tsup';
 
 /**
- * Generated modules whose text the source maps leave out: src/testing/media-fixtures.ts is ~135 KB of base64
+ * Generated modules whose text the source maps leave out: src/testing/media-fixtures.ts is ~124 KB of base64
  * (scripts/embed-media-fixtures.ts writes it from test/fixtures/media), useless to read in a debugger, and every
  * map that holds the simulator would otherwise carry a copy of it in `sourcesContent`.
  */
