@@ -5,7 +5,7 @@
  * - Speech: one recorded sentence ({@link SPEECH_TEXT}), exactly {@link SENTENCE_MS} long, looped without a gap.
  *   L16 at 8 or 16 kHz is the fixture's own PCM; at 32 or 48 kHz it is the 16 kHz PCM interpolated (windowed
  *   sinc), so it holds nothing above 8 kHz; stereo repeats it in both channels. G.711 is the 8 kHz PCM through
- *   the standard's A-law rule (the fixture's bytes exactly). G.722 is the fixture's bitstream, cut into
+ *   nearest-level A-law, ffmpeg's pcm_alaw rule (the fixture's bytes exactly; g711-encode.ts). G.722 is the fixture's bitstream, cut into
  *   `send_rate` slices. Opus is the fixture's first 50 packets (1 s of 20 ms packets; the 51st holds only the
  *   encoder's padding), read out of the Ogg file; a stereo decoder decodes these mono packets as two equal
  *   channels.
