@@ -45,7 +45,7 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/rtms-runtimes.XXXXXX")
 SERVER_PID=""
 REDIS_PIDFILE=""
 cleanup() {
-  if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; fi
+  if [ -n "$SERVER_PID" ]; then kill -KILL -- "-$SERVER_PID" 2>/dev/null || true; fi
   if [ -n "$REDIS_PIDFILE" ] && [ -f "$REDIS_PIDFILE" ]; then kill "$(cat "$REDIS_PIDFILE")" 2>/dev/null || true; fi
   rm -rf "$WORK"
 }
@@ -193,8 +193,9 @@ example_with_simulate() { # $1: label; $2: health path; then the server command
   for arg in "$@"; do server_cmd+=("${arg//\{PORT\}/$port}"); done
   echo ""
   echo "== $label"
-  ZOOM_CLIENT_ID=rt-example-id ZOOM_CLIENT_SECRET=rt-example-secret ZOOM_SECRET_TOKEN=rt-example-token PORT=$port \
-    "${server_cmd[@]}" >"$WORK/server.txt" 2>&1 &
+  # In a process group of its own (setsid): whatever the runtime starts is signalled and, at worst, killed with it.
+  setsid env ZOOM_CLIENT_ID=rt-example-id ZOOM_CLIENT_SECRET=rt-example-secret ZOOM_SECRET_TOKEN=rt-example-token \
+    PORT="$port" "${server_cmd[@]}" >"$WORK/server.txt" 2>&1 &
   SERVER_PID=$!
   local up=0
   for _ in $(seq 1 100); do
@@ -207,7 +208,8 @@ example_with_simulate() { # $1: label; $2: health path; then the server command
   if [ "$up" -ne 1 ]; then
     cat "$WORK/server.txt"
     fail "$label: the example did not answer its health check (GET $health) on port $port"
-    kill "$SERVER_PID" 2>/dev/null || true
+    kill -KILL -- "-$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
     SERVER_PID=""
     return 0
   fi
@@ -219,10 +221,10 @@ example_with_simulate() { # $1: label; $2: health path; then the server command
   cat "$WORK/out.txt"
   if [ "$rc" -ne 0 ]; then fail "$label: rtms-client simulate exit code $rc"; fi
   # SIGTERM: the example stops its server and closes the client; nothing may keep the process alive.
-  kill -TERM "$SERVER_PID" 2>/dev/null || true
+  kill -TERM -- "-$SERVER_PID" 2>/dev/null || true
   local exited=0
   for _ in $(seq 1 100); do
-    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+    if ! kill -0 -- "-$SERVER_PID" 2>/dev/null; then
       exited=1
       break
     fi
@@ -231,8 +233,8 @@ example_with_simulate() { # $1: label; $2: health path; then the server command
   echo "-- the example's output:"
   cat "$WORK/server.txt"
   if [ "$exited" -ne 1 ]; then
-    fail "$label: the example was still running 10 s after SIGTERM"
-    kill -KILL "$SERVER_PID" 2>/dev/null || true
+    fail "$label: the example (or a process it started) was still running 10 s after SIGTERM"
+    kill -KILL -- "-$SERVER_PID" 2>/dev/null || true
   fi
   wait "$SERVER_PID" 2>/dev/null || true
   SERVER_PID=""
