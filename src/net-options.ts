@@ -289,16 +289,37 @@ export class NetworkPlan {
   }
 }
 
+/** True when the dotted version `v` is at least `min` (missing or non-numeric parts count as 0). */
+function atLeast(v: string, min: readonly number[]): boolean {
+  const parts = v.split(/[.+-]/).map((p) => Number.parseInt(p, 10));
+  for (let i = 0; i < min.length; i++) {
+    const a = Number.isFinite(parts[i]) ? (parts[i] as number) : 0;
+    const b = min[i] as number;
+    if (a !== b) return a > b;
+  }
+  return true;
+}
+
 /**
  * Validates the network options and resolves them into a {@link NetworkPlan}. Logs (without credentials) which
  * proxy is used, and warns when certificate verification is off. When a proxy is set, starts loading the proxy
  * library at once so a missing `https-proxy-agent` is logged at start-up, not first met on a connection.
  *
  * @throws {@link RtmsError} `RTMS_INVALID_OPTIONS`: `agent` with `proxy`, a proxy URL that is not `http(s)://`, an
- * agent that is not one, TLS options of the wrong type.
+ * agent that is not one, TLS options of the wrong type, any of them on a Bun older than 1.4.4.
  */
-export function resolveNetwork(options: NetworkOptions, logger: SafeLogger, loader: ProxyAgentLoader = loadHttpsProxyAgent): NetworkPlan {
+export function resolveNetwork(
+  options: NetworkOptions,
+  logger: SafeLogger,
+  loader: ProxyAgentLoader = loadHttpsProxyAgent,
+  bunVersion: string | undefined = (process.versions as Record<string, string | undefined>)['bun'],
+): NetworkPlan {
   const { agent, proxy, tls } = options;
+  if ((agent !== undefined || proxy !== undefined || tls !== undefined) && bunVersion !== undefined && !atLeast(bunVersion, [1, 4, 4])) {
+    // Checked under real Bun (docs/runtimes.md): before 1.4.4 it does not apply `tls.ca` to WebSockets, and 1.2
+    // ignores the proxy agent, so the options would be dropped without a word.
+    throw new RtmsError('RTMS_INVALID_OPTIONS', `agent, proxy and tls need Bun 1.4.4 or later (this is Bun ${bunVersion}): older versions ignore them silently`);
+  }
   if (agent !== undefined && proxy !== undefined) {
     throw new RtmsError('RTMS_INVALID_OPTIONS', 'agent and proxy exclude each other: pass an agent that goes through the proxy (for example new HttpsProxyAgent(url)), or the proxy URL alone');
   }

@@ -67,6 +67,15 @@ describe('resolveNetwork: validation', () => {
     invalid(() => resolveNetwork({ tls: { servername: 1 as unknown as string } }, log));
     invalid(() => resolveNetwork({ tls: null as unknown as object }, log));
   });
+  it('refuses agent, proxy and tls on a Bun older than 1.4.4, which ignores them; fine on 1.4.4+, on Node, or without them', () => {
+    const noProxy: ProxyAgentLoader = () => Promise.reject(new Error('not loaded in this test'));
+    for (const old of ['1.4.3', '1.3.9', '1.2.0', '0.9']) {
+      expect(invalid(() => resolveNetwork({ tls: { ca: 'PEM' } }, log, noProxy, old)).message).toContain(`Bun ${old}`);
+      invalid(() => resolveNetwork({ agent: new Agent() }, log, noProxy, old));
+    }
+    for (const ok of ['1.4.4', '1.4.5', '1.10.0', '2.0.0-canary.1', undefined]) resolveNetwork({ tls: { ca: 'PEM' } }, log, noProxy, ok);
+    resolveNetwork({}, log, noProxy, '1.1.0');
+  });
   it('the client refuses a custom socketFactory with agent, proxy or tls (the factory would bypass them)', () => {
     for (const extra of [{ agent: new Agent() }, { proxy: 'http://127.0.0.1:1' }, { tls: { ca: 'x' } }]) {
       expect(invalid(() => new RtmsClient({ ...CREDS, socketFactory: wsSocketFactory, ...extra })).message).toContain('socketFactory cannot be combined');
