@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
@@ -21,6 +22,10 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 20_000,
     pool: 'forks',
+    // Most test files spend their time waiting (leases, reconnect windows, real-time media over loopback), not
+    // computing: vitest's default (one worker per core less one: a single worker on a 2-core machine) leaves the
+    // CPU idle. Two files per core took the suite from 354 s to 113 s on a 2-core machine, with the same results.
+    maxWorkers: Math.max(2, availableParallelism() * 2),
     typecheck: {
       enabled: true,
       include: ['test/**/*.test-d.ts'],

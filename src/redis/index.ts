@@ -791,8 +791,11 @@ export class RedisCoordinator implements StreamCoordinator {
     const leasesMayHaveExpired = down + this.#timeoutMs >= this.#leaseMs - this.#renewMs;
     if (leasesMayHaveExpired) {
       this.#noTakeoversUntil = Math.max(this.#noTakeoversUntil, now + this.#leaseMs);
-      // Roles too: a holder that kept its role through the outage re-asserts it at its next tick.
-      this.#noLeadUntil = Math.max(this.#noLeadUntil, now + this.#renewMs + this.#timeoutMs);
+      // Roles too: a holder that kept its role through the outage re-asserts it at its next tick. Wait a whole
+      // lease, as for takeovers, not just one tick: on a loaded machine the holder's tick can lag this instance's
+      // by more than a renewal interval, and taking the role then would close a working socket for nothing. (If
+      // the holder died during the outage there was no socket anyway; this adds one lease to that gap.)
+      this.#noLeadUntil = Math.max(this.#noLeadUntil, now + this.#leaseMs);
       for (const [id, until] of this.#handedOver) this.#handedOver.set(id, Math.max(until, now + this.#leaseMs + 2 * this.#scanMs));
     }
     this.#log.info(
