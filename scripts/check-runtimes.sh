@@ -147,7 +147,7 @@ echo "== $("$DENO" --version | head -n 1)"
 # The programs run from the scratch project, so 'rtms-client' resolves to the installed tarball.
 cp "$ROOT/examples/demo.ts" "$ROOT/examples/web-standard/round-trip.ts" "$ROOT/examples/web-standard/bun.ts" \
   "$ROOT/examples/web-standard/deno.ts" "$ROOT/examples/web-standard/hono.ts" "$ROOT/test/runtimes/package-exports.mjs" "$ROOT/test/runtimes/resilience.ts" \
-  "$ROOT/test/runtimes/check-recording.mjs" "$ROOT/test/runtimes/network.ts" "$ROOT/test/runtimes/scale-out.ts" "$ROOT/test/fixtures/tls/ca.pem" \
+  "$ROOT/test/runtimes/check-recording.mjs" "$ROOT/test/runtimes/network.ts" "$ROOT/test/runtimes/scale-out.ts" "$ROOT/test/runtimes/harness.ts" "$ROOT/test/fixtures/tls/ca.pem" \
   "$ROOT/test/fixtures/tls/other-ca.pem" "$ROOT/test/fixtures/tls/server.pem" "$ROOT/test/fixtures/tls/server.key" "$WORK/"
 CLI="$WORK/node_modules/rtms-client/dist/cli.js"
 

@@ -837,14 +837,7 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
       if (this.#sessions.has(w.streamId) || this.#claiming.has(w.streamId)) return json(200, { status: 'pending' });
       // Nobody could be told (Redis does not answer, nobody listens, or it took too long): claim it here.
     }
-    const claim = (async (): Promise<RtmsSession | undefined> => {
-      if (!(await this.#coordinator.claim(lease))) return undefined;
-      if (this.#closing) {
-        await this.#coordinator.release(lease.streamId, false);
-        return undefined;
-      }
-      return this.#createSession(lease, false);
-    })();
+    const claim = this.#claimThenStart(lease);
     this.#claiming.set(w.streamId, claim);
     void claim
       .catch((err: unknown) => {
@@ -1015,17 +1008,20 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
     this.#offerTimers.add(timer);
   }
 
+  /** The claim of a stream through the coordinator and, if it wins and the client is not closing, its session. */
+  async #claimThenStart(lease: StreamLease): Promise<RtmsSession | undefined> {
+    if (!(await this.#coordinator.claim(lease))) return undefined;
+    if (this.#closing) {
+      await this.#coordinator.release(lease.streamId, false);
+      return undefined;
+    }
+    return this.#createSession(lease, false);
+  }
+
   /** Claims a stream and starts its session if the claim wins; shares the in-flight claim map with webhooks. */
   async #claimAndStart(lease: StreamLease): Promise<void> {
     if (this.#closing || this.#sessions.has(lease.streamId) || this.#claiming.has(lease.streamId)) return;
-    const claim = (async (): Promise<RtmsSession | undefined> => {
-      if (!(await this.#coordinator.claim(lease))) return undefined;
-      if (this.#closing) {
-        await this.#coordinator.release(lease.streamId, false);
-        return undefined;
-      }
-      return this.#createSession(lease, false);
-    })();
+    const claim = this.#claimThenStart(lease);
     this.#claiming.set(lease.streamId, claim);
     try {
       await claim;

@@ -267,15 +267,7 @@ export class RtmsEventStream {
     if (this.#state === 'standby') return;
     this.#generation++;
     this.#state = 'standby';
-    this.#tokenAbort?.abort();
-    this.#tokenAbort = undefined;
-    this.#clearTimer('retry');
-    this.#clearTimer('refresh');
-    this.#dropLink(this.#current, 1000);
-    this.#dropLink(this.#rotating, 1000);
-    this.#current = undefined;
-    this.#rotating = undefined;
-    this.#token = undefined;
+    this.#release();
     this.#host.logger.info('event stream: standby (another instance holds the event socket)', { url: urlWithoutQuery(this.#url) });
   }
 
@@ -314,9 +306,8 @@ export class RtmsEventStream {
     return this.#state === 'closed' || this.#state === 'failed';
   }
 
-  #finish(end: EventStreamEnd): void {
-    if (this.#done) return;
-    this.#state = end.state;
+  /** Lets go of everything the stream holds: the token request, both timers, the sockets (closed 1000) and the token. */
+  #release(): void {
     this.#tokenAbort?.abort();
     this.#tokenAbort = undefined;
     this.#clearTimer('retry');
@@ -326,6 +317,12 @@ export class RtmsEventStream {
     this.#current = undefined;
     this.#rotating = undefined;
     this.#token = undefined;
+  }
+
+  #finish(end: EventStreamEnd): void {
+    if (this.#done) return;
+    this.#state = end.state;
+    this.#release();
     this.#seen.clear();
     this.#host.logger.info(`event stream ${end.state}`, { url: urlWithoutQuery(this.#url) });
     this.#resolveEnd(end);

@@ -13,9 +13,9 @@
  * which ffmpeg and browsers play, or PCM (`ipcm`, ISO/IEC 23003-5), which the Debian ffmpeg 5.1 of our CI reads
  * and browsers do not.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { openSync, writeSync } from 'node:fs';
 import { RtmsError } from '../errors.js';
-import { toError } from './wav-writer.js';
+import { closeFd, toError } from './wav-writer.js';
 import { FLAC_MAX_BLOCK, flacDescription, flacFrame } from './flac.js';
 
 /** Most sample frames in one audio packet the recorder feeds (100 ms at 48 kHz is 4800). */
@@ -219,11 +219,7 @@ export class Mp4Writer {
     const fd = this.fd;
     this.fd = undefined;
     if (fd === undefined) return;
-    try {
-      closeSync(fd);
-    } catch (err) {
-      this.error ??= toError(err);
-    }
+    this.error ??= closeFd(fd);
   }
 
   private fail(err: unknown): void {

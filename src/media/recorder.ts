@@ -24,14 +24,14 @@
  * 16-bit PCM (`ipcm`) instead, which ffmpeg plays and no browser does; `'none'` writes H.264 alone, which every
  * browser that plays H.264 in MP4 plays, with the audio in the WAVs.
  */
-import { mkdirSync, openSync, writeSync, closeSync, readSync } from 'node:fs';
+import { mkdirSync, openSync, writeSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChatMessage, TranscriptEvent, UserId, VideoFrame } from '../events.js';
 import type { AudioDecoderOptions } from './decoder.js';
 import { WEBVTT_HEADER, srtCue, vttCue, type CaptionCue } from './captions.js';
 import { sessionTimeline, type MediaSession } from './session-audio.js';
 import type { AudioChunk, AudioTimeline, TimelineSampleRate, TimelineStats } from './timeline.js';
-import { WavWriter, toError } from './wav-writer.js';
+import { WavWriter, closeFd, toError } from './wav-writer.js';
 import { VideoRecorder, type RecordedVideo, type VideoKind } from './video-recorder.js';
 import { RtmsError } from '../errors.js';
 
@@ -173,11 +173,7 @@ class TextFile {
     if (this.fd === undefined) return;
     const fd = this.fd;
     this.fd = undefined;
-    try {
-      closeSync(fd);
-    } catch (err) {
-      this.error ??= toError(err);
-    }
+    this.error ??= closeFd(fd);
   }
   private fail(err: unknown): void {
     this.error ??= toError(err);
@@ -378,13 +374,8 @@ export function recordSession(session: MediaSession, options: RecordOptions): Re
     }
     detachChunks();
     const [videoResult, shareResult] = await Promise.all([video.finish(), share.finish()]);
-    if (audioReadFd !== undefined) {
-      try {
-        closeSync(audioReadFd);
-      } catch (err) {
-        errors.push(`${mixed.path}: ${toError(err).message}`);
-      }
-    }
+    const closeError = audioReadFd === undefined ? undefined : closeFd(audioReadFd);
+    if (closeError !== undefined) errors.push(`${mixed.path}: ${closeError.message}`);
     const start = timeline.start ?? videoClock ?? (pending.length > 0 ? Math.min(...pending.map((x) => x.ts)) : undefined);
     if (start !== undefined) drain(start);
     const files = [mixed, ...trackFiles.values()];

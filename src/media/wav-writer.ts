@@ -20,6 +20,16 @@ export function toError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
 
+/** @internal Closes `fd` and returns what closing threw, if anything (file writers keep the first error they meet). */
+export function closeFd(fd: number): Error | undefined {
+  try {
+    closeSync(fd);
+    return undefined;
+  } catch (err) {
+    return toError(err);
+  }
+}
+
 /** Appends 16-bit PCM to a WAV file; never throws (the first error is kept and writing stops). */
 export class WavWriter {
   /** The file's path. */
@@ -83,21 +93,13 @@ export class WavWriter {
     } catch (err) {
       this.error ??= toError(err);
     }
-    try {
-      closeSync(fd);
-    } catch (err) {
-      this.error ??= toError(err);
-    }
+    this.error ??= closeFd(fd);
   }
 
   private fail(err: unknown): void {
     this.error ??= toError(err);
     if (this.fd !== undefined) {
-      try {
-        closeSync(this.fd);
-      } catch {
-        // Already failing; the first error is kept.
-      }
+      closeFd(this.fd); // already failing: the first error is kept
       this.fd = undefined;
     }
   }

@@ -18,20 +18,13 @@ import { createServer } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { RtmsClient, type RtmsClientOptions } from 'rtms-client';
 import { RtmsSimulator } from 'rtms-client/testing';
+import { check, failures, run, runtime } from './harness.ts';
 
-const runtimes = globalThis as { Bun?: { version: string }; Deno?: { version: { deno: string } } };
-const runtime = runtimes.Bun ? `bun ${runtimes.Bun.version}` : runtimes.Deno ? `deno ${runtimes.Deno.version.deno}` : `node ${process.version}`;
 const credentials = { clientId: 'nw-client-id', clientSecret: 'nw-client-secret', webhookSecretToken: 'nw-webhook-token' };
 /** A TLS fixture: beside this file in the scratch project, in test/fixtures/tls/ in the repository. */
 function fixture(name: string): string {
   const beside = new URL(`./${name}`, import.meta.url);
   return readFileSync(existsSync(beside) ? beside : new URL(`../fixtures/tls/${name}`, import.meta.url), 'utf8');
-}
-
-const failures: string[] = [];
-function check(ok: boolean, what: string): void {
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
-  if (!ok) failures.push(what);
 }
 
 /** One stream through a client with `options`: did it stream, and what did the session report? */
@@ -133,24 +126,4 @@ async function main(): Promise<void> {
   console.log(`network options under ${runtime}: ${failures.length === 0 ? 'passed' : `${failures.length} check(s) failed`} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
-/** Lets a timer not keep the process alive: Node's and Bun's timers have unref(); Deno's web timers need Deno.unrefTimer. */
-function unref(timer: unknown): void {
-  const deno = (globalThis as { Deno?: { unrefTimer?(id: number): void } }).Deno;
-  if (typeof timer === 'number') deno?.unrefTimer?.(timer);
-  else (timer as { unref?(): void }).unref?.();
-}
-
-main()
-  .catch((err: unknown) => {
-    failures.push(String(err));
-    console.log(`FAIL ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-  })
-  .finally(() => {
-    process.exitCode = failures.length === 0 ? 0 : 1;
-    const leak = setTimeout(() => {
-      console.log('FAIL the process is still alive 5 s after everything was closed: a socket or timer was left open');
-      process.exit(1);
-    }, 5_000);
-    // Deno 2.0 gives user code web timers (a number, no unref()); unref() handles both.
-    unref(leak);
-  });
+run(main);

@@ -18,26 +18,10 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { DIAGNOSTICS_CHANNELS, RtmsClient, StopReason, type RtmsSession } from 'rtms-client';
 import { RtmsSimulator } from 'rtms-client/testing';
+import { check, failures, run, runtime, until } from './harness.ts';
 
-const runtimes = globalThis as { Bun?: { version: string }; Deno?: { version: { deno: string } } };
-const runtime = runtimes.Bun ? `bun ${runtimes.Bun.version}` : runtimes.Deno ? `deno ${runtimes.Deno.version.deno}` : `node ${process.version}`;
 const credentials = { clientId: 'rs-client-id', clientSecret: 'rs-client-secret', webhookSecretToken: 'rs-webhook-token' };
 const IDLE_TIMEOUT_MS = 1_500;
-
-const failures: string[] = [];
-function check(ok: boolean, what: string): void {
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
-  if (!ok) failures.push(what);
-}
-
-/** Polls `condition` every 10 ms; rejects with `what` after `ms`. */
-async function until(condition: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 async function main(): Promise<void> {
   const t0 = Date.now();
@@ -170,24 +154,4 @@ async function main(): Promise<void> {
   console.log(`resilience under ${runtime}: ${failures.length === 0 ? 'passed' : `${failures.length} check(s) failed`} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
-/** Lets a timer not keep the process alive: Node's and Bun's timers have unref(); Deno's web timers need Deno.unrefTimer. */
-function unref(timer: unknown): void {
-  const deno = (globalThis as { Deno?: { unrefTimer?(id: number): void } }).Deno;
-  if (typeof timer === 'number') deno?.unrefTimer?.(timer);
-  else (timer as { unref?(): void }).unref?.();
-}
-
-main()
-  .catch((err: unknown) => {
-    failures.push(String(err));
-    console.log(`FAIL ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-  })
-  .finally(() => {
-    process.exitCode = failures.length === 0 ? 0 : 1;
-    const leak = setTimeout(() => {
-      console.log('FAIL the process is still alive 5 s after everything was closed: a socket or timer was left open');
-      process.exit(1);
-    }, 5_000);
-    // Deno 2.0 gives user code web timers (a number, no unref()); unref() handles both.
-    unref(leak);
-  });
+run(main);

@@ -16,24 +16,9 @@ import { createClient } from 'redis';
 import { RtmsClient, type RtmsSession } from 'rtms-client';
 import { RedisCoordinator } from 'rtms-client/redis';
 import { RtmsSimulator } from 'rtms-client/testing';
+import { check, failures, run, runtime, until } from './harness.ts';
 
-const runtimes = globalThis as { Bun?: { version: string }; Deno?: { version: { deno: string } } };
-const runtime = runtimes.Bun ? `bun ${runtimes.Bun.version}` : runtimes.Deno ? `deno ${runtimes.Deno.version.deno}` : `node ${process.version}`;
 const credentials = { clientId: 'so-client-id', clientSecret: 'so-client-secret', webhookSecretToken: 'so-webhook-token' };
-
-const failures: string[] = [];
-function check(ok: boolean, what: string): void {
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
-  if (!ok) failures.push(what);
-}
-
-async function until(condition: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 function status(body: string): unknown {
   try {
@@ -108,30 +93,10 @@ async function main(url: string): Promise<void> {
   console.log(`scale-out under ${runtime}: ${failures.length === 0 ? 'passed' : `${failures.length} check(s) failed`} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
-/** Lets a timer not keep the process alive: Node's and Bun's timers have unref(); Deno's web timers need Deno.unrefTimer. */
-function unref(timer: unknown): void {
-  const deno = (globalThis as { Deno?: { unrefTimer?(id: number): void } }).Deno;
-  if (typeof timer === 'number') deno?.unrefTimer?.(timer);
-  else (timer as { unref?(): void }).unref?.();
-}
-
 const url = process.env['REDIS_URL'];
 if (url === undefined || url === '') {
   console.log('REDIS_URL is unset: no Redis to run against');
   process.exitCode = 2;
 } else {
-  main(url)
-    .catch((err: unknown) => {
-      failures.push(String(err));
-      console.log(`FAIL ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-    })
-    .finally(() => {
-      process.exitCode = failures.length === 0 ? 0 : 1;
-      const leak = setTimeout(() => {
-        console.log('FAIL the process is still alive 5 s after everything was closed: a socket or timer was left open');
-        process.exit(1);
-      }, 5_000);
-      // Deno 2.0 gives user code web timers (a number, no unref()); unref() handles both.
-      unref(leak);
-    });
+  run(() => main(url));
 }
