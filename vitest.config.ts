@@ -24,8 +24,9 @@ export default defineConfig({
     pool: 'forks',
     // Most test files spend their time waiting (leases, reconnect windows, real-time media over loopback), not
     // computing: vitest's default (one worker per core less one: a single worker on a 2-core machine) leaves the
-    // CPU idle. Two files per core took the suite from 354 s to 113 s on a 2-core machine, with the same results.
-    maxWorkers: Math.max(2, availableParallelism() * 2),
+    // CPU idle. Three workers on a 2-core machine take the suite from 354 s to about two minutes; more starve the
+    // real-time suites (Redis outages and partitions measured in hundreds of ms) of CPU.
+    maxWorkers: Math.max(2, Math.ceil(availableParallelism() * 1.5)),
     typecheck: {
       enabled: true,
       include: ['test/**/*.test-d.ts'],

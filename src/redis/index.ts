@@ -583,7 +583,13 @@ export class RedisCoordinator implements StreamCoordinator {
       }
       if (this.#state === 'unreachable') return; // the scans probe Redis meanwhile
       if (now < this.#noLeadUntil) return;
-      const r = await this.#run(LEAD, [e.key, `${e.key}:epoch`], [this.instanceId, String(this.#leaseMs)]);
+      // A take that answers after its timeout (sent as Redis stopped answering, run when it answers again: the
+      // client queues commands) holds a role nobody acts on, and would make the holder that kept its socket through
+      // the outage give it up: free it at once.
+      const late = (value: unknown): void => {
+        if (typeof value === 'string' && e.value !== value) void this.#run(RESIGN, [e.key], [value]);
+      };
+      const r = await this.#run(LEAD, [e.key, `${e.key}:epoch`], [this.instanceId, String(this.#leaseMs)], late);
       if (!r.ok || typeof r.value !== 'string') return;
       if (e.resigned || this.#closed) {
         void this.#run(RESIGN, [e.key], [r.value]);

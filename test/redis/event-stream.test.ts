@@ -200,6 +200,29 @@ describe.skipIf(url === undefined)('the event socket while Redis does not answer
     expect([a.leading(), b.leading(), sim.openEventSockets, maxOpen]).toEqual([true, false, 1, 1]);
   });
 
+  it("a take sent as Redis stopped answering, and run when it answers again, does not cost the holder its role", async () => {
+    const prefix = `evl${process.pid}-${Date.now()}-${n++}:`;
+    const sim = await RtmsSimulator.start(CREDS);
+    onTestFinished(() => sim.close());
+    const gateA = { blocked: false };
+    const gateB = { blocked: false };
+    const a = await instance(prefix, sim, gateA);
+    await until(() => a.leading() && sim.openEventSockets === 1, 5_000, 'A leads');
+    const b = await instance(prefix, sim, gateB);
+    await new Promise((r) => setTimeout(r, 300)); // B in standby, asking for the role at every tick
+    let maxOpen = 0;
+    const sampler = setInterval(() => (maxOpen = Math.max(maxOpen, sim.openEventSockets)), 5);
+    onTestFinished(() => clearInterval(sampler));
+    gateA.blocked = true;
+    gateB.blocked = true; // Redis stops answering both; B's last take waits in its client's queue
+    await new Promise((r) => setTimeout(r, 5 * 600)); // the role's key expires meanwhile
+    gateB.blocked = false; // B's queued take reaches Redis first and finds the key gone: it takes it, too late
+    await new Promise((r) => setTimeout(r, 100));
+    gateA.blocked = false; // A's renewal: without the late take given back, Redis says another instance holds it
+    await new Promise((r) => setTimeout(r, 3 * 600));
+    expect([a.leading(), b.leading(), sim.openEventSockets, maxOpen]).toEqual([true, false, 1, 1]);
+  });
+
   it('only the leader cut off from Redis: the other takes the role after the lease, and the old leader steps down when Redis answers it', async () => {
     const prefix = `evp${process.pid}-${Date.now()}-${n++}:`;
     const sim = await RtmsSimulator.start(CREDS);
