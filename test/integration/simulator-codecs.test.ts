@@ -12,7 +12,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -20,13 +20,8 @@ import type { AudioFormat, AudioParams, RtmsSession, TranscriptEvent, VideoFrame
 import { Resampler, createAudioDecoder } from '../../src/media/index.js';
 import { h264AccessUnits, isKeyFrame, voicedSpanMs } from '../../src/testing/media-fixtures-packets.js';
 import { rig, until } from '../helpers.js';
+import { fixture, pcm, snrAligned } from '../media-fixtures.js';
 
-const FIX = join(import.meta.dirname, '..', 'fixtures', 'media');
-const fixture = (name: string): Buffer => readFileSync(join(FIX, name));
-const pcm = (name: string): Int16Array => {
-  const b = fixture(name);
-  return new Int16Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-};
 const SENTENCE = fixture('speech.txt').toString('utf8').trim();
 const ADA = { userId: 16778240, userName: 'Ada Lovelace', text: 'not used in speech mode' };
 const GRACE = { userId: 16779264, userName: 'Grace Hopper', text: 'not used either' };
@@ -48,23 +43,6 @@ try {
   console.warn('\n!!!!!!!! opus-decoder is not installed: SKIPPING the simulator Opus test (npm install opus-decoder). !!!!!!!!\n');
 }
 
-/** SNR (dB) of `test` against `ref`, at the lag in [minLag, maxLag] that fits best. */
-function snrAligned(ref: ArrayLike<number>, test: ArrayLike<number>, maxLag = 0, minLag = 0): { snr: number; lag: number } {
-  let best = { snr: -Infinity, lag: 0 };
-  for (let lag = minLag; lag <= maxLag; lag++) {
-    let s = 0;
-    let e = 0;
-    const n = Math.min(ref.length, test.length - lag);
-    for (let i = Math.max(0, -lag); i < n; i++) {
-      const r = ref[i] as number;
-      s += r * r;
-      e += (r - (test[i + lag] as number)) ** 2;
-    }
-    const snr = 10 * Math.log10(s / Math.max(e, 1e-9));
-    if (snr > best.snr) best = { snr, lag };
-  }
-  return best;
-}
 
 interface Heard {
   session: RtmsSession;

@@ -13,35 +13,13 @@ import { describe, expect, it } from 'vitest';
 import type { AudioFormat } from '../../src/events.js';
 import { ALAW_TABLE, ULAW_TABLE, createAudioDecoder, decodeAlaw, decodeUlaw, parseRtp, type DecodeErrorInfo } from '../../src/media/index.js';
 import { Resampler } from '../../src/media/resample.js';
+import { fixture, oggOpus, pcm, snrAligned } from '../media-fixtures.js';
 
-const FIX = join(import.meta.dirname, '..', 'fixtures', 'media');
-const fixture = (name: string): Buffer => readFileSync(join(FIX, name));
-const pcm = (name: string): Int16Array => {
-  const b = fixture(name);
-  return new Int16Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-};
 
 function fmt(partial: Partial<AudioFormat>): AudioFormat {
   return { contentType: 'raw', codec: 'L16', sampleRate: 16000, channels: 1, sendRate: 20, dataOption: 'mixed', ...partial };
 }
 
-/** SNR (dB) of `test` against `ref`, at the lag in [0, maxLag] that fits best. */
-function snrAligned(ref: ArrayLike<number>, test: ArrayLike<number>, maxLag = 0, minLag = 0): { snr: number; lag: number } {
-  let best = { snr: -Infinity, lag: 0 };
-  for (let lag = minLag; lag <= maxLag; lag++) {
-    let s = 0;
-    let e = 0;
-    const n = Math.min(ref.length, test.length - lag);
-    for (let i = Math.max(0, -lag); i < n; i++) {
-      const r = ref[i] as number;
-      s += r * r;
-      e += (r - (test[i + lag] as number)) ** 2;
-    }
-    const snr = 10 * Math.log10(s / Math.max(e, 1e-9));
-    if (snr > best.snr) best = { snr, lag };
-  }
-  return best;
-}
 
 /** RTP header (12 bytes, optional CSRCs, extension words and padding) around `payload`. */
 function rtp(payload: Uint8Array, o: { version?: number; csrc?: number; extWords?: number; pad?: number } = {}): Uint8Array {
@@ -188,29 +166,6 @@ describe('RTP', () => {
   });
 });
 
-/** The packets of an Ogg Opus file, and the pre-skip of its header (RFC 7845). */
-function oggPackets(file: Buffer): { packets: Uint8Array[]; preSkip: number } {
-  const packets: Uint8Array[] = [];
-  let pos = 0;
-  let partial: number[] = [];
-  while (pos + 27 <= file.length && file.toString('latin1', pos, pos + 4) === 'OggS') {
-    const segments = file[pos + 26] as number;
-    const table = file.subarray(pos + 27, pos + 27 + segments);
-    let data = pos + 27 + segments;
-    for (const len of table) {
-      partial.push(...file.subarray(data, data + len));
-      data += len;
-      if (len < 255) {
-        packets.push(Uint8Array.from(partial));
-        partial = [];
-      }
-    }
-    pos = data;
-  }
-  const head = packets[0] as Uint8Array;
-  const preSkip = (head[10] as number) | ((head[11] as number) << 8);
-  return { packets: packets.slice(2), preSkip }; // skip OpusHead and OpusTags
-}
 
 let opusInstalled = true;
 try {
@@ -223,7 +178,7 @@ try {
 describe.skipIf(!opusInstalled)('Opus (optional peer dependency opus-decoder)', () => {
   it("decodes the libopus fixture as libopus does (through ffmpeg), time-aligned", async () => {
     const dec = await createAudioDecoder(fmt({ codec: 'OPUS', sampleRate: 48000 }));
-    const { packets, preSkip } = oggPackets(fixture('speech.opus'));
+    const { packets, preSkip } = oggOpus(fixture('speech.opus'));
     expect(packets.length).toBeGreaterThanOrEqual(50);
     const rs = new Resampler(48000, 16000);
     const parts: Float32Array[] = [];
@@ -259,7 +214,7 @@ describe.skipIf(!opusInstalled)('Opus (optional peer dependency opus-decoder)', 
     const tl = sessionTimeline(session, { sampleRate: 16000, chunkMs: 20 });
     let samples = 0;
     tl.onChunk((c) => (samples += c.samples));
-    const { packets } = oggPackets(fixture('speech.opus'));
+    const { packets } = oggOpus(fixture('speech.opus'));
     const format = fmt({ codec: 'OPUS', sampleRate: 48000, dataOption: 'multi' });
     packets.forEach((data, k) => emitter.emit('audio', { data: Buffer.from(data), userId: 7, userName: 'Ada', channelId: undefined, timestamp: 1_000_000 + k * 20, format, content: {} }));
     close();
