@@ -7,37 +7,10 @@
  * Environment: REDIS_URL, PREFIX, INSTANCE, CLIENT_ID, CLIENT_SECRET, EVENT_WS_URL, TOKEN_URL; optional LEASE_MS
  * (1 500), RENEW_MS (300), SCAN_MS (200), LOG=1 (logs on stderr).
  */
-import { createClient } from 'redis';
-import { RtmsClient, type RtmsLogger } from '../../src/index.js';
-import { RedisCoordinator, type RedisCommands, type RedisSubscriber } from '../../src/redis/index.js';
-import { RESILIENT } from './redis-server.js';
+import { RtmsClient } from '../../src/index.js';
+import { coordinatorFromEnv, env, logger, send } from './child.js';
 
-const env = process.env;
-const name = env['INSTANCE'] ?? 'instance';
-const send = (m: unknown): void => {
-  if (process.connected) process.send?.(m);
-};
-const num = (k: string, d: number): number => (env[k] ? Number(env[k]) : d);
-const log = (level: string) => (m: string, c?: Record<string, unknown>) => console.error(`${new Date().toISOString()} ${name} ${level} ${m} ${c ? JSON.stringify(c) : ''}`);
-const logger: RtmsLogger | undefined = env['LOG'] === '1' ? { debug: () => undefined, info: log('info'), warn: log('WARN'), error: log('ERROR') } : undefined;
-
-const redis = createClient({ url: env['REDIS_URL'], ...RESILIENT });
-redis.on('error', () => undefined);
-await redis.connect();
-const sub = redis.duplicate();
-sub.on('error', () => undefined);
-await sub.connect();
-
-const coordinator = new RedisCoordinator({
-  client: redis as unknown as RedisCommands,
-  subscriber: sub as unknown as RedisSubscriber,
-  instanceId: name,
-  keyPrefix: env['PREFIX'],
-  leaseMs: num('LEASE_MS', 1_500),
-  renewIntervalMs: num('RENEW_MS', 300),
-  scanIntervalMs: num('SCAN_MS', 200),
-  ...(logger ? { logger } : {}),
-});
+const { redis, sub, coordinator } = await coordinatorFromEnv({ leaseMs: 1_500, renewMs: 300 });
 const client = new RtmsClient({
   clientId: env['CLIENT_ID']!,
   clientSecret: env['CLIENT_SECRET']!,

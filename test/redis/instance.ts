@@ -9,47 +9,10 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createClient } from 'redis';
-import { RtmsClient, type RtmsLogger } from '../../src/index.js';
-import { RedisCoordinator, type RedisCommands, type RedisSubscriber } from '../../src/redis/index.js';
-import { RESILIENT } from './redis-server.js';
+import { RtmsClient } from '../../src/index.js';
+import { coordinatorFromEnv, env, logger, send } from './child.js';
 
-const env = process.env;
-const name = env['INSTANCE'] ?? 'instance';
-const send = (m: unknown): void => {
-  if (process.connected) process.send?.(m);
-};
-const num = (k: string, d: number | undefined): number | undefined => (env[k] ? Number(env[k]) : d);
-
-const logger: RtmsLogger | undefined =
-  env['LOG'] === '1'
-    ? {
-        debug: () => undefined,
-        info: (m, c) => console.error(`${new Date().toISOString()} ${name} info ${m} ${c ? JSON.stringify(c) : ''}`),
-        warn: (m, c) => console.error(`${new Date().toISOString()} ${name} WARN ${m} ${c ? JSON.stringify(c) : ''}`),
-        error: (m, c) => console.error(`${new Date().toISOString()} ${name} ERROR ${m} ${c ? JSON.stringify(c) : ''}`),
-      }
-    : undefined;
-
-// Commands fail at once while the connection is down (nothing is queued and replayed later); reconnects are quick.
-const redis = createClient({ url: env['REDIS_URL'], ...RESILIENT });
-redis.on('error', () => undefined);
-await redis.connect();
-const sub = redis.duplicate();
-sub.on('error', () => undefined);
-await sub.connect();
-
-const coordinator = new RedisCoordinator({
-  client: redis as unknown as RedisCommands,
-  subscriber: sub as unknown as RedisSubscriber,
-  instanceId: name,
-  keyPrefix: env['PREFIX'],
-  leaseMs: num('LEASE_MS', 2_000),
-  renewIntervalMs: num('RENEW_MS', 500),
-  scanIntervalMs: num('SCAN_MS', 200),
-  commandTimeoutMs: num('TIMEOUT_MS', undefined),
-  ...(logger ? { logger } : {}),
-});
+const { redis, sub, coordinator } = await coordinatorFromEnv({ leaseMs: 2_000, renewMs: 500 });
 const client = new RtmsClient({
   clientId: env['CLIENT_ID']!,
   clientSecret: env['CLIENT_SECRET']!,
