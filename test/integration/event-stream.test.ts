@@ -21,6 +21,17 @@ function nextSession(r: Rig): Promise<RtmsSession> {
   return new Promise((resolve) => r.client.once('session', resolve));
 }
 
+/** A stream started by an `rtms_started` over the event socket, and its session once streaming. */
+async function startedOverEvents(r: Rig) {
+  const stream = r.sim.createStream();
+  const next = nextSession(r);
+  stream.deliverEvent('started');
+  const session = await next;
+  await stream.ready();
+  await until(() => session.state === 'streaming');
+  return { stream, session };
+}
+
 describe('event-subscription WebSocket', () => {
   it('started → transcripts → stopped arrive through the event socket, with heartbeats, and no secret is logged', async () => {
     const logger = recordingLogger();
@@ -60,12 +71,7 @@ describe('event-subscription WebSocket', () => {
   it('the event socket drops mid-meeting and reconnects while the media sockets keep streaming', async () => {
     const r = await rig();
     const { connected, disconnected } = await connect(r);
-    const stream = r.sim.createStream();
-    const next = nextSession(r);
-    stream.deliverEvent('started');
-    const session = await next;
-    await stream.ready();
-    await until(() => session.state === 'streaming');
+    const { stream, session } = await startedOverEvents(r);
     const states: SessionState[] = [];
     session.on('state', (s) => states.push(s));
     const texts: string[] = [];
@@ -202,12 +208,7 @@ describe('event-subscription WebSocket', () => {
   it('interruptions, account events, duplicates and other modules arrive as the webhook path would handle them', async () => {
     const r = await rig();
     await connect(r);
-    const stream = r.sim.createStream();
-    const next = nextSession(r);
-    stream.deliverEvent('started');
-    const session = await next;
-    await stream.ready();
-    await until(() => session.state === 'streaming');
+    const { stream, session } = await startedOverEvents(r);
 
     // rtms_interrupted: the session reconnects both channels.
     const states: SessionState[] = [];
@@ -240,12 +241,7 @@ describe('event-subscription WebSocket', () => {
   it("with eventSocketReactions the simulator sends Zoom's own rtms_interrupted over the event socket", async () => {
     const r = await rig({}, { eventSocketReactions: true });
     await connect(r);
-    const stream = r.sim.createStream();
-    const next = nextSession(r);
-    stream.deliverEvent('started');
-    const session = await next;
-    await stream.ready();
-    await until(() => session.state === 'streaming');
+    const { stream, session } = await startedOverEvents(r);
     const webhooks: string[] = [];
     r.client.on('webhook', (w) => webhooks.push(w.event));
     stream.dropSocket('signaling');
