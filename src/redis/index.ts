@@ -220,14 +220,14 @@ return v`;
 
 /**
  * Renews a held role: 1 when it is ours (extended), 2 when it was missing (expired while Redis was unreachable, or
- * lost with Redis' data: written again with the same value), 0 when another instance holds it.
+ * lost with Redis' data: written again with the same value), the holder's value when another instance holds it.
  * KEYS: role. ARGV: value, leaseMs.
  */
 const LEAD_RENEW = `
 local v = redis.call('GET', KEYS[1])
 if v == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
 if not v then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 2 end
-return 0`;
+return v`;
 
 /** Gives a role up if ours. KEYS: role. ARGV: value. */
 const RESIGN = `
@@ -243,7 +243,10 @@ interface Election {
   timer: ReturnType<typeof setInterval> | undefined;
   busy: boolean;
   resigned: boolean;
+  /** When the election timer last fired (busy or not): a longer gap means the process did not run. */
   lastTick: number;
+  /** Another holder a renewal found while this instance held the role, and when it was first seen. */
+  rival: { value: string; since: number } | undefined;
 }
 
 /** Streams renewed per script call. */
@@ -542,10 +545,10 @@ export class RedisCoordinator implements StreamCoordinator {
   lead(role: string, onChange: (leading: boolean) => void): LeaderElection {
     const key = `${this.#prefix}leader:${role}`;
     if (this.#elections.has(key)) throw new TypeError(`RedisCoordinator: already competing for role ${role}`);
-    const e: Election = { key, onChange, value: undefined, timer: undefined, busy: false, resigned: false, lastTick: clock() };
+    const e: Election = { key, onChange, value: undefined, timer: undefined, busy: false, resigned: false, lastTick: clock(), rival: undefined };
     this.#elections.set(key, e);
     if (!this.#closed) {
-      e.timer = setInterval(() => void this.#electionTick(e), Math.min(this.#renewMs, this.#scanMs));
+      e.timer = setInterval(() => this.#electionTimer(e), Math.min(this.#renewMs, this.#scanMs));
       e.timer.unref();
       void this.#electionTick(e);
     }
@@ -560,25 +563,44 @@ export class RedisCoordinator implements StreamCoordinator {
     };
   }
 
+  /**
+   * The election timer: the stall fence, then a tick. The gap is measured between timer firings, not between
+   * finished ticks: a tick waiting for a Redis that does not answer is busy for up to a command timeout, and that
+   * wait is not the process stalling.
+   */
+  #electionTimer(e: Election): void {
+    const now = clock();
+    const gap = now - e.lastTick;
+    e.lastTick = now;
+    if (e.value !== undefined && gap > this.#leaseMs - this.#margin) {
+      // This process did not run for longer than the role's lease: another instance may hold it by now.
+      this.#stepDown(e, `this process did not run for ${Math.round(gap)} ms, past the lease`);
+    }
+    void this.#electionTick(e);
+  }
+
   async #electionTick(e: Election): Promise<void> {
     if (e.busy || e.resigned || this.#closed) return;
     e.busy = true;
     try {
       const now = clock();
-      const gap = now - e.lastTick;
-      e.lastTick = now;
-      if (e.value !== undefined && gap > this.#leaseMs - this.#margin) {
-        // This process did not run for longer than the role's lease: another instance may hold it by now.
-        this.#stepDown(e, `this process did not run for ${Math.round(gap)} ms, past the lease`);
-        return;
-      }
       if (e.value !== undefined) {
-        const r = await this.#run(LEAD_RENEW, [e.key], [e.value, String(this.#leaseMs)]);
-        if (e.resigned || e.value === undefined) return;
+        const held = e.value;
+        // A renewal queued while Redis did not answer and run when it answered: if this instance gave the role up
+        // meanwhile, a key it wrote back is freed at once.
+        const late = (value: unknown): void => {
+          if (Number(value) === 2 && e.value !== held) void this.#run(RESIGN, [e.key], [held]);
+        };
+        const r = await this.#run(LEAD_RENEW, [e.key], [held, String(this.#leaseMs)], late);
+        if (e.resigned || e.value !== held) return;
         // No answer: keep the role (nobody else can take it from a Redis that does not answer either).
         if (!r.ok) return;
-        if (Number(r.value) === 0) this.#stepDown(e, 'another instance holds the role');
-        else if (Number(r.value) === 2) this.#log.info('re-asserted a role Redis no longer had', { role: e.key });
+        if (typeof r.value === 'string') {
+          this.#rivalSeen(e, r.value);
+          return;
+        }
+        e.rival = undefined;
+        if (Number(r.value) === 2) this.#log.info('re-asserted a role Redis no longer had', { role: e.key });
         return;
       }
       if (this.#state === 'unreachable') return; // the scans probe Redis meanwhile
@@ -603,10 +625,29 @@ export class RedisCoordinator implements StreamCoordinator {
     }
   }
 
+  /**
+   * A renewal found another instance's value on the role. The holder gives the role up only when the same value is
+   * still there at a renewal at least `renewIntervalMs` after the first sighting. A real holder renews its key and
+   * is seen again; a take that ran late (sent by another instance as Redis stopped answering, run when it answered
+   * again, after this one's key expired in the outage) is given back by its sender as soon as its answer arrives,
+   * so it is gone by then, and stepping down at the first sighting would close the only working socket for nothing.
+   * The cost: after a partition that cut only this instance off, both keep a socket for one more renewal interval.
+   */
+  #rivalSeen(e: Election, value: string): void {
+    const now = clock();
+    if (e.rival === undefined || e.rival.value !== value) {
+      e.rival = { value, since: now };
+      this.#log.debug('another instance holds the role: checking again at the next renewal', { role: e.key });
+      return;
+    }
+    if (now - e.rival.since >= this.#renewMs) this.#stepDown(e, 'another instance holds the role');
+  }
+
   #stepDown(e: Election, why: string): void {
     const value = e.value;
     if (value === undefined) return;
     e.value = undefined;
+    e.rival = undefined;
     this.#log.warn(`gave up the role: ${why}`, { role: e.key });
     // If Redis still has it as ours (a stall that ended before it expired), free it for another instance now.
     void this.#run(RESIGN, [e.key], [value]);

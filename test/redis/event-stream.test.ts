@@ -139,14 +139,30 @@ describe.skipIf(url === undefined)('the event socket across a fleet (real Redis,
 
 describe.skipIf(url === undefined)('the event socket while Redis does not answer (in-process, gated commands)', () => {
   let n = 0;
-  async function instance(prefix: string, sim: RtmsSimulator, gate: { blocked: boolean }, leaseMs = 600): Promise<{ client: RtmsClient; leading: () => boolean }> {
+  /**
+   * What the test does to one instance's Redis commands: `blocked` makes every command hang (Redis unreachable);
+   * `failFast` makes them fail at once instead (a client without an offline queue); `holdGiveBack` makes the
+   * instance's role give-backs (the script that deletes the key if it holds our value) wait for a promise;
+   * `answered` sees every answer.
+   */
+  interface Gate {
+    blocked: boolean;
+    failFast?: boolean;
+    holdGiveBack?: Promise<void>;
+    answered?: (script: string, value: unknown) => void;
+  }
+  async function instance(prefix: string, sim: RtmsSimulator, gate: Gate, leaseMs = 600): Promise<{ client: RtmsClient; leading: () => boolean }> {
     const conn = await connect(url!);
     onTestFinished(() => conn.close());
     const base = conn.client;
     const client: RedisCommands = {
       eval: async (script, o) => {
+        if (gate.blocked && gate.failFast === true) throw new Error('connection lost');
         while (gate.blocked) await new Promise((r) => setTimeout(r, 10));
-        return base.eval(script, o);
+        if (gate.holdGiveBack !== undefined && script.includes("'DEL'") && !script.includes("'SET'")) await gate.holdGiveBack;
+        const value = await base.eval(script, o);
+        gate.answered?.(script, value);
+        return value;
       },
     };
     const coordinator = new RedisCoordinator({ client, subscriber: conn.subscriber, keyPrefix: prefix, leaseMs, renewIntervalMs: 150, scanIntervalMs: 100, commandTimeoutMs: 200 });
@@ -179,7 +195,7 @@ describe.skipIf(url === undefined)('the event socket while Redis does not answer
     const prefix = `evo${process.pid}-${Date.now()}-${n++}:`;
     const sim = await RtmsSimulator.start(CREDS);
     onTestFinished(() => sim.close());
-    const gate = { blocked: false };
+    const gate: Gate = { blocked: false };
     const a = await instance(prefix, sim, gate);
     await until(() => a.leading() && sim.openEventSockets === 1, 5_000, 'A leads');
     const b = await instance(prefix, sim, gate);
@@ -219,6 +235,42 @@ describe.skipIf(url === undefined)('the event socket while Redis does not answer
     gateB.blocked = false; // B's queued take reaches Redis first and finds the key gone: it takes it, too late
     await new Promise((r) => setTimeout(r, 100));
     gateA.blocked = false; // A's renewal: without the late take given back, Redis says another instance holds it
+    await new Promise((r) => setTimeout(r, 3 * 600));
+    expect([a.leading(), b.leading(), sim.openEventSockets, maxOpen]).toEqual([true, false, 1, 1]);
+  });
+
+  it('a late take that the holder sees before it is given back does not cost the holder its role either', async () => {
+    // The same late take, with Redis answering both instances again at once: the holder's first renewal can run
+    // after the take and before its give-back. Deterministic here: B's give-back waits until A's renewal has seen
+    // B's value on the key, and A's commands fail while Redis is away (none of them runs late), so the renewal that
+    // sees B's value is one A acts on.
+    const prefix = `evg${process.pid}-${Date.now()}-${n++}:`;
+    const sim = await RtmsSimulator.start(CREDS);
+    onTestFinished(() => sim.close());
+    const gateA: Gate = { blocked: false, failFast: true };
+    let release!: () => void;
+    const gateB: Gate = { blocked: false, holdGiveBack: new Promise<void>((r) => (release = r)) };
+    const a = await instance(prefix, sim, gateA);
+    await until(() => a.leading() && sim.openEventSockets === 1, 5_000, 'A leads');
+    const b = await instance(prefix, sim, gateB);
+    await new Promise((r) => setTimeout(r, 300));
+    let maxOpen = 0;
+    const sampler = setInterval(() => (maxOpen = Math.max(maxOpen, sim.openEventSockets)), 5);
+    onTestFinished(() => clearInterval(sampler));
+    let sawRival = false;
+    gateA.answered = (script, value) => {
+      if (typeof value === 'string' && script.includes("'PEXPIRE'") && !sawRival) {
+        sawRival = true; // A's renewal found B's late take on the key: only now may B give it back
+        release();
+      }
+    };
+    gateA.blocked = true;
+    gateB.blocked = true;
+    await new Promise((r) => setTimeout(r, 5 * 600)); // A's key expires
+    gateB.blocked = false; // B's queued takes run: the first finds the key gone and takes it; its give-back waits
+    await new Promise((r) => setTimeout(r, 100));
+    gateA.blocked = false; // A's renewals run and find B's value
+    await until(() => sawRival, 3_000, "A's renewal sees B's late take");
     await new Promise((r) => setTimeout(r, 3 * 600));
     expect([a.leading(), b.leading(), sim.openEventSockets, maxOpen]).toEqual([true, false, 1, 1]);
   });
