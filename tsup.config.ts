@@ -46,7 +46,10 @@ export default defineConfig([
     dts: { compilerOptions: { stripInternal: true } },
     sourcemap: true,
     plugins: [dropGeneratedSourcesContent],
-    clean: true,
+    // No `clean` in any of the three builds: they run at the same time, and tsup's clean (JavaScript and, in the
+    // declaration build, every .d.ts under dist/) would delete what the others had already written (it did: a CI
+    // run lost dist/otel/index.d.ts). `npm run build` empties dist/ before tsup starts.
+    clean: false,
     target: 'node20',
     platform: 'node',
     splitting: false,

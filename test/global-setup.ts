@@ -1,7 +1,7 @@
 /**
  * Builds the package once, before any test file runs, when `dist/` is missing or incomplete (a fresh clone).
  * Several test files read the built package; building here keeps them from each building it at the same time
- * (tsup cleans `dist/` first, so two concurrent builds could delete what the other one is reading). CI builds it
+ * (two builds writing `dist/` at once could each read the other's half-written files). CI builds it
  * before the tests (`npm run lint:package`), so there this does nothing.
  */
 import { execFileSync } from 'node:child_process';
