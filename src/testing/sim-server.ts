@@ -431,6 +431,17 @@ export class SimServer {
     const warn = (rule: string, message: string) => this.#violate(conn, 'warning', rule, message);
     const err = (rule: string, message: string) => this.#violate(conn, 'error', rule, message);
 
+    // A handshake for a stream that has ended. Zoom's answer is not documented (protocol.md lists what a restart
+    // after a stop needs as open); the safest reading for an app's tests is the one for an id Zoom no longer
+    // knows: a refusal, so an app that reconnects after the end sees it fail instead of a socket that stays open
+    // with nothing on it.
+    const end = stream.record.end;
+    if (end !== undefined) {
+      warn('after-end', `${isSignaling ? 'signaling' : 'media'} handshake for a stream that ended ${((Date.now() - end.at) / 1000).toFixed(1)} s ago (stop reason ${end.stopReason}: ${end.why}); refused as an unknown stream`);
+      refuse(StatusCode.STATUS_INVALID_RTMS_STREAM_ID, 'the stream has ended');
+      return;
+    }
+
     // Fields Zoom's docs require but its own seed samples omit: the stream still works; we warn.
     const label = isSignaling ? 'signaling handshake' : 'media handshake';
     if (msg['protocol_version'] === undefined) warn('protocol-version', `${label} omits protocol_version (docs require 1)`);

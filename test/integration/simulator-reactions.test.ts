@@ -347,6 +347,41 @@ describe('not drops', () => {
   });
 });
 
+describe('after the end', () => {
+  it('a handshake for a stream that ended is refused as an unknown stream, warned about, and no drop', async () => {
+    const s = await sim({ reconnectWindows: { mediaMs: 100 } });
+    const stream = s.createStream();
+    const seen = watch(stream);
+    const app = new RawClient(stream);
+    const { socket } = await app.connect();
+    socket.ws.terminate();
+    await until(() => seen.ended.length === 1, 3_000, 'ended'); // the window passed
+    await until(() => app.signaling.closed !== undefined, 3_000, 'signaling closed');
+    // The app tries again anyway: signaling, then media straight at the old URL.
+    const late = new RawClient(stream);
+    const answer = await late.connectSignaling();
+    expect(answer).toMatchObject({ msg_type: 2, status_code: 2, reason: 'the stream has ended' });
+    expect(answer['media_server']).toBeUndefined();
+    await until(() => late.signaling.closed !== undefined, 3_000, 'refused signaling closed');
+    const warnings = stream.record.violations.filter((v) => v.rule === 'after-end');
+    expect(warnings).toEqual([expect.objectContaining({ severity: 'warning', channel: 'signaling', message: expect.stringMatching(/ended .* ago \(stop reason 19: /) })]);
+    expect(stream.record.drops).toHaveLength(1); // only the media socket lost before the end
+    expect(stream.isEnded).toBe(true);
+  });
+
+  it('the SDK given the start webhook of a stream that ended fails at once with the refusal named', async () => {
+    const r = await rig(FAST);
+    const stream = r.sim.createStream();
+    const started = stream.webhook('started');
+    stream.terminate(StopReason.HOST_TRIGGERED);
+    const res = await r.client.handleWebhook(started); // e.g. a retried or delayed delivery
+    const end = await res.session!.closed();
+    expect(end).toMatchObject({ state: 'failed', error: { code: 'RTMS_HANDSHAKE_REJECTED', statusCode: 2, channel: 'signaling' } });
+    expect(stream.record.violations.map((v) => v.rule)).toContain('after-end');
+    expect(stream.record.readyAt).toBeUndefined();
+  });
+});
+
 describe('timers', () => {
   it('terminate() clears the windows of pending drops at once', async () => {
     const s = await sim({ keepAliveIntervalMs: 0 });
