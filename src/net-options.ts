@@ -56,6 +56,12 @@ export interface NetworkOptions {
    * `http://user:password@proxy.corp:3128` (Basic `Proxy-Authorization`; percent-encode special characters).
    * Needs the optional peer dependency `https-proxy-agent` (`npm install https-proxy-agent`), loaded only when
    * this option is set. The credentials are never logged. The allow-list checks the target, never the proxy.
+   *
+   * `'env'` takes the proxy from the environment for each connection, the way curl and most HTTP clients read it:
+   * `HTTPS_PROXY` for `wss://` and `https://` targets, `HTTP_PROXY` for `ws://` and `http://`, `ALL_PROXY` for
+   * either, and `NO_PROXY` (a comma-separated list of hosts, `.domain` suffixes, `host:port`, or `*`) for targets
+   * that connect directly; lower-case names too. Needs `proxy-from-env` beside `https-proxy-agent`
+   * (`npm install https-proxy-agent proxy-from-env`). Without this value the environment is never read.
    */
   proxy?: string | URL;
   /** TLS options for `wss://` sockets and `https://` requests (custom CA, client certificate, SNI). */
@@ -64,6 +70,15 @@ export interface NetworkOptions {
 
 /** @internal How the proxy agent module is loaded (a seam for tests). */
 export type ProxyAgentLoader = (proxy: URL) => Promise<Agent>;
+
+/** @internal The proxy for a target URL from the environment: a URL string, or '' for a direct connection. */
+export type EnvProxyLookup = (target: string) => string;
+
+/** @internal How the environment lookup is loaded (a seam for tests). */
+export type EnvProxyLoader = () => Promise<EnvProxyLookup>;
+
+/** The value of the `proxy` option that reads the proxy from the environment. */
+const FROM_ENV = 'env';
 
 /** @internal What a token request answers: the status and the body (capped). */
 export interface HttpTextResponse {
@@ -112,6 +127,53 @@ const loadHttpsProxyAgent: ProxyAgentLoader = async (proxy) => {
   return new Ctor(proxy);
 };
 
+/** The default environment lookup: `getProxyForUrl` of `proxy-from-env`, imported on first use. */
+const loadProxyFromEnv: EnvProxyLoader = async () => {
+  let mod: unknown;
+  try {
+    mod = await import('proxy-from-env');
+  } catch (cause) {
+    throw new RtmsError('RTMS_INVALID_OPTIONS', "proxy: 'env' needs the optional peer dependency proxy-from-env: npm install proxy-from-env", { cause });
+  }
+  const m = mod as { getProxyForUrl?: unknown; default?: { getProxyForUrl?: unknown } };
+  const fn = (m.getProxyForUrl ?? m.default?.getProxyForUrl) as ((url: string) => unknown) | undefined;
+  if (typeof fn !== 'function') throw new RtmsError('RTMS_INVALID_OPTIONS', 'proxy-from-env exports no getProxyForUrl (version 1.1 or later is needed)');
+  return (target) => {
+    const v = fn(target);
+    return typeof v === 'string' ? v : '';
+  };
+};
+
+/**
+ * Checks a proxy URL (from the option or the environment). Never quotes the value: it may hold a password.
+ *
+ * @throws {@link RtmsError} `RTMS_INVALID_OPTIONS` naming `what`.
+ */
+function parseProxyUrl(value: string, what: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new RtmsError('RTMS_INVALID_OPTIONS', `${what} is not a valid URL (expected http://host:port or http://user:password@host:port)`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new RtmsError('RTMS_INVALID_OPTIONS', `${what} must be an http:// (or https://) CONNECT proxy, not ${url.protocol}//`);
+  }
+  if (url.hostname === '') throw new RtmsError('RTMS_INVALID_OPTIONS', `${what} has no host`);
+  return url;
+}
+
+/**
+ * The target as the environment's proxy variables name its scheme: `wss://` is `https://` (`HTTPS_PROXY`), `ws://`
+ * is `http://` (`HTTP_PROXY`), as curl and Node's own `NODE_USE_ENV_PROXY` read them.
+ */
+function envTarget(url: string | URL): string {
+  const u = new URL(String(url));
+  if (u.protocol === 'wss:') u.protocol = 'https:';
+  else if (u.protocol === 'ws:') u.protocol = 'http:';
+  return u.href;
+}
+
 function isPem(v: unknown): boolean {
   if (typeof v === 'string' || Buffer.isBuffer(v)) return true;
   return Array.isArray(v) && v.every((x) => typeof x === 'string' || Buffer.isBuffer(x));
@@ -146,23 +208,39 @@ export function explainConnectError(err: Error, viaProxy: boolean): Error {
 }
 
 /**
- * @internal The resolved network options. One per client: its proxy agent (loaded once) serves every socket and
- * token request.
+ * @internal The resolved network options. One per client: its proxy agents (one per proxy, loaded once) serve
+ * every socket and token request.
  */
 export class NetworkPlan {
-  /** The user's agent, or the proxy agent once loaded. */
-  #agent: Agent | undefined;
-  #loading: Promise<Agent> | undefined;
-  readonly #proxy: URL | undefined;
+  /** The user's agent. */
+  readonly #agent: Agent | undefined;
+  /** The `proxy` option: a fixed proxy, the environment, or none. */
+  readonly #proxy: URL | typeof FROM_ENV | undefined;
   readonly #loader: ProxyAgentLoader;
+  readonly #envLoader: EnvProxyLoader;
   readonly #tls: Readonly<RtmsTlsOptions> | undefined;
+  readonly #logger: SafeLogger | undefined;
+  /** Proxy agents by proxy URL (credentials included), once loaded. */
+  readonly #agents = new Map<string, Agent>();
+  readonly #loading = new Map<string, Promise<Agent>>();
+  #lookup: EnvProxyLookup | undefined;
+  #lookupLoading: Promise<EnvProxyLookup> | undefined;
 
   /** @internal Use {@link resolveNetwork}. */
-  constructor(agent: Agent | undefined, proxy: URL | undefined, tls: RtmsTlsOptions | undefined, loader: ProxyAgentLoader) {
+  constructor(
+    agent: Agent | undefined,
+    proxy: URL | typeof FROM_ENV | undefined,
+    tls: RtmsTlsOptions | undefined,
+    loader: ProxyAgentLoader,
+    envLoader: EnvProxyLoader = loadProxyFromEnv,
+    logger?: SafeLogger,
+  ) {
     this.#agent = agent;
     this.#proxy = proxy;
     this.#tls = tls === undefined ? undefined : Object.freeze({ ...tls });
     this.#loader = loader;
+    this.#envLoader = envLoader;
+    this.#logger = logger;
   }
 
   /** True when nothing is configured: sockets and requests use Node's defaults. */
@@ -170,34 +248,74 @@ export class NetworkPlan {
     return this.#agent === undefined && this.#proxy === undefined && this.#tls === undefined;
   }
 
-  /** True when connections go through a proxy (the `proxy` option). */
+  /** True when connections may go through a proxy (the `proxy` option, a URL or `'env'`). */
   get viaProxy(): boolean {
     return this.#proxy !== undefined;
   }
 
-  /** The proxy without credentials, for logs; undefined without one. */
+  /** The proxy without credentials (or `env`), for logs; undefined without one. */
   get proxyForLog(): string | undefined {
-    return this.#proxy === undefined ? undefined : redactProxyUrl(this.#proxy);
+    return this.#proxy === undefined ? undefined : this.#proxy === FROM_ENV ? FROM_ENV : redactProxyUrl(this.#proxy);
   }
 
   /**
-   * The agent every connection uses: undefined (Node's default), an agent, or, the first time a proxy is used, a
-   * promise of it (the proxy library is loaded lazily). A failed load is not remembered: the next call tries again.
+   * The agent a connection to `target` uses: undefined (Node's default, or a direct connection that `NO_PROXY`
+   * names), an agent, or, the first time a proxy library is needed, a promise of it (the libraries load lazily). A
+   * failed load is not remembered: the next call tries again. With `proxy: 'env'` the environment is read at every
+   * call, so a changed variable applies to the next connection.
    */
-  agent(): Agent | Promise<Agent> | undefined {
+  agent(target: string | URL): Agent | Promise<Agent | undefined> | undefined {
     if (this.#agent !== undefined || this.#proxy === undefined) return this.#agent;
-    this.#loading ??= this.#loader(this.#proxy).then(
-      (a) => {
-        this.#agent = a;
-        this.#loading = undefined;
-        return a;
-      },
-      (err: unknown) => {
-        this.#loading = undefined;
-        throw err;
-      },
-    );
-    return this.#loading;
+    if (this.#proxy !== FROM_ENV) return this.#proxyAgent(this.#proxy);
+    const lookup = this.#lookup;
+    if (lookup === undefined) {
+      this.#lookupLoading ??= this.#envLoader().then(
+        (l) => {
+          this.#lookup = l;
+          this.#lookupLoading = undefined;
+          return l;
+        },
+        (err: unknown) => {
+          this.#lookupLoading = undefined;
+          throw err;
+        },
+      );
+      return this.#lookupLoading.then((l) => this.#envAgent(l, target));
+    }
+    try {
+      return this.#envAgent(lookup, target);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  #envAgent(lookup: EnvProxyLookup, target: string | URL): Agent | Promise<Agent> | undefined {
+    const found = lookup(envTarget(target));
+    if (found === '') return undefined;
+    return this.#proxyAgent(parseProxyUrl(found, 'the proxy in the environment (HTTPS_PROXY, HTTP_PROXY or ALL_PROXY)'));
+  }
+
+  #proxyAgent(proxy: URL): Agent | Promise<Agent> {
+    const key = proxy.href;
+    const ready = this.#agents.get(key);
+    if (ready !== undefined) return ready;
+    let loading = this.#loading.get(key);
+    if (loading === undefined) {
+      loading = this.#loader(proxy).then(
+        (a) => {
+          this.#agents.set(key, a);
+          this.#loading.delete(key);
+          if (this.#proxy === FROM_ENV) this.#logger?.info(`outbound connections go through the HTTP proxy ${redactProxyUrl(proxy)} (from the environment)`);
+          return a;
+        },
+        (err: unknown) => {
+          this.#loading.delete(key);
+          throw err;
+        },
+      );
+      this.#loading.set(key, loading);
+    }
+    return loading;
   }
 
   /** TLS options for a connection to `url` (only `wss:`/`https:` targets get them). */
@@ -231,7 +349,7 @@ export class NetworkPlan {
    */
   readonly request: HttpRequester = async (url, init) => {
     init.signal.throwIfAborted();
-    const agent = await this.agent();
+    const agent = await this.agent(url);
     const options: RequestOptions = { method: init.method, headers: init.headers, signal: init.signal, ...this.#tlsRequestOptions(url), ...(agent === undefined ? {} : { agent }) };
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise<HttpTextResponse>((resolve, reject) => {
@@ -239,7 +357,7 @@ export class NetworkPlan {
       const fail = (err: unknown): void => {
         if (settled) return;
         settled = true;
-        reject(err instanceof Error ? explainConnectError(err, this.viaProxy) : new Error(describeError(err)));
+        reject(err instanceof Error ? explainConnectError(err, this.viaProxy && agent !== undefined) : new Error(describeError(err)));
       };
       let req: ReturnType<typeof httpRequest>;
       try {
@@ -247,7 +365,7 @@ export class NetworkPlan {
           const status = res.statusCode ?? 0;
           if (status === 407) {
             res.destroy();
-            fail(explainConnectError(new Error('Unexpected server response: 407'), this.viaProxy));
+            fail(explainConnectError(new Error('Unexpected server response: 407'), this.viaProxy && agent !== undefined));
             return;
           }
           const chunks: Buffer[] = [];
@@ -279,7 +397,7 @@ export class NetworkPlan {
 
   /** Secret-free description for `util.inspect`: no key material, no proxy credentials. */
   [Symbol.for('nodejs.util.inspect.custom')](): string {
-    const parts = [this.#proxy ? `proxy: '${redactProxyUrl(this.#proxy)}'` : undefined, this.#agent && !this.#proxy ? 'agent: [Agent]' : undefined, this.#tls ? `tls: [${Object.keys(this.#tls).join(', ')}]` : undefined];
+    const parts = [this.#proxy ? `proxy: '${this.proxyForLog ?? ''}'` : undefined, this.#agent && !this.#proxy ? 'agent: [Agent]' : undefined, this.#tls ? `tls: [${Object.keys(this.#tls).join(', ')}]` : undefined];
     return `NetworkPlan { ${parts.filter((p) => p !== undefined).join(', ')} }`;
   }
 
@@ -313,6 +431,7 @@ export function resolveNetwork(
   logger: SafeLogger,
   loader: ProxyAgentLoader = loadHttpsProxyAgent,
   bunVersion: string | undefined = (process.versions as Record<string, string | undefined>)['bun'],
+  envLoader: EnvProxyLoader = loadProxyFromEnv,
 ): NetworkPlan {
   const { agent, proxy, tls } = options;
   if ((agent !== undefined || proxy !== undefined || tls !== undefined) && bunVersion !== undefined && !atLeast(bunVersion, [1, 4, 4])) {
@@ -324,19 +443,10 @@ export function resolveNetwork(
     throw new RtmsError('RTMS_INVALID_OPTIONS', 'agent and proxy exclude each other: pass an agent that goes through the proxy (for example new HttpsProxyAgent(url)), or the proxy URL alone');
   }
   if (agent !== undefined && !isAgent(agent)) throw new RtmsError('RTMS_INVALID_OPTIONS', 'agent must be an http.Agent (or an agent such as https-proxy-agent\'s)');
-  let proxyUrl: URL | undefined;
+  let proxyUrl: URL | typeof FROM_ENV | undefined;
   if (proxy !== undefined) {
-    if (typeof proxy !== 'string' && !(proxy instanceof URL)) throw new RtmsError('RTMS_INVALID_OPTIONS', 'proxy must be a URL string or a URL');
-    try {
-      proxyUrl = new URL(String(proxy));
-    } catch {
-      // Never quote the value: it may hold a password.
-      throw new RtmsError('RTMS_INVALID_OPTIONS', 'proxy is not a valid URL (expected http://host:port or http://user:password@host:port)');
-    }
-    if (proxyUrl.protocol !== 'http:' && proxyUrl.protocol !== 'https:') {
-      throw new RtmsError('RTMS_INVALID_OPTIONS', `proxy must be an http:// (or https://) CONNECT proxy, not ${proxyUrl.protocol}//`);
-    }
-    if (proxyUrl.hostname === '') throw new RtmsError('RTMS_INVALID_OPTIONS', 'proxy has no host');
+    if (typeof proxy !== 'string' && !(proxy instanceof URL)) throw new RtmsError('RTMS_INVALID_OPTIONS', "proxy must be a URL string, a URL, or 'env'");
+    proxyUrl = proxy === FROM_ENV ? FROM_ENV : parseProxyUrl(String(proxy), 'proxy');
   }
   if (tls !== undefined) {
     if (typeof tls !== 'object' || tls === null) throw new RtmsError('RTMS_INVALID_OPTIONS', 'tls must be an object');
@@ -351,10 +461,16 @@ export function resolveNetwork(
       logger.warn('tls.rejectUnauthorized is false: server certificates are NOT verified, so anyone on the path can read and change the streams; for tests only');
     }
   }
-  const plan = new NetworkPlan(agent, proxyUrl, tls, loader);
-  if (proxyUrl !== undefined) {
+  const plan = new NetworkPlan(agent, proxyUrl, tls, loader, envLoader, logger);
+  if (proxyUrl === FROM_ENV) {
+    logger.info('outbound connections take their proxy from the environment (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY)');
+    // Load the lookup now, so a missing proxy-from-env is logged at start-up rather than first met on a connection
+    // (https-proxy-agent loads with the first connection the environment sends through a proxy).
+    const loading = plan.agent('https://zoom.us/');
+    if (loading instanceof Promise) loading.catch((err: unknown) => logger.error(`proxy: ${err instanceof Error ? err.message : describeError(err)}`));
+  } else if (proxyUrl !== undefined) {
     logger.info(`outbound connections go through the HTTP proxy ${redactProxyUrl(proxyUrl)}`);
-    const loading = plan.agent();
+    const loading = plan.agent(proxyUrl);
     if (loading instanceof Promise) loading.catch((err: unknown) => logger.error(`proxy: ${err instanceof Error ? err.message : describeError(err)}`));
   }
   return plan;

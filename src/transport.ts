@@ -57,7 +57,7 @@ export const wsSocketFactory: SocketFactory = (url, handlers, options) => openWs
 export function createWsSocketFactory(network: NetworkPlan | undefined): SocketFactory {
   if (network === undefined || network.isDefault) return wsSocketFactory;
   return (url, handlers, options) => {
-    const agent = network.agent();
+    const agent = network.agent(url);
     if (!(agent instanceof Promise)) return openWs(url, handlers, options, network, agent);
     let inner: RtmsSocket | undefined;
     let gone = false;
@@ -88,7 +88,8 @@ export function createWsSocketFactory(network: NetworkPlan | undefined): SocketF
 function openWs(url: string, handlers: RtmsSocketHandlers, options: RtmsSocketOptions, network: NetworkPlan | undefined, agent: Agent | undefined): RtmsSocket {
   let ws: WebSocket;
   let closed = false;
-  const viaProxy = network?.viaProxy === true;
+  // A proxy, not the user's own agent (or a direct connection that NO_PROXY named).
+  const viaProxy = network?.viaProxy === true && agent !== undefined;
   const finish = (code: number, reason: string): void => {
     if (closed) return;
     closed = true;

@@ -9,7 +9,7 @@ import { connect as netConnect, type AddressInfo, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { inspect } from 'node:util';
 import { HttpsProxyAgent } from 'https-proxy-agent';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { RtmsClient, RtmsError, StopReason, type EventStreamConnected, type EventStreamDisconnected, type RtmsSession, type TranscriptEvent } from '../../src/index.js';
 import { CREDS, expectNoLeaks, ourResources, recordingLogger, rig, until } from '../helpers.js';
 
@@ -166,6 +166,44 @@ describe('HTTP CONNECT proxy', () => {
     await until(() => session.state === 'streaming');
     expect(proxy.connects.length).toBe(4);
     await events.close();
+    await r.client.close();
+    await r.sim.close();
+    await proxy.close();
+    await expectNoLeaks(baseline);
+  });
+
+  it("proxy: 'env' takes HTTPS_PROXY (with credentials) for wss:// targets and connects directly to hosts NO_PROXY names, read at each connection", async () => {
+    const baseline = ourResources();
+    const proxy = await startProxy({ requireAuth: true });
+    onTestFinished(() => {
+      vi.unstubAllEnvs();
+    });
+    // Only the variables this test sets count (the lower-case names are read first).
+    for (const name of ['https_proxy', 'http_proxy', 'all_proxy', 'no_proxy', 'HTTP_PROXY', 'ALL_PROXY', 'npm_config_https_proxy', 'npm_config_proxy']) vi.stubEnv(name, '');
+    vi.stubEnv('HTTPS_PROXY', `http://${PROXY_USER}:${PROXY_PASSWORD}@127.0.0.1:${proxy.port}`);
+    vi.stubEnv('NO_PROXY', 'zoom.us');
+    const logger = recordingLogger();
+    const r = await rig({ proxy: 'env', tls: { ca: CA }, logger }, { tls: SERVER_TLS });
+    const simTarget = `127.0.0.1:${new URL(r.sim.baseUrl).port}`;
+
+    const first = await startSession(r.client, r.sim.createStream());
+    await until(() => first.state === 'streaming');
+    expect(proxy.connects.map((c) => [c.target, c.auth, c.status])).toEqual([
+      [simTarget, 'ok', 200], // signaling
+      [simTarget, 'ok', 200], // media
+    ]);
+
+    // NO_PROXY now names the simulator's host: the next session connects directly.
+    vi.stubEnv('NO_PROXY', 'zoom.us, 127.0.0.1');
+    const second = await startSession(r.client, r.sim.createStream());
+    await until(() => second.state === 'streaming');
+    expect(proxy.connects).toHaveLength(2);
+
+    // The proxy is named without its credentials; the environment's password appears nowhere.
+    expect(logger.lines.some((l) => l.includes('proxy from the environment'))).toBe(true);
+    expect(logger.lines.some((l) => l.includes(`HTTP proxy http://127.0.0.1:${proxy.port} (from the environment)`))).toBe(true);
+    expect(logger.lines.join('\n')).not.toContain(PROXY_PASSWORD);
+    expect(inspect(r.client, { depth: 6 })).not.toContain(PROXY_PASSWORD);
     await r.client.close();
     await r.sim.close();
     await proxy.close();

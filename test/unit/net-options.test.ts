@@ -7,10 +7,10 @@ import { Agent, createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import fc from 'fast-check';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { RtmsClient, RtmsError } from '../../src/index.js';
 import { safeLogger } from '../../src/logger.js';
-import { NetworkPlan, explainConnectError, redactProxyUrl, resolveNetwork, type ProxyAgentLoader } from '../../src/net-options.js';
+import { NetworkPlan, explainConnectError, redactProxyUrl, resolveNetwork, type EnvProxyLoader, type EnvProxyLookup, type ProxyAgentLoader } from '../../src/net-options.js';
 import { createWsSocketFactory, wsSocketFactory, type RtmsSocketHandlers } from '../../src/transport.js';
 import { CREDS, recordingLogger } from '../helpers.js';
 
@@ -94,7 +94,7 @@ describe('resolveNetwork: validation', () => {
     const plan = resolveNetwork({}, log);
     expect(plan.isDefault).toBe(true);
     expect(createWsSocketFactory(plan)).toBe(wsSocketFactory);
-    expect(plan.agent()).toBeUndefined();
+    expect(plan.agent('wss://zoom.us/')).toBeUndefined();
   });
   it('TLS options go to wss:// and https:// only', () => {
     const plan = resolveNetwork({ tls: { ca: 'CA-PEM', servername: 'zoom.us' } }, log);
@@ -172,8 +172,101 @@ describe('the proxy library is loaded lazily', () => {
     expect(a.events).toEqual(['close 1006']); // never opened after the load
     expect(b.events.at(-1)).toBe('close 1006'); // b was opened with the agent, whose connection failed
     expect(dialled).toEqual(['dial']);
-    expect(plan.agent()).toBe(agent); // loaded once, kept
+    expect(plan.agent('wss://zoom.us/')).toBe(agent); // loaded once, kept
     expect(loads).toBe(1);
+  });
+});
+
+describe("proxy: 'env'", () => {
+  /** A loader that makes a distinct (never dialled) agent per proxy URL and records what it was asked. */
+  function agents() {
+    const made: string[] = [];
+    const loader: ProxyAgentLoader = (proxy) => {
+      made.push(proxy.href);
+      return Promise.resolve(new Agent());
+    };
+    return { made, loader };
+  }
+  const BUN = undefined;
+  const log = safeLogger(undefined);
+
+  it('asks the environment per target, with ws/wss named as http/https; one agent per proxy; NO_PROXY targets go direct', async () => {
+    const asked: string[] = [];
+    const env: Record<string, string> = { 'https://rtms.zoom.us/a': 'http://u:pw-DO-NOT-LOG@proxy.corp:3128', 'https://other.zoom.us/b': 'http://u:pw-DO-NOT-LOG@proxy.corp:3128', 'http://127.0.0.1:9/c': 'http://plain.corp:8080' };
+    const lookup: EnvProxyLookup = (target) => {
+      asked.push(target);
+      return env[target] ?? '';
+    };
+    let loads = 0;
+    const envLoader: EnvProxyLoader = () => {
+      loads++;
+      return Promise.resolve(lookup);
+    };
+    const { made, loader } = agents();
+    const logger = recordingLogger();
+    const plan = resolveNetwork({ proxy: 'env' }, safeLogger(logger), loader, BUN, envLoader);
+    expect(plan.viaProxy).toBe(true);
+    const a = await plan.agent('wss://rtms.zoom.us/a');
+    const b = await plan.agent('wss://other.zoom.us/b');
+    const c = await plan.agent(new URL('ws://127.0.0.1:9/c'));
+    const direct = await plan.agent('wss://direct.zoom.us/d');
+    expect(a).toBeInstanceOf(Agent);
+    expect(b).toBe(a); // the same proxy: one agent
+    expect(c).toBeInstanceOf(Agent);
+    expect(c).not.toBe(a);
+    expect(direct).toBeUndefined();
+    expect(made).toEqual(['http://u:pw-DO-NOT-LOG@proxy.corp:3128/', 'http://plain.corp:8080/']);
+    expect(asked).toEqual(expect.arrayContaining(['https://rtms.zoom.us/a', 'https://other.zoom.us/b', 'http://127.0.0.1:9/c', 'https://direct.zoom.us/d']));
+    expect(loads).toBe(1); // the lookup is loaded once (at start-up)
+    // Once loaded, the answer is synchronous.
+    expect(plan.agent('wss://rtms.zoom.us/a')).toBe(a);
+    expect(plan.agent('wss://direct.zoom.us/d')).toBeUndefined();
+    const text = [logger.lines.join('\n'), inspect(plan), JSON.stringify(plan)].join('\n');
+    expect(text).toContain('proxy.corp:3128');
+    expect(text).not.toContain('pw-DO-NOT-LOG');
+    expect(inspect(plan)).toContain("proxy: 'env'");
+  });
+
+  it('a proxy in the environment that is not an http(s) URL is a typed error on that connection, never quoted', async () => {
+    const envLoader: EnvProxyLoader = () => Promise.resolve(() => 'socks5://u:pw-DO-NOT-LOG@proxy.corp:1080');
+    const plan = resolveNetwork({ proxy: 'env' }, log, agents().loader, BUN, envLoader);
+    const h = recorder();
+    createWsSocketFactory(plan)('wss://rtms.zoom.us/x', h, SOCKET_OPTIONS);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(h.events).toEqual(['error', 'close 1006']);
+    expect(h.errors[0]).toMatchObject({ code: 'RTMS_INVALID_OPTIONS' });
+    expect(h.errors[0]!.message).toMatch(/the proxy in the environment .* must be an http:\/\/ .* not socks5:/);
+    expect(h.errors[0]!.message).not.toContain('pw-DO-NOT-LOG');
+  });
+
+  it('a missing proxy-from-env is logged at start-up and reported by each connection, and tried again later', async () => {
+    let available = false;
+    const envLoader: EnvProxyLoader = () =>
+      available ? Promise.resolve(() => '') : Promise.reject(new RtmsError('RTMS_INVALID_OPTIONS', "proxy: 'env' needs the optional peer dependency proxy-from-env: npm install proxy-from-env"));
+    const logger = recordingLogger();
+    const plan = resolveNetwork({ proxy: 'env' }, safeLogger(logger), agents().loader, BUN, envLoader);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(logger.lines.some((l) => l.startsWith('error') && l.includes('npm install proxy-from-env'))).toBe(true);
+    await expect(plan.request(new URL('https://zoom.us/oauth/token'), { method: 'POST', headers: {}, signal: new AbortController().signal })).rejects.toThrow('npm install proxy-from-env');
+    available = true;
+    await expect(plan.agent('wss://rtms.zoom.us/x')).resolves.toBeUndefined();
+  });
+
+  it('the real proxy-from-env: HTTPS_PROXY for wss://, HTTP_PROXY for ws://, NO_PROXY by host and by domain suffix', async () => {
+    onTestFinished(() => {
+      vi.unstubAllEnvs();
+    });
+    for (const name of ['https_proxy', 'http_proxy', 'all_proxy', 'no_proxy', 'ALL_PROXY', 'npm_config_https_proxy', 'npm_config_http_proxy', 'npm_config_proxy']) vi.stubEnv(name, '');
+    vi.stubEnv('HTTPS_PROXY', 'http://secure.corp:3128');
+    vi.stubEnv('HTTP_PROXY', 'http://plain.corp:3128');
+    vi.stubEnv('NO_PROXY', 'localhost,.internal.corp');
+    const { made, loader } = agents();
+    const plan = resolveNetwork({ proxy: 'env' }, log, loader);
+    expect(await plan.agent('wss://rtms.zoom.us/a')).toBeInstanceOf(Agent);
+    expect(await plan.agent('ws://media.example.com/b')).toBeInstanceOf(Agent);
+    expect(await plan.agent('wss://api.internal.corp/c')).toBeUndefined();
+    expect(await plan.agent('ws://localhost:9/d')).toBeUndefined();
+    expect(made).toEqual(['http://secure.corp:3128/', 'http://plain.corp:3128/']);
   });
 });
 
