@@ -6,7 +6,7 @@ import { EventEmitter } from 'eventemitter3';
 import type { ChannelLimits } from './channel.js';
 import { systemClock, type Clock } from './clock.js';
 import { createHash } from 'node:crypto';
-import { LocalCoordinator, type ControlMessage, type CoordinatorStatus, type LeaderElection, type StreamCoordinator, type StreamLease } from './coordination.js';
+import { LocalCoordinator, type ControlMessage, type CoordinatorStatus, type LeaderElection, type ProductControl, type StreamCoordinator, type StreamLease } from './coordination.js';
 import { publishError, publishWebhook } from './diagnostics.js';
 import { RtmsError, describeError, type RtmsErrorCode } from './errors.js';
 import { RtmsEventStream, type EventStreamConnected, type EventStreamDisconnected, type EventStreamLeadership, type EventStreamOptions } from './event-stream.js';
@@ -228,6 +228,11 @@ const LATE: unique symbol = Symbol('late');
 /** What {@link RtmsClient} gets from a coordinator call that rejected (the seam says none should). */
 const FAILED: unique symbol = Symbol('failed');
 
+/** The webhook answer's `status` for a control webhook handed to other instances: told, still telling, or nobody. */
+function routingStatus(routed: boolean | typeof LATE | typeof FAILED): 'routed' | 'routing' | 'unknown_stream' {
+  return routed === true ? 'routed' : routed === LATE ? 'routing' : 'unknown_stream';
+}
+
 function positive(name: string, v: number | undefined, dflt: number, allowZero = false): number {
   if (v === undefined) return dflt;
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (!allowZero && v === 0)) {
@@ -419,6 +424,7 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
           onLost: (id) => this.#onLost(id),
           onStatus: (status) => this.#onStatus(status),
           onOffer: (lease) => this.#onOffer(lease),
+          onProductControl: (m) => this.#onProductControl(m),
         }),
       )
       .catch((err: unknown) => this.#logger.error(`coordinator failed to start: ${describeError(err)}`))
@@ -920,7 +926,7 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
           ? { type: 'stopped', streamId: w.streamId, stopReason: w.stopReason, final: !(this.#ctx.reconnect !== undefined && w.stopReason !== undefined && RESTART_STOP_REASONS.has(w.stopReason)) }
           : { type: 'interrupted', streamId: w.streamId };
       const routed = await this.#within(Promise.resolve(this.#coordinator.route(message)), Date.now() + COORDINATION_BUDGET_MS);
-      const status = routed === true ? 'routed' : routed === LATE ? 'routing' : 'unknown_stream';
+      const status = routingStatus(routed);
       this.#logger.info(`${w.step} for a stream ${routed === true ? 'another instance owns: routed to it' : routed === LATE ? 'this instance does not hold: still routing' : 'nobody owns (or the coordinator cannot reach its store)'}`, { streamId: w.streamId });
       return json(200, { status });
     }
@@ -937,19 +943,36 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
   /**
    * A stop or interrupted webhook that names no `rtms_stream_id`, only the product id (the Zoom Phone sample's
    * stop payload has just `call_id` and `stop_reason`, §6.2): applied to this instance's sessions of that
-   * product id. Without a stream id it cannot be routed to another instance.
+   * product id; when it has none, sent to the whole fleet (a coordinator with `broadcast`), where each instance
+   * applies it to its own.
    */
-  #byProductId(w: StreamWebhook, webhook: WebhookEvent): WebhookResponse {
-    const matching = [...this.#sessions.values()].filter((s) => s.identity.product === w.product && s.identity.productId === w.productId);
-    if (matching.length === 0) {
-      this.#logger.info(`${w.step} without rtms_stream_id for a ${w.product} id no local session has`, { event: webhook.event });
-      return json(200, { status: 'unknown_stream' });
-    }
+  async #byProductId(w: StreamWebhook, webhook: WebhookEvent): Promise<WebhookResponse> {
+    const control: ProductControl = w.step === 'rtms_stopped' ? { type: 'stopped', product: w.product, productId: w.productId ?? '', stopReason: w.stopReason } : { type: 'interrupted', product: w.product, productId: w.productId ?? '' };
+    const matching = this.#applyByProduct(control);
+    if (matching.length > 0) return json(200, { status: 'ok' }, matching.length === 1 ? matching[0] : undefined);
+    const broadcast = this.#coordinator.broadcast?.bind(this.#coordinator);
+    const routed = broadcast === undefined ? false : await this.#within(broadcast(control), Date.now() + COORDINATION_BUDGET_MS);
+    const status = routingStatus(routed);
+    this.#logger.info(
+      `${w.step} without rtms_stream_id for a ${w.product} id no local session has${routed === true ? ': sent to the other instances' : routed === LATE ? ': still sending to the other instances' : ''}`,
+      { event: webhook.event },
+    );
+    return json(200, { status });
+  }
+
+  /** Applies a product-id-only stop or interruption to this instance's sessions of that id; returns them. */
+  #applyByProduct(m: ProductControl): RtmsSession[] {
+    const matching = [...this.#sessions.values()].filter((s) => s.identity.product === m.product && s.identity.productId === m.productId);
     for (const session of matching) {
-      if (w.step === 'rtms_stopped') this.#stopLocal(session, w.stopReason);
+      if (m.type === 'stopped') this.#stopLocal(session, m.stopReason);
       else session.interrupted();
     }
-    return json(200, { status: 'ok' }, matching.length === 1 ? matching[0] : undefined);
+    return matching;
+  }
+
+  #onProductControl(m: ProductControl): void {
+    const applied = this.#applyByProduct(m);
+    if (applied.length > 0) this.#logger.info(`'${m.type}' for a ${m.product} id sent by another instance: applied to ${applied.length} session(s)`, { streamId: applied.map((x) => x.id).join(',') });
   }
 
   /** Applies a stop webhook; a final stop is forgotten by the coordinator at once (no takeover if we die now). */

@@ -61,6 +61,22 @@ export interface StartedControl {
 export type ControlMessage = StoppedControl | InterruptedControl | StartedControl;
 
 /**
+ * A stop or interrupted webhook that names only the product id, no `rtms_stream_id` (the Zoom Phone sample's stop
+ * payload has just `call_id` and `stop_reason`). With no stream id there is no owner to look up: it goes to every
+ * instance ({@link StreamCoordinator.broadcast}), and each applies it to its own sessions of that product id.
+ */
+export interface ProductControl {
+  /** What the webhook says happened. */
+  readonly type: 'stopped' | 'interrupted';
+  /** The product of the webhook's event. */
+  readonly product: RtmsProduct;
+  /** Meeting UUID, webinar UUID, Video SDK session id, engagement id or call id. */
+  readonly productId: string;
+  /** The webhook's `stop_reason` (`stopped` only). */
+  readonly stopReason?: number | undefined;
+}
+
+/**
  * Whether the coordinator's shared store answers. `ok`: it does. `unreachable`: its commands time out or fail
  * (a stalled, restarting or failed-over store, a partition). While unreachable the instance runs degraded: it
  * keeps streaming the streams it holds, starts the streams whose `rtms_started` it receives, takes nothing over,
@@ -123,6 +139,8 @@ export interface CoordinatorHost {
    * loaded instance. Every instance, the offering one included, is told.
    */
   onOffer?(lease: StreamLease): void;
+  /** A {@link ProductControl} sent to the whole fleet: apply it to this instance's sessions of that product id. */
+  onProductControl?(message: ProductControl): void;
 }
 
 /**
@@ -176,6 +194,12 @@ export interface StreamCoordinator {
    * Absent: the receiving instance claims the stream itself.
    */
   offer?(lease: StreamLease): Promise<OfferOutcome>;
+  /**
+   * Optional: sends a {@link ProductControl} to every other instance (`onProductControl`). True when at least one
+   * other instance listens. A final stop sent while the store does not answer is sent once it answers again (within
+   * the takeover window). Absent: a webhook without a stream id reaches only the receiving instance's sessions.
+   */
+  broadcast?(message: ProductControl): Promise<boolean>;
   /** Whether the shared store answers; absent for a coordinator without one. Read it for health checks. */
   readonly status?: CoordinatorStatus;
 }

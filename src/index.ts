@@ -28,7 +28,7 @@ export type { ReconnectOptions, ReconnectPolicy } from './reconnect-policy.js';
 export { DEFAULT_HIGH_WATER_MARK } from './iterator.js';
 export type { BoundedIterator, IterateEventOptions, IterateOptions, OverflowPolicy } from './iterator.js';
 export { LocalCoordinator } from './coordination.js';
-export type { ControlMessage, CoordinatorHost, CoordinatorState, CoordinatorStatus, InterruptedControl, LeaderElection, OfferOutcome, StartedControl, StoppedControl, StreamCoordinator, StreamLease } from './coordination.js';
+export type { ControlMessage, CoordinatorHost, CoordinatorState, CoordinatorStatus, InterruptedControl, LeaderElection, OfferOutcome, ProductControl, StartedControl, StoppedControl, StreamCoordinator, StreamLease } from './coordination.js';
 export { RtmsError, statusName } from './errors.js';
 export type { FrameInfo, RtmsChannelKind, RtmsErrorCode, RtmsErrorDetails } from './errors.js';
 export type {

@@ -16,7 +16,8 @@
  * Model: a lease key per stream (`SET NX PX`, renewed while streaming) names the owning instance; a record key
  * keeps what a survivor needs to resume the stream (product, ids, last `server_urls`) and expires
  * `takeoverWindowMs` after the owner's last renewal, matching Zoom's reconnect window. Control webhooks for a
- * stream this instance does not own are published on the owner's channel. Every instance scans for records
+ * stream this instance does not own are published on the owner's channel; one that names only the product id
+ * (no stream id) is published to the whole fleet. Every instance scans for records
  * whose lease lapsed and claims them atomically; the winner resumes the stream. All state changes are Lua
  * scripts (compare-and-set on the lease value), so a claim and its record are written atomically.
  *
@@ -39,7 +40,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { ControlMessage, CoordinatorHost, CoordinatorState, CoordinatorStatus, LeaderElection, OfferOutcome, StreamCoordinator, StreamLease } from '../coordination.js';
+import type { ControlMessage, CoordinatorHost, CoordinatorState, CoordinatorStatus, LeaderElection, OfferOutcome, ProductControl, StreamCoordinator, StreamLease } from '../coordination.js';
 import { safeLogger, type RtmsLogger, type SafeLogger } from '../logger.js';
 import { isRtmsProduct } from '../protocol/products.js';
 import { describeError } from '../errors.js';
@@ -229,6 +230,9 @@ if v == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
 if not v then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 2 end
 return v`;
 
+/** Publishes to the fleet's channel. ARGV: channel, message. Returns the number of receivers. */
+const BROADCAST = `return redis.call('PUBLISH', ARGV[1], ARGV[2])`;
+
 /** Gives a role up if ours. KEYS: role. ARGV: value. */
 const RESIGN = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) return 1 end
@@ -270,7 +274,10 @@ interface Owned {
   graces: number;
 }
 
-type Pending = { readonly kind: 'release'; readonly streamId: string; readonly forget: boolean; readonly at: number } | { readonly kind: 'route'; readonly message: ControlMessage; readonly at: number };
+type Pending =
+  | { readonly kind: 'release'; readonly streamId: string; readonly forget: boolean; readonly at: number }
+  | { readonly kind: 'route'; readonly message: ControlMessage; readonly at: number }
+  | { readonly kind: 'broadcast'; readonly message: ProductControl; readonly at: number };
 
 type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: string };
 
@@ -515,6 +522,25 @@ export class RedisCoordinator implements StreamCoordinator {
       message.type === 'stopped' && message.final !== false ? '1' : '0',
       id,
     ]);
+  }
+
+  /**
+   * Sends a stop or interrupted webhook that names only the product id to every other instance, on the fleet's
+   * channel (the one offers use). True when at least one other instance listens. A stop sent while Redis does not
+   * answer is published once it answers again, within `takeoverWindowMs`.
+   */
+  async broadcast(message: ProductControl): Promise<boolean> {
+    if (this.#closed) return false;
+    if (this.#state === 'ok') {
+      const r = await this.#broadcastNow(message);
+      if (r.ok) return Number(r.value) > (this.#subscribed ? 1 : 0);
+    }
+    if (message.type === 'stopped') this.#defer(`broadcast:${message.product}:${message.productId}`, { kind: 'broadcast', message, at: clock() });
+    return false;
+  }
+
+  #broadcastNow(message: ProductControl): Promise<Outcome> {
+    return this.#run(BROADCAST, [], [this.#offers, JSON.stringify({ control: message })]);
   }
 
   /**
@@ -790,13 +816,20 @@ export class RedisCoordinator implements StreamCoordinator {
     this.#host?.onControl(m);
   }
 
-  /** A stream offered to the fleet: the client decides (by its load) whether to claim it. */
+  /**
+   * A message on the fleet's channel: a stream offered to the fleet (the client decides by its load whether to
+   * claim it), or a webhook that names only a product id.
+   */
   #offered(message: string): void {
     if (this.#closed) return;
     let lease: StreamLease;
     try {
       lease = JSON.parse(message) as StreamLease;
     } catch {
+      return;
+    }
+    if (typeof lease === 'object' && lease !== null && 'control' in lease) {
+      this.#productControl((lease as { control: unknown }).control);
       return;
     }
     // Only a well-formed lease is handed on (whatever else sits on the channel is ignored).
@@ -808,6 +841,21 @@ export class RedisCoordinator implements StreamCoordinator {
       this.#host?.onOffer?.(lease);
     } catch (err) {
       this.#log.error(`offer listener threw: ${describeError(err)}`);
+    }
+  }
+
+  /** A {@link ProductControl} from the fleet's channel: handed on only when well-formed, with its fields alone. */
+  #productControl(raw: unknown): void {
+    if (typeof raw !== 'object' || raw === null) return;
+    const m = raw as Record<string, unknown>;
+    const { type, product, productId, stopReason } = m;
+    if ((type !== 'stopped' && type !== 'interrupted') || !isRtmsProduct(product) || typeof productId !== 'string' || productId.length === 0) return;
+    if (stopReason !== undefined && (typeof stopReason !== 'number' || !Number.isInteger(stopReason))) return;
+    const control: ProductControl = type === 'stopped' ? { type, product, productId, stopReason } : { type, product, productId };
+    try {
+      this.#host?.onProductControl?.(control);
+    } catch (err) {
+      this.#log.error(`product control listener threw: ${describeError(err)}`);
     }
   }
 
@@ -956,7 +1004,9 @@ export class RedisCoordinator implements StreamCoordinator {
         const r =
           op.kind === 'release'
             ? await this.#run(RELEASE, [this.#key('lease', op.streamId), this.#key('stream', op.streamId), this.#set], [this.instanceId, op.forget ? '1' : '0', op.streamId])
-            : await this.#routeNow(op.message);
+            : op.kind === 'route'
+              ? await this.#routeNow(op.message)
+              : await this.#broadcastNow(op.message);
         if (!r.ok) return;
         if (this.#pending.get(key) === op) this.#pending.delete(key);
       }

@@ -6,10 +6,10 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import type { CoordinatorHost, StreamLease } from '../../src/index.js';
+import type { CoordinatorHost, ProductControl, StreamLease } from '../../src/index.js';
 import { RedisCoordinator, type RedisSubscriber } from '../../src/redis/index.js';
 
-async function withFakeRedis(onOffer: (l: StreamLease) => void): Promise<{ publish: (channel: string, message: string) => void; c: RedisCoordinator }> {
+async function withFakeRedis(onOffer: (l: StreamLease) => void, onProductControl?: (m: ProductControl) => void): Promise<{ publish: (channel: string, message: string) => void; c: RedisCoordinator }> {
   const listeners = new Map<string, (message: string, channel: string) => void>();
   const subscriber: RedisSubscriber = {
     subscribe: async (channel, listener) => void listeners.set(channel, listener),
@@ -17,7 +17,7 @@ async function withFakeRedis(onOffer: (l: StreamLease) => void): Promise<{ publi
   };
   // A store that answers every claim with "won" (1) and everything else with nothing.
   const c = new RedisCoordinator({ client: { eval: async (script) => (script.includes("'NX'") ? 1 : 0) }, subscriber, keyPrefix: 'p:', leaseMs: 3_000 });
-  const host: CoordinatorHost = { onControl: () => undefined, onTakeover: () => undefined, onLost: () => undefined, onOffer };
+  const host: CoordinatorHost = { onControl: () => undefined, onTakeover: () => undefined, onLost: () => undefined, onOffer, ...(onProductControl ? { onProductControl } : {}) };
   await c.attach(host);
   onTestFinished(() => c.close());
   return {
@@ -76,5 +76,50 @@ describe('RedisCoordinator offers channel', () => {
     expect(calls).toBe(0);
     expect(() => f.publish('p:offers', JSON.stringify({ ...good, streamId: 's2' }))).not.toThrow();
     expect(calls).toBe(1);
+  });
+});
+
+describe('product-id-only control messages on the same channel', () => {
+  it('a well-formed one reaches onProductControl with its fields alone, never onOffer', async () => {
+    const offers: StreamLease[] = [];
+    const got: ProductControl[] = [];
+    const f = await withFakeRedis((l) => offers.push(l), (m) => got.push(m));
+    f.publish('p:offers', JSON.stringify({ control: { type: 'stopped', product: 'phone', productId: 'call-1', stopReason: 6, extra: 1 } }));
+    f.publish('p:offers', JSON.stringify({ control: { type: 'interrupted', product: 'phone', productId: 'call-2', stopReason: 6 } }));
+    expect(got).toEqual([
+      { type: 'stopped', product: 'phone', productId: 'call-1', stopReason: 6 },
+      { type: 'interrupted', product: 'phone', productId: 'call-2' },
+    ]);
+    expect(offers).toEqual([]);
+  });
+
+  it('property: a malformed one is ignored, never thrown; a throwing listener is contained', async () => {
+    const got: ProductControl[] = [];
+    let throwNext = true;
+    const f = await withFakeRedis(
+      () => undefined,
+      (m) => {
+        if (throwNext) {
+          throwNext = false;
+          throw new Error('listener bug');
+        }
+        got.push(m);
+      },
+    );
+    expect(() => f.publish('p:offers', JSON.stringify({ control: { type: 'stopped', product: 'phone', productId: 'x' } }))).not.toThrow();
+    const bad = fc.oneof(
+      fc.record({ type: fc.string().filter((t) => t !== 'stopped' && t !== 'interrupted'), product: fc.constant('phone'), productId: fc.string({ minLength: 1 }) }),
+      fc.record({ type: fc.constant('stopped'), product: fc.string().filter((p) => !['meeting', 'webinar', 'session', 'contact_center', 'phone'].includes(p)), productId: fc.string({ minLength: 1 }) }),
+      fc.record({ type: fc.constant('stopped'), product: fc.constant('phone'), productId: fc.oneof(fc.constant(''), fc.integer(), fc.constant(null)) }),
+      fc.record({ type: fc.constant('stopped'), product: fc.constant('phone'), productId: fc.string({ minLength: 1 }), stopReason: fc.oneof(fc.string(), fc.double({ noInteger: true }), fc.constant(null)) }),
+      fc.jsonValue(),
+    );
+    fc.assert(
+      fc.property(bad, (control) => {
+        expect(() => f.publish('p:offers', JSON.stringify({ control }))).not.toThrow();
+      }),
+      { numRuns: 500 },
+    );
+    expect(got).toEqual([]);
   });
 });
