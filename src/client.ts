@@ -228,6 +228,12 @@ const LATE: unique symbol = Symbol('late');
 /** What {@link RtmsClient} gets from a coordinator call that rejected (the seam says none should). */
 const FAILED: unique symbol = Symbol('failed');
 
+/**
+ * Clock-skew allowance for {@link ProductControl.at}: a product-id-only webhook from another instance applies to the
+ * sessions created up to this long after the sender received it (by this instance's clock).
+ */
+const PRODUCT_CONTROL_SKEW_MS = 1_000;
+
 /** The webhook answer's `status` for a control webhook handed to other instances: told, still telling, or nobody. */
 function routingStatus(routed: boolean | typeof LATE | typeof FAILED): 'routed' | 'routing' | 'unknown_stream' {
   return routed === true ? 'routed' : routed === LATE ? 'routing' : 'unknown_stream';
@@ -314,6 +320,8 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
   readonly #verifyWebhooks: boolean;
   readonly #eventsOnly: boolean;
   readonly #sessions = new Map<string, RtmsSession>();
+  /** When each session was created (epoch ms): a late product-id-only webhook from another instance spares newer ones. */
+  readonly #createdAt = new WeakMap<RtmsSession, number>();
   #ctx: SessionContext;
   readonly #logger: SafeLogger;
   /** Agent, proxy and TLS options: every socket and the event stream's token request use them. */
@@ -897,6 +905,7 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
     const signature = generateSignature({ clientId: this.#clientId, clientSecret: this.#clientSecret, id: lease.productId, streamId: lease.streamId });
     const session = RtmsSession.create(identity, signature, this.#ctx, resumed);
     this.#sessions.set(lease.streamId, session);
+    this.#createdAt.set(session, Date.now());
     this.#sessionsCreated++;
     void session.closed().then(async (end) => {
       if (this.#sessions.get(lease.streamId) === session) this.#sessions.delete(lease.streamId);
@@ -947,22 +956,32 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
    * applies it to its own.
    */
   async #byProductId(w: StreamWebhook, webhook: WebhookEvent): Promise<WebhookResponse> {
-    const control: ProductControl = w.step === 'rtms_stopped' ? { type: 'stopped', product: w.product, productId: w.productId ?? '', stopReason: w.stopReason } : { type: 'interrupted', product: w.product, productId: w.productId ?? '' };
-    const matching = this.#applyByProduct(control);
-    if (matching.length > 0) return json(200, { status: 'ok' }, matching.length === 1 ? matching[0] : undefined);
-    const broadcast = this.#coordinator.broadcast?.bind(this.#coordinator);
-    const routed = broadcast === undefined ? false : await this.#within(broadcast(control), Date.now() + COORDINATION_BUDGET_MS);
-    const status = routingStatus(routed);
+    const at = Date.now();
+    const control: ProductControl =
+      w.step === 'rtms_stopped' ? { type: 'stopped', product: w.product, productId: w.productId ?? '', stopReason: w.stopReason, at } : { type: 'interrupted', product: w.product, productId: w.productId ?? '', at };
+    const matching = this.#applyByProduct(control, Number.POSITIVE_INFINITY);
+    const sent = this.#coordinator.broadcast === undefined ? Promise.resolve(false) : Promise.resolve(this.#coordinator.broadcast(control));
+    // Sent to the others too when a session here had the id: nothing stops the same id streaming on two instances.
+    if (matching.length > 0) {
+      void sent.catch((err: unknown) => this.#logger.warn(`coordinator broadcast failed: ${describeError(err)}`));
+      return json(200, { status: 'ok' }, matching.length === 1 ? matching[0] : undefined);
+    }
+    const routed = await this.#within(sent, Date.now() + COORDINATION_BUDGET_MS);
     this.#logger.info(
       `${w.step} without rtms_stream_id for a ${w.product} id no local session has${routed === true ? ': sent to the other instances' : routed === LATE ? ': still sending to the other instances' : ''}`,
       { event: webhook.event },
     );
-    return json(200, { status });
+    return json(200, { status: routingStatus(routed) });
   }
 
-  /** Applies a product-id-only stop or interruption to this instance's sessions of that id; returns them. */
-  #applyByProduct(m: ProductControl): RtmsSession[] {
-    const matching = [...this.#sessions.values()].filter((s) => s.identity.product === m.product && s.identity.productId === m.productId);
+  /**
+   * Applies a product-id-only stop or interruption to this instance's sessions of that id created before
+   * `createdBefore` (epoch ms); returns them.
+   */
+  #applyByProduct(m: ProductControl, createdBefore: number): RtmsSession[] {
+    const matching = [...this.#sessions.values()].filter(
+      (s) => s.identity.product === m.product && s.identity.productId === m.productId && (this.#createdAt.get(s) ?? 0) <= createdBefore,
+    );
     for (const session of matching) {
       if (m.type === 'stopped') this.#stopLocal(session, m.stopReason);
       else session.interrupted();
@@ -970,8 +989,9 @@ export class RtmsClient extends EventEmitter<RtmsClientEvents> {
     return matching;
   }
 
+  /** A product-id-only webhook another instance received: applied to sessions older than it (a second for clock skew). */
   #onProductControl(m: ProductControl): void {
-    const applied = this.#applyByProduct(m);
+    const applied = this.#applyByProduct(m, m.at + PRODUCT_CONTROL_SKEW_MS);
     if (applied.length > 0) this.#logger.info(`'${m.type}' for a ${m.product} id sent by another instance: applied to ${applied.length} session(s)`, { streamId: applied.map((x) => x.id).join(',') });
   }
 

@@ -74,6 +74,12 @@ export interface ProductControl {
   readonly productId: string;
   /** The webhook's `stop_reason` (`stopped` only). */
   readonly stopReason?: number | undefined;
+  /**
+   * When the sending instance received the webhook (epoch ms, its clock). A receiver applies the message only to
+   * sessions it created before then (with a second's allowance for clock skew), so a copy that reaches it late, after
+   * Redis held the publish through a stall, cannot end a newer stream of the same product id.
+   */
+  readonly at: number;
 }
 
 /**
@@ -195,9 +201,10 @@ export interface StreamCoordinator {
    */
   offer?(lease: StreamLease): Promise<OfferOutcome>;
   /**
-   * Optional: sends a {@link ProductControl} to every other instance (`onProductControl`). True when at least one
-   * other instance listens. A final stop sent while the store does not answer is sent once it answers again (within
-   * the takeover window). Absent: a webhook without a stream id reaches only the receiving instance's sessions.
+   * Optional: sends a {@link ProductControl} to every other instance (`onProductControl`; not back to this one).
+   * True when at least one other instance listens. Not retried: while the store does not answer, such a webhook
+   * reaches only the receiving instance's sessions (the others learn the end from their own sockets). Absent: the
+   * same, always.
    */
   broadcast?(message: ProductControl): Promise<boolean>;
   /** Whether the shared store answers; absent for a coordinator without one. Read it for health checks. */

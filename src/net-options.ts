@@ -57,11 +57,12 @@ export interface NetworkOptions {
    * Needs the optional peer dependency `https-proxy-agent` (`npm install https-proxy-agent`), loaded only when
    * this option is set. The credentials are never logged. The allow-list checks the target, never the proxy.
    *
-   * `'env'` takes the proxy from the environment for each connection, the way curl and most HTTP clients read it:
-   * `HTTPS_PROXY` for `wss://` and `https://` targets, `HTTP_PROXY` for `ws://` and `http://`, `ALL_PROXY` for
-   * either, and `NO_PROXY` (a comma-separated list of hosts, `.domain` suffixes, `host:port`, or `*`) for targets
-   * that connect directly; lower-case names too. Needs `proxy-from-env` beside `https-proxy-agent`
-   * (`npm install https-proxy-agent proxy-from-env`). Without this value the environment is never read.
+   * `'env'` takes the proxy from the environment for each connection, as `proxy-from-env` (the lookup axios uses)
+   * reads it: `HTTPS_PROXY` for `wss://` and `https://` targets, `HTTP_PROXY` for `ws://` and `http://`, `ALL_PROXY`
+   * for either, lower-case names first; `NO_PROXY` (comma-separated: an exact host, `.domain` or `*.domain` for its
+   * subdomains, `host:port`, or `*`) for targets that connect directly. A proxy written without a scheme is
+   * `http://`. Needs `proxy-from-env` beside `https-proxy-agent` (`npm install https-proxy-agent proxy-from-env`).
+   * Without this value the environment is never read.
    */
   proxy?: string | URL;
   /** TLS options for `wss://` sockets and `https://` requests (custom CA, client certificate, SNI). */
@@ -140,9 +141,23 @@ const loadProxyFromEnv: EnvProxyLoader = async () => {
   if (typeof fn !== 'function') throw new RtmsError('RTMS_INVALID_OPTIONS', 'proxy-from-env exports no getProxyForUrl (version 1.1 or later is needed)');
   return (target) => {
     const v = fn(target);
-    return typeof v === 'string' ? v : '';
+    return typeof v === 'string' ? schemeForBareProxy(v) : '';
   };
 };
+
+/** The variables proxy-from-env (1.x and 2.x) may take an `https://` target's proxy from. */
+const HTTPS_PROXY_VARIABLES = ['https_proxy', 'HTTPS_PROXY', 'all_proxy', 'ALL_PROXY', 'npm_config_https_proxy', 'npm_config_proxy'];
+
+/**
+ * A proxy variable written without a scheme (`HTTPS_PROXY=proxy.corp:3128`, common in container set-ups) is an
+ * `http://` proxy, as curl reads it. proxy-from-env gives it the target's scheme instead, which for a `wss://` target
+ * would open TLS to a plain HTTP proxy and fail with a TLS error.
+ */
+function schemeForBareProxy(found: string): string {
+  if (!found.startsWith('https://')) return found;
+  const bare = found.slice('https://'.length);
+  return HTTPS_PROXY_VARIABLES.some((name) => process.env[name] === bare) ? `http://${bare}` : found;
+}
 
 /**
  * Checks a proxy URL (from the option or the environment). Never quotes the value: it may hold a password.

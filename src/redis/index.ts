@@ -274,10 +274,7 @@ interface Owned {
   graces: number;
 }
 
-type Pending =
-  | { readonly kind: 'release'; readonly streamId: string; readonly forget: boolean; readonly at: number }
-  | { readonly kind: 'route'; readonly message: ControlMessage; readonly at: number }
-  | { readonly kind: 'broadcast'; readonly message: ProductControl; readonly at: number };
+type Pending = { readonly kind: 'release'; readonly streamId: string; readonly forget: boolean; readonly at: number } | { readonly kind: 'route'; readonly message: ControlMessage; readonly at: number };
 
 type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: string };
 
@@ -526,21 +523,14 @@ export class RedisCoordinator implements StreamCoordinator {
 
   /**
    * Sends a stop or interrupted webhook that names only the product id to every other instance, on the fleet's
-   * channel (the one offers use). True when at least one other instance listens. A stop sent while Redis does not
-   * answer is published once it answers again, within `takeoverWindowMs`.
+   * channel (the one offers use); this instance ignores its own. True when at least one other instance listens.
+   * Not retried while Redis does not answer (a copy published late could only do harm; see
+   * {@link ProductControl.at} for one that Redis itself runs late).
    */
   async broadcast(message: ProductControl): Promise<boolean> {
-    if (this.#closed) return false;
-    if (this.#state === 'ok') {
-      const r = await this.#broadcastNow(message);
-      if (r.ok) return Number(r.value) > (this.#subscribed ? 1 : 0);
-    }
-    if (message.type === 'stopped') this.#defer(`broadcast:${message.product}:${message.productId}`, { kind: 'broadcast', message, at: clock() });
-    return false;
-  }
-
-  #broadcastNow(message: ProductControl): Promise<Outcome> {
-    return this.#run(BROADCAST, [], [this.#offers, JSON.stringify({ control: message })]);
+    if (this.#closed || this.#state === 'unreachable') return false;
+    const r = await this.#run(BROADCAST, [], [this.#offers, JSON.stringify({ control: message, from: this.instanceId })]);
+    return r.ok && Number(r.value) > (this.#subscribed ? 1 : 0);
   }
 
   /**
@@ -561,10 +551,10 @@ export class RedisCoordinator implements StreamCoordinator {
   /**
    * Competes for `role` (one lease key, `SET` only when absent, renewed every `renewIntervalMs`, fenced by an
    * epoch that grows with every new holder). `onChange(true)` when this instance takes it; `onChange(false)` when
-   * Redis answers that another instance holds it, or this process stalled past the lease. While Redis does not
-   * answer, a holder keeps the role (it cannot renew, and nobody else can take it); when Redis answers again it
-   * re-asserts it, or gives it up at once if another instance took it meanwhile (possible only if that one could
-   * reach Redis while this one could not). A non-holder tries at every renewal tick.
+   * two renewals at least `renewIntervalMs` apart find that another instance holds it, or this process stalled past
+   * the lease. While Redis does not answer, a holder keeps the role (it cannot renew, and nobody else can take it);
+   * when Redis answers again it re-asserts it, or gives it up if another instance took it meanwhile (possible only
+   * if that one could reach Redis while this one could not). A non-holder tries at every renewal tick.
    *
    * @throws TypeError when this instance already competes for `role`.
    */
@@ -617,12 +607,13 @@ export class RedisCoordinator implements StreamCoordinator {
         const late = (value: unknown): void => {
           if (Number(value) === 2 && e.value !== held) void this.#run(RESIGN, [e.key], [held]);
         };
+        const sent = clock();
         const r = await this.#run(LEAD_RENEW, [e.key], [held, String(this.#leaseMs)], late);
         if (e.resigned || e.value !== held) return;
         // No answer: keep the role (nobody else can take it from a Redis that does not answer either).
         if (!r.ok) return;
         if (typeof r.value === 'string') {
-          this.#rivalSeen(e, r.value);
+          this.#rivalSeen(e, r.value, sent);
           return;
         }
         e.rival = undefined;
@@ -659,8 +650,9 @@ export class RedisCoordinator implements StreamCoordinator {
    * so it is gone by then, and stepping down at the first sighting would close the only working socket for nothing.
    * The cost: after a partition that cut only this instance off, both keep a socket for one more renewal interval.
    */
-  #rivalSeen(e: Election, value: string): void {
-    const now = clock();
+  #rivalSeen(e: Election, value: string, sent: number): void {
+    // Timed by when each renewal was sent: a slow answer to the first does not push the second past its interval.
+    const now = sent;
     if (e.rival === undefined || e.rival.value !== value) {
       e.rival = { value, since: now };
       this.#log.debug('another instance holds the role: checking again at the next renewal', { role: e.key });
@@ -829,7 +821,8 @@ export class RedisCoordinator implements StreamCoordinator {
       return;
     }
     if (typeof lease === 'object' && lease !== null && 'control' in lease) {
-      this.#productControl((lease as { control: unknown }).control);
+      const { control, from } = lease as unknown as { control: unknown; from?: unknown };
+      if (from !== this.instanceId) this.#productControl(control);
       return;
     }
     // Only a well-formed lease is handed on (whatever else sits on the channel is ignored).
@@ -848,10 +841,11 @@ export class RedisCoordinator implements StreamCoordinator {
   #productControl(raw: unknown): void {
     if (typeof raw !== 'object' || raw === null) return;
     const m = raw as Record<string, unknown>;
-    const { type, product, productId, stopReason } = m;
+    const { type, product, productId, stopReason, at } = m;
     if ((type !== 'stopped' && type !== 'interrupted') || !isRtmsProduct(product) || typeof productId !== 'string' || productId.length === 0) return;
     if (stopReason !== undefined && (typeof stopReason !== 'number' || !Number.isInteger(stopReason))) return;
-    const control: ProductControl = type === 'stopped' ? { type, product, productId, stopReason } : { type, product, productId };
+    if (typeof at !== 'number' || !Number.isFinite(at)) return;
+    const control: ProductControl = type === 'stopped' ? { type, product, productId, stopReason, at } : { type, product, productId, at };
     try {
       this.#host?.onProductControl?.(control);
     } catch (err) {
@@ -1004,9 +998,7 @@ export class RedisCoordinator implements StreamCoordinator {
         const r =
           op.kind === 'release'
             ? await this.#run(RELEASE, [this.#key('lease', op.streamId), this.#key('stream', op.streamId), this.#set], [this.instanceId, op.forget ? '1' : '0', op.streamId])
-            : op.kind === 'route'
-              ? await this.#routeNow(op.message)
-              : await this.#broadcastNow(op.message);
+            : await this.#routeNow(op.message);
         if (!r.ok) return;
         if (this.#pending.get(key) === op) this.#pending.delete(key);
       }

@@ -84,11 +84,13 @@ describe('product-id-only control messages on the same channel', () => {
     const offers: StreamLease[] = [];
     const got: ProductControl[] = [];
     const f = await withFakeRedis((l) => offers.push(l), (m) => got.push(m));
-    f.publish('p:offers', JSON.stringify({ control: { type: 'stopped', product: 'phone', productId: 'call-1', stopReason: 6, extra: 1 } }));
-    f.publish('p:offers', JSON.stringify({ control: { type: 'interrupted', product: 'phone', productId: 'call-2', stopReason: 6 } }));
+    f.publish('p:offers', JSON.stringify({ control: { type: 'stopped', product: 'phone', productId: 'call-1', stopReason: 6, at: 1_000, extra: 1 }, from: 'other' }));
+    f.publish('p:offers', JSON.stringify({ control: { type: 'interrupted', product: 'phone', productId: 'call-2', stopReason: 6, at: 2_000 } }));
+    // This instance's own broadcast comes back on the channel: ignored.
+    f.publish('p:offers', JSON.stringify({ control: { type: 'stopped', product: 'phone', productId: 'call-3', at: 3_000 }, from: f.c.instanceId }));
     expect(got).toEqual([
-      { type: 'stopped', product: 'phone', productId: 'call-1', stopReason: 6 },
-      { type: 'interrupted', product: 'phone', productId: 'call-2' },
+      { type: 'stopped', product: 'phone', productId: 'call-1', stopReason: 6, at: 1_000 },
+      { type: 'interrupted', product: 'phone', productId: 'call-2', at: 2_000 },
     ]);
     expect(offers).toEqual([]);
   });
@@ -106,12 +108,13 @@ describe('product-id-only control messages on the same channel', () => {
         got.push(m);
       },
     );
-    expect(() => f.publish('p:offers', JSON.stringify({ control: { type: 'stopped', product: 'phone', productId: 'x' } }))).not.toThrow();
+    expect(() => f.publish('p:offers', JSON.stringify({ control: { type: 'stopped', product: 'phone', productId: 'x', at: 1 } }))).not.toThrow();
     const bad = fc.oneof(
-      fc.record({ type: fc.string().filter((t) => t !== 'stopped' && t !== 'interrupted'), product: fc.constant('phone'), productId: fc.string({ minLength: 1 }) }),
-      fc.record({ type: fc.constant('stopped'), product: fc.string().filter((p) => !['meeting', 'webinar', 'session', 'contact_center', 'phone'].includes(p)), productId: fc.string({ minLength: 1 }) }),
-      fc.record({ type: fc.constant('stopped'), product: fc.constant('phone'), productId: fc.oneof(fc.constant(''), fc.integer(), fc.constant(null)) }),
-      fc.record({ type: fc.constant('stopped'), product: fc.constant('phone'), productId: fc.string({ minLength: 1 }), stopReason: fc.oneof(fc.string(), fc.double({ noInteger: true }), fc.constant(null)) }),
+      fc.record({ type: fc.string().filter((t) => t !== 'stopped' && t !== 'interrupted'), product: fc.constant('phone'), productId: fc.string({ minLength: 1 }), at: fc.integer() }),
+      fc.record({ type: fc.constant('stopped'), product: fc.string().filter((p) => !['meeting', 'webinar', 'session', 'contact_center', 'phone'].includes(p)), productId: fc.string({ minLength: 1 }), at: fc.integer() }),
+      fc.record({ type: fc.constant('stopped'), product: fc.constant('phone'), productId: fc.oneof(fc.constant(''), fc.integer(), fc.constant(null)), at: fc.integer() }),
+      fc.record({ type: fc.constant('stopped'), product: fc.constant('phone'), productId: fc.string({ minLength: 1 }), at: fc.integer(), stopReason: fc.oneof(fc.string(), fc.double({ noInteger: true }), fc.constant(null)) }),
+      fc.record({ type: fc.constant('interrupted'), product: fc.constant('phone'), productId: fc.string({ minLength: 1 }), at: fc.oneof(fc.string(), fc.constant(null), fc.constant(undefined)) }),
       fc.jsonValue(),
     );
     fc.assert(

@@ -267,6 +267,10 @@ describe("proxy: 'env'", () => {
     expect(await plan.agent('wss://api.internal.corp/c')).toBeUndefined();
     expect(await plan.agent('ws://localhost:9/d')).toBeUndefined();
     expect(made).toEqual(['http://secure.corp:3128/', 'http://plain.corp:3128/']);
+    // A proxy written without a scheme is an http:// proxy (as curl reads it), also for wss:// targets.
+    vi.stubEnv('HTTPS_PROXY', 'bare.corp:3128');
+    expect(await plan.agent('wss://rtms.zoom.us/e')).toBeInstanceOf(Agent);
+    expect(made.at(-1)).toBe('http://bare.corp:3128/');
   });
 });
 
