@@ -20,8 +20,9 @@
 #      a silent connection caught by the idle watchdog, a stream the server ends, diagnostics channels, a frame
 #      over maxPayloadBytes refused, and the event WebSocket (client.connectEvents(): OAuth token over fetch,
 #      rtms_started/rtms_stopped over the socket);
-#   5. test/runtimes/network.ts: the `proxy` option through an HTTP CONNECT proxy (and no way around it when the
-#      proxy is down), and `tls.ca` against a wss:// simulator with the test CA of test/fixtures/tls/;
+#   5. test/runtimes/network.ts: the `proxy` option through an HTTP CONNECT proxy (also `proxy: 'env'` with
+#      HTTP_PROXY, then NO_PROXY; and no way around it when the proxy is down), and `tls.ca` against a wss://
+#      simulator with the test CA of test/fixtures/tls/;
 #   6. test/runtimes/scale-out.ts: rtms-client/redis with two instances on the Redis at REDIS_URL (or a private
 #      redis-server): one consumer per stream, rtms_stopped routed to the owner;
 #   7. the example servers as they are written: examples/web-standard/bun.ts or deno.ts, and hono.ts (its default
@@ -103,7 +104,7 @@ echo "== packed $TARBALL"
 cd "$WORK"
 printf '{ "name": "rtms-runtime-check", "private": true, "type": "module" }\n' > package.json
 echo "== installing bun@$BUN_VERSION and deno@$DENO_VERSION from the npm registry into $WORK"
-PACKAGES=("./$TARBALL" "bun@$BUN_VERSION" "deno@$DENO_VERSION" "@opentelemetry/api@^1.3.0" "hono@^4" "https-proxy-agent@^9" "redis@^6" \
+PACKAGES=("./$TARBALL" "bun@$BUN_VERSION" "deno@$DENO_VERSION" "@opentelemetry/api@^1.3.0" "hono@^4" "https-proxy-agent@^9" "proxy-from-env@^2" "redis@^6" \
   "mediabunny@^1.61.0")
 npm_install() { # $1: fetch retries
   timeout 180 npm install --no-audit --no-fund --no-package-lock --loglevel=error --prefer-offline \

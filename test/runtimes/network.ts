@@ -7,6 +7,8 @@
  *   and with the proxy down it does not connect at all. Bun replaces the `ws` package with its own
  *   implementation, and that implementation has been reported to ignore the `agent` option (oven-sh/bun#18050,
  *   #23208), which would send the sockets around the proxy: this is what catches that.
+ * - `proxy: 'env'`: the same proxy named by `HTTP_PROXY` (read through `proxy-from-env`, also installed there), and a
+ *   direct connection once `NO_PROXY` names the simulator's host.
  * - `tls.ca`: against a `wss://` simulator whose certificate a test CA issued, the session and the event stream
  *   (its `https://` token request and `wss://` socket) are refused without the CA and with an unrelated CA, and
  *   accepted with the right one.
@@ -105,6 +107,18 @@ async function main(): Promise<void> {
   try {
     const viaProxy = await stream(plain, { proxy: proxyUrl });
     check(viaProxy.streaming && tunnels === 2, `proxy: streaming through the proxy, ${tunnels} CONNECT tunnel(s) (signaling and media)${viaProxy.errors.length ? `; ${viaProxy.errors.join('; ')}` : ''}`);
+    // proxy: 'env' (proxy-from-env, installed beside https-proxy-agent): HTTP_PROXY for the ws:// simulator, then
+    // NO_PROXY naming its host.
+    for (const name of ['http_proxy', 'https_proxy', 'all_proxy', 'no_proxy', 'HTTPS_PROXY', 'ALL_PROXY', 'NO_PROXY']) delete process.env[name];
+    process.env['HTTP_PROXY'] = proxyUrl;
+    const viaEnvBefore = tunnels;
+    const viaEnv = await stream(plain, { proxy: 'env' });
+    check(viaEnv.streaming && tunnels - viaEnvBefore === 2, `proxy 'env': streaming through HTTP_PROXY, ${tunnels - viaEnvBefore} CONNECT tunnel(s)${viaEnv.errors.length ? `; ${viaEnv.errors.join('; ')}` : ''}`);
+    process.env['NO_PROXY'] = '127.0.0.1';
+    const direct = await stream(plain, { proxy: 'env' });
+    check(direct.streaming && tunnels - viaEnvBefore === 2, `proxy 'env': NO_PROXY=127.0.0.1 connects directly${direct.errors.length ? `; ${direct.errors.join('; ')}` : ''}`);
+    delete process.env['HTTP_PROXY'];
+    delete process.env['NO_PROXY'];
     const before = tunnels;
     const viaDead = await stream(plain, { proxy: deadProxyUrl });
     check(!viaDead.streaming && viaDead.errors.some((e) => e.startsWith('RTMS_CONNECT_FAILED')) && tunnels === before, `proxy down: no connection around it (${viaDead.errors[0]?.slice(0, 100) ?? 'no error'})`);
