@@ -114,31 +114,34 @@ export function redactProxyUrl(proxy: URL): string {
   return `${proxy.protocol}//${proxy.host}`;
 }
 
-/** The default loader: `https-proxy-agent`, imported on first use. */
-const loadHttpsProxyAgent: ProxyAgentLoader = async (proxy) => {
+/**
+ * Imports an optional peer dependency (`load` holds the literal `import()`, so bundlers see it) and returns its
+ * export `name`, from an ES module or a CommonJS one.
+ *
+ * @throws {@link RtmsError} `RTMS_INVALID_OPTIONS` naming the package to install, or the version needed.
+ */
+async function optionalPeerExport(load: () => Promise<unknown>, pkg: string, name: string, neededBy: string, minVersion: string): Promise<unknown> {
   let mod: unknown;
   try {
-    mod = await import('https-proxy-agent');
+    mod = await load();
   } catch (cause) {
-    throw new RtmsError('RTMS_INVALID_OPTIONS', 'the proxy option needs the optional peer dependency https-proxy-agent: npm install https-proxy-agent', { cause });
+    throw new RtmsError('RTMS_INVALID_OPTIONS', `${neededBy} needs the optional peer dependency ${pkg}: npm install ${pkg}`, { cause });
   }
-  const m = mod as { HttpsProxyAgent?: unknown; default?: { HttpsProxyAgent?: unknown } };
-  const Ctor = (m.HttpsProxyAgent ?? m.default?.HttpsProxyAgent) as (new (proxy: URL) => Agent) | undefined;
-  if (typeof Ctor !== 'function') throw new RtmsError('RTMS_INVALID_OPTIONS', 'https-proxy-agent exports no HttpsProxyAgent (version 7 or later is needed)');
+  const m = mod as Record<string, unknown> & { default?: Record<string, unknown> };
+  const value = m[name] ?? m.default?.[name];
+  if (typeof value !== 'function') throw new RtmsError('RTMS_INVALID_OPTIONS', `${pkg} exports no ${name} (version ${minVersion} or later is needed)`);
+  return value;
+}
+
+/** The default loader: `https-proxy-agent`, imported on first use. */
+const loadHttpsProxyAgent: ProxyAgentLoader = async (proxy) => {
+  const Ctor = (await optionalPeerExport(() => import('https-proxy-agent'), 'https-proxy-agent', 'HttpsProxyAgent', 'the proxy option', '7')) as new (proxy: URL) => Agent;
   return new Ctor(proxy);
 };
 
 /** The default environment lookup: `getProxyForUrl` of `proxy-from-env`, imported on first use. */
 const loadProxyFromEnv: EnvProxyLoader = async () => {
-  let mod: unknown;
-  try {
-    mod = await import('proxy-from-env');
-  } catch (cause) {
-    throw new RtmsError('RTMS_INVALID_OPTIONS', "proxy: 'env' needs the optional peer dependency proxy-from-env: npm install proxy-from-env", { cause });
-  }
-  const m = mod as { getProxyForUrl?: unknown; default?: { getProxyForUrl?: unknown } };
-  const fn = (m.getProxyForUrl ?? m.default?.getProxyForUrl) as ((url: string) => unknown) | undefined;
-  if (typeof fn !== 'function') throw new RtmsError('RTMS_INVALID_OPTIONS', 'proxy-from-env exports no getProxyForUrl (version 1.1 or later is needed)');
+  const fn = (await optionalPeerExport(() => import('proxy-from-env'), 'proxy-from-env', 'getProxyForUrl', "proxy: 'env'", '1.1')) as (url: string) => unknown;
   return (target) => {
     const v = fn(target);
     return typeof v === 'string' ? schemeForBareProxy(v) : '';
