@@ -6,8 +6,8 @@
  *   npx tsx scripts/embed-media-fixtures.ts          # rewrite the module
  *   npx tsx scripts/embed-media-fixtures.ts --check  # exit 1 if the module differs from the fixtures
  *
- * Only what the simulator sends is embedded: L16 at 16 and 8 kHz, G.722, the Opus-in-Ogg file and the two H.264
- * streams (not the µ-law file, a codec RTMS does not send, nor the decoders' references). Not the A-law file
+ * Only what the simulator sends is embedded: L16 at 16 and 8 kHz, G.722, the Opus-in-Ogg file, the two H.264
+ * streams and the JPG and PNG still images (not the µ-law file, a codec RTMS does not send, nor the decoders' references). Not the A-law file
  * either: it is the 8 kHz PCM through src/testing/g711-encode.ts byte for byte, so the simulator computes it.
  * test/unit/media-embed.test.ts fails if the module and the fixture files ever differ.
  */
@@ -30,6 +30,12 @@ export const EMBEDDED = [
   ['SPEECH_OPUS_OGG', 'speech.opus', 'Opus at 48 kHz mono, 20 ms frames, 32 kbit/s (libopus), in Ogg.'],
   ['VIDEO_H264', 'video.h264', 'H.264 Annex B, 320x180, 15 fps, 2 s, baseline, SPS/PPS before every IDR (one a second): the active-speaker video.'],
   ['SHARE_H264', 'share.h264', 'The same shape at a lower bitrate: the screen share.'],
+  ...([1, 2, 3, 4, 5] as const).map(
+    (i) => [`IMAGE_JPG_${i}`, `image-${i}.jpg`, `JPEG picture ${i} of 5: testsrc2 at 5 fps, 320x180, baseline (video and share, codec 5).`] as const,
+  ),
+  ...([1, 2, 3] as const).map(
+    (i) => [`IMAGE_PNG_${i}`, `image-${i}.png`, `PNG picture ${i} of 3: smptebars, 320x180 RGB, a white square moving right (video and share, codec 6).`] as const,
+  ),
 ] as const;
 
 /** The module's text for the fixture files as they are now. */

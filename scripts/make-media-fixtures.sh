@@ -3,13 +3,35 @@
 #   apt-get install -y ffmpeg espeak-ng
 # One spoken sentence (espeak-ng), one second long, is the reference PCM; every codec file is made from it by
 # ffmpeg's own encoders, and the G.722 reference decode is kept as a SHA-256 (ffmpeg's decoder output).
+#
+#   scripts/make-media-fixtures.sh          # every fixture
+#   scripts/make-media-fixtures.sh images   # only the JPG/PNG frames (needs ffmpeg only), then the embed
 set -euo pipefail
 cd "$(dirname "$0")/../test/fixtures/media"
 command -v ffmpeg >/dev/null || { echo "ffmpeg is missing: apt-get install -y ffmpeg" >&2; exit 1; }
+FF="ffmpeg -hide_banner -loglevel error -y -bitexact"
+
+# Still images, one whole picture per MEDIA_DATA_VIDEO / MEDIA_DATA_SHARE frame, as RTMS sends JPG (codec 5) and
+# PNG (codec 6) at 5 fps or less; the simulator sends them in turn, for video and share alike, when they were
+# negotiated. JPG: 5 consecutive pictures of testsrc2 at 5 fps (it moves), 320x180, baseline, about 5 KB each.
+# PNG: 3 pictures of smptebars, 320x180 RGB, with a white square in a different place in each, about 1.5 KB each.
+make_images() {
+  $FF -f lavfi -i "testsrc2=size=320x180:rate=5" -frames:v 5 -q:v 10 -pix_fmt yuvj420p image-%d.jpg
+  for i in 1 2 3; do
+    $FF -f lavfi -i "smptebars=size=320x180:rate=1" -frames:v 1 \
+      -vf "drawbox=x=$((16 + 96 * (i - 1))):y=148:w=24:h=24:color=white:t=fill" -update 1 "image-$i.png"
+  done
+}
+if [ "${1:-}" = images ]; then
+  make_images
+  ls -l image-*
+  (cd ../../.. && npx tsx scripts/embed-media-fixtures.ts)
+  exit 0
+fi
+
 command -v espeak-ng >/dev/null || { echo "espeak-ng is missing: apt-get install -y espeak-ng" >&2; exit 1; }
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-FF="ffmpeg -hide_banner -loglevel error -y -bitexact"
 
 SENTENCE="Hello from the meeting."
 espeak-ng -v en-us -s 190 -w "$TMP/speech.wav" "$SENTENCE"
@@ -47,6 +69,8 @@ $FF -f lavfi -i "testsrc2=size=320x180:rate=15" -t 2 -c:v libx264 -profile:v bas
   -pix_fmt yuv420p -x264-params "$X264" -b:v 120k -f h264 video.h264
 $FF -f lavfi -i "smptebars=size=320x180:rate=15" -t 2 -c:v libx264 -profile:v baseline -preset veryfast \
   -pix_fmt yuv420p -x264-params "$X264" -b:v 60k -f h264 share.h264
+
+make_images
 
 # Embed what the simulator streams in src/testing/media-fixtures.ts (it ships in rtms-client/testing).
 (cd ../../.. && npx tsx scripts/embed-media-fixtures.ts)
