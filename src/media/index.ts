@@ -11,7 +11,8 @@
  *   length, WebVTT and SRT captions with speaker names, and chat as JSON lines, written as the meeting runs and
  *   readable if the process dies; and H.264 video and screen share muxed with the mixed audio (lossless FLAC by
  *   default) into fragmented MP4, through the optional peer dependency `mediabunny`, also readable if the process
- *   dies.
+ *   dies; JPG and PNG video and share frames as image files with a JSON-lines index ({@link sniffImage} tells
+ *   them by their bytes).
  * - {@link splitAccessUnits}, {@link splitNalUnits}, {@link inspectAccessUnit}, {@link parseSps}: H.264 Annex B
  *   helpers (never throw on arbitrary bytes), for users who handle video frames themselves.
  *
@@ -40,6 +41,7 @@ export {
 export { sessionTimeline, type MediaSession, type SessionTimelineOptions } from './session-audio.js';
 export { recordSession, type RecordOptions, type Recording, type RecordingResult, type RecordedTrack } from './recorder.js';
 export { type RecordedVideo, type RecordedVideoFile, type VideoDropCounts, type VideoKind } from './video-recorder.js';
+export { sniffImage, type RecordedStills, type StillType } from './stills.js';
 export {
   NAL_TYPE,
   avcCodecString,

@@ -10,11 +10,15 @@
  * - `<name>-video.mp4` (active speaker) and `<name>-share.mp4` (screen share): H.264 video muxed with the mixed
  *   audio, as fragmented MP4, when the session sends H.264 and the optional peer dependency `mediabunny` is
  *   installed; `-video-2.mp4`, ... when the picture size changes (see {@link RecordedVideo} and
- *   video-recorder.ts for the rules).
+ *   video-recorder.ts for the rules);
+ * - `<name>-video-frames/` and `<name>-share-frames/`: JPG and PNG frames (sent at 5 fps or less), one image file
+ *   a frame, named by its offset on the recording's clock in ms, zero-padded (`000012345.jpg`, so names sort by
+ *   time), the extension from the bytes; with `<name>-video-frames.jsonl` and `<name>-share-frames.jsonl`, one JSON
+ *   line per image (see stills.ts for the rules). Created at the first image only.
  *
  * While recording, the WAV headers say "length unknown" (see {@link WavWriter}), so a process that dies
  * mid-meeting leaves files that ffmpeg and players read up to the last chunk written; captions and chat are
- * appended a cue or a line at a time; the MP4s are fragmented (one fragment per key-frame interval, about a
+ * appended a cue or a line at a time, and each image file is complete before its index line is written; the MP4s are fragmented (one fragment per key-frame interval, about a
  * second or more), so ffmpeg reads every complete fragment. When the session ends the headers are patched, the
  * last fragments written and every file closed.
  *
@@ -24,13 +28,14 @@
  * 16-bit PCM (`ipcm`) instead, which ffmpeg plays and no browser does; `'none'` writes H.264 alone, which every
  * browser that plays H.264 in MP4 plays, with the audio in the WAVs.
  */
-import { mkdirSync, openSync, writeSync, readSync } from 'node:fs';
+import { mkdirSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChatMessage, TranscriptEvent, UserId, VideoFrame } from '../events.js';
 import type { AudioDecoderOptions } from './decoder.js';
 import { WEBVTT_HEADER, srtCue, vttCue, type CaptionCue } from './captions.js';
 import { sessionTimeline, type MediaSession } from './session-audio.js';
 import type { AudioChunk, AudioTimeline, TimelineSampleRate, TimelineStats } from './timeline.js';
+import { TextFile } from './text-file.js';
 import { WavWriter, closeFd, toError } from './wav-writer.js';
 import { VideoRecorder, type RecordedVideo, type VideoKind } from './video-recorder.js';
 import { RtmsError } from '../errors.js';
@@ -56,11 +61,19 @@ export interface RecordOptions {
   /** Which G.711 law `G711` audio is; see {@link AudioDecoderOptions.g711}. Default `alaw`. */
   g711?: 'alaw' | 'ulaw';
   /**
-   * Record H.264 video and screen share to fragmented MP4 (needs the optional peer dependency `mediabunny`;
+   * Record video and screen share: H.264 to fragmented MP4 (needs the optional peer dependency `mediabunny`;
    * without it the frames are counted in {@link RecordedVideo.drops} `unavailable` and the error is reported
-   * in {@link RecordingResult.errors}). JPG and PNG frames are counted, not recorded. Default true.
+   * in {@link RecordingResult.errors}), and JPG and PNG frames as image files (see {@link stills}). `false`
+   * records neither and does not listen for video or share frames. Default true.
    */
   video?: boolean;
+  /**
+   * Write JPG and PNG frames of video and screen share (RTMS sends them at 5 fps or less) as image files, one a
+   * frame, in `<name>-video-frames/` and `<name>-share-frames/`, each with an index, `<name>-video-frames.jsonl`
+   * and `<name>-share-frames.jsonl` (see {@link recordSession}). `false` counts them only
+   * ({@link RecordedVideo.images}). Applies only while {@link video} is on. Default true.
+   */
+  stills?: boolean;
   /**
    * How the MP4s hold the mixed audio (the WAVs' rate and channels, bit-exact):
    * - `flac` (default): FLAC, lossless; ffmpeg, ffplay and VLC play it, and so do Chrome, Edge and Firefox by
@@ -149,44 +162,27 @@ function safe(name: string): string {
   return name.replace(/[^A-Za-z0-9._-]+/g, '_');
 }
 
-/** Appends text to a file; keeps the first error and stops. */
-class TextFile {
-  private fd: number | undefined;
-  error: Error | undefined;
-  constructor(readonly path: string, header: string) {
-    try {
-      this.fd = openSync(path, 'w');
-      if (header !== '') writeSync(this.fd, header);
-    } catch (err) {
-      this.fail(err);
-    }
-  }
-  append(text: string): void {
-    if (this.fd === undefined) return;
-    try {
-      writeSync(this.fd, text);
-    } catch (err) {
-      this.fail(err);
-    }
-  }
-  close(): void {
-    if (this.fd === undefined) return;
-    const fd = this.fd;
-    this.fd = undefined;
-    this.error ??= closeFd(fd);
-  }
-  private fail(err: unknown): void {
-    this.error ??= toError(err);
-    this.close();
-  }
-}
-
 type Pending = { kind: 'transcript'; t: TranscriptEvent; ts: number } | { kind: 'chat'; c: ChatMessage; ts: number };
 
 /**
- * Records a session to files in `options.dir` (see the module notes for what is written) and finalises them
- * when the session ends. Never throws into the session's events; file errors end up in
- * {@link RecordingResult.errors}.
+ * Records a session to files in `options.dir` and finalises them when the session ends. Never throws into the
+ * session's events; file errors end up in {@link RecordingResult.errors}.
+ *
+ * What is written, `<name>` being {@link RecordOptions.name}:
+ *
+ * | File | Content |
+ * |---|---|
+ * | `<name>-mixed.wav` | every speaker mixed, 16-bit PCM |
+ * | `<name>-user-<id>.wav`, `<name>-channel-<id>.wav` | one per speaker (or channel), sample-aligned with the mix |
+ * | `<name>.vtt`, `<name>.srt` | the transcript as captions, on the WAVs' clock |
+ * | `<name>-chat.jsonl` | chat, one JSON object a line |
+ * | `<name>-video.mp4`, `<name>-share.mp4` (`-2.mp4`, ...) | H.264 video and screen share with the mixed audio |
+ * | `<name>-video-frames/`, `<name>-share-frames/` | JPG and PNG frames, one image file a frame: `000012345.jpg` is the frame at 12.345 s on the WAVs' clock (9 digits, zero-padded, so names sort by time; `_002`, ... when a name is taken; `.jpg` or `.png` from the bytes) |
+ * | `<name>-video-frames.jsonl`, `<name>-share-frames.jsonl` | the images' index, one line each: `{"t":12345,"timestamp":1700000012345,"userId":16778240,"userName":"Ada","file":"<name>-video-frames/000012345.jpg","bytes":48213}` (`t` ms on the WAVs' clock, `timestamp` Zoom's Unix ms, `file` relative to the index's directory) |
+ *
+ * The result lists them: {@link RecordingResult.video} and {@link RecordingResult.share} hold the MP4 files
+ * ({@link RecordedVideo.files}) and the images ({@link RecordedVideo.stills}: directory, index, counts). A frame
+ * that is neither a JPEG nor a PNG when JPG or PNG was negotiated is counted in `drops.corrupt` and skipped.
  *
  * @example
  * ```ts
@@ -274,6 +270,7 @@ export function recordSession(session: MediaSession, options: RecordOptions): Re
         videoErrors.add(message);
         errors.push(message);
       },
+      stills: options.stills === false ? undefined : { dir: path(`-${kind}-frames`), index: path(`-${kind}-frames.jsonl`), relDir: `${name}-${kind}-frames` },
     });
   const video = makeVideo('video');
   const share = makeVideo('share');

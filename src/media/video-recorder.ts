@@ -1,12 +1,19 @@
 /**
  * The recorder's video: one kind (active-speaker `video`, or screen `share`) of H.264 access units into
- * fragmented MP4 files, each muxed with the recording's mixed audio read back from the mixed WAV.
+ * fragmented MP4 files, each muxed with the recording's mixed audio read back from the mixed WAV; and JPG and PNG
+ * frames into image files (stills.ts).
  *
  * ## Rules
  *
+ * - **Images.** A frame whose bytes are a JPEG or a PNG (see `sniffImage`) is an image, whatever the codec field
+ *   says: it is counted (`images`) and written as an image file at its place on the recording's clock (the clock
+ *   rule below; a frame without a timestamp follows the previous one by 1/fps), unless stills are off. When JPG or
+ *   PNG was negotiated, a frame that is neither is `corrupt`. None of the H.264 rules below applies to images.
+
  * - **Clock.** A frame at server time `ts` sits at `ts − start` ms on the recording's clock, the clock of the WAVs
  *   (FIRST_PACKET_TIMESTAMP, else the first audio frame). Frames that arrive before the clock has a start are held
- *   (at most {@link MAX_NO_CLOCK}); past that the clock is fixed at the first held frame.
+ *   (at most {@link MAX_NO_CLOCK} frames and {@link MAX_NO_CLOCK_BYTES} bytes); past that the clock is fixed at the
+ *   first held frame.
  * - **First key frame.** Nothing is written before an IDR access unit with SPS and PPS (in the frame, or the
  *   latest seen earlier); frames before it are dropped and counted (`beforeKeyframe`).
  * - **Corrupt frames.** A frame without a start code and a slice, or with an SPS that does not parse, is dropped
@@ -44,6 +51,7 @@
 import type { VideoFrame } from '../events.js';
 import { avcCodecString, inspectAccessUnit, parseSps } from './h264.js';
 import { loadMediabunny, Mp4Writer, type MediabunnyModule, type Mp4Audio } from './mp4-writer.js';
+import { sniffImage, StillsWriter, type RecordedStills } from './stills.js';
 
 /** Which video a {@link RecordedVideo} is. */
 export type VideoKind = 'video' | 'share';
@@ -52,7 +60,10 @@ export type VideoKind = 'video' | 'share';
 export interface VideoDropCounts {
   /** Before the first decodable key frame (IDR with SPS and PPS), or after a corrupt frame until the next one. */
   beforeKeyframe: number;
-  /** No start code, no slice, or an SPS that does not parse. */
+  /**
+   * No start code, no slice, or an SPS that does not parse; or, when JPG or PNG was negotiated, bytes that are
+   * neither a JPEG nor a PNG (see {@link sniffImage}).
+   */
   corrupt: number;
   /** Writing fell behind, or a key-frame interval outgrew the memory bound. */
   backlog: number;
@@ -96,14 +107,23 @@ export interface RecordedVideo {
   readonly files: readonly RecordedVideoFile[];
   /** Frames received. */
   readonly received: number;
-  /** Frames written (over all files). */
+  /** H.264 frames written (over all MP4 files); images are counted in {@link images}. */
   readonly frames: number;
   /** Frames not written (the sum of {@link drops}). */
   readonly dropped: number;
   /** Frames not written, by reason. */
   readonly drops: Readonly<VideoDropCounts>;
-  /** JPG or PNG frames (sent at 5 fps or less), not recorded: counted only. */
+  /**
+   * JPG and PNG frames received (RTMS sends them at 5 fps or less), told by their bytes: each is written as an
+   * image file (see {@link stills}) unless the recording has `stills: false`. Not part of {@link frames} (MP4
+   * frames) nor of {@link dropped}: `received` is `frames + dropped + images`.
+   */
   readonly images: number;
+  /**
+   * The JPG and PNG frames written as image files: their directory, their index and counts; undefined when no
+   * image was received, or with `stills: false`.
+   */
+  readonly stills: RecordedStills | undefined;
   /** Frames whose timestamp was moved to keep presentation times increasing. */
   readonly retimed: number;
   /** Milliseconds of MP4 audio filled with silence because the audio lagged the video too far. */
@@ -112,6 +132,8 @@ export interface RecordedVideo {
 
 /** Frames held while the recording's clock has no start. */
 export const MAX_NO_CLOCK = 150;
+/** Bytes of frames held while the recording's clock has no start (JPG and PNG frames are large). */
+export const MAX_NO_CLOCK_BYTES = 16 * 1024 * 1024;
 /** Bytes of frames that may wait for the muxer; frames past that are dropped until the next key frame. */
 export const MAX_BACKLOG_BYTES = 64 * 1024 * 1024;
 /** Muxer operations that may wait (a second bound, for floods of tiny frames). */
@@ -145,6 +167,11 @@ export interface VideoRecorderHost {
   setClockStart(ts: number): void;
   /** Records an error message (once per cause). */
   error(message: string): void;
+  /**
+   * Where JPG and PNG frames go: the images' directory, the index file, and the directory as the index names it;
+   * undefined to count them only.
+   */
+  readonly stills: { readonly dir: string; readonly index: string; readonly relDir: string } | undefined;
 }
 
 interface Segment {
@@ -175,13 +202,6 @@ const YIELD_EVERY = 50;
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
-const JPEG = [0xff, 0xd8, 0xff];
-const PNG = [0x89, 0x50, 0x4e, 0x47];
-
-function startsWith(b: Uint8Array, magic: readonly number[]): boolean {
-  return magic.every((v, i) => b[i] === v);
-}
-
 function withParameterSets(sps: Uint8Array, pps: Uint8Array, au: Uint8Array): Uint8Array {
   const out = new Uint8Array(8 + sps.length + pps.length + au.length);
   out.set(START_CODE, 0);
@@ -207,6 +227,9 @@ export class VideoRecorder {
   private lastTs: number | undefined;
   private gopBytes = 0;
   private noClock: VideoFrame[] = [];
+  private noClockBytes = 0;
+  private stills: StillsWriter | undefined;
+  private stillsResult: RecordedStills | undefined;
   private unavailable = false;
   private finished = false;
   private mb: Promise<MediabunnyModule | undefined> | undefined;
@@ -224,7 +247,10 @@ export class VideoRecorder {
   constructor(
     readonly kind: VideoKind,
     private readonly host: VideoRecorderHost,
-  ) {}
+  ) {
+    const s = host.stills;
+    if (s !== undefined) this.stills = new StillsWriter(s.dir, s.index, s.relDir, (message) => host.error(message));
+  }
 
   /** Takes a frame from the session. Never throws. */
   onFrame(frame: VideoFrame): void {
@@ -241,7 +267,8 @@ export class VideoRecorder {
     this.received++;
     if (this.host.clockStart() === undefined) {
       this.noClock.push(frame);
-      if (this.noClock.length <= MAX_NO_CLOCK) return;
+      this.noClockBytes += frame.data.byteLength;
+      if (this.noClock.length <= MAX_NO_CLOCK && this.noClockBytes <= MAX_NO_CLOCK_BYTES) return;
       const first = this.noClock.find((f) => f.timestamp !== undefined)?.timestamp ?? Date.now();
       this.host.setClockStart(first);
       this.flushNoClock(); // this frame included
@@ -271,6 +298,7 @@ export class VideoRecorder {
       }
       this.flushNoClock();
       this.finished = true;
+      this.stillsResult = this.stills?.close();
       this.enqueue(async () => {
         for (const s of this.segments) s.writer.closeVideo();
         await this.pump(true);
@@ -292,6 +320,7 @@ export class VideoRecorder {
       dropped: d.beforeKeyframe + d.corrupt + d.backlog + d.unavailable + d.outOfRange,
       drops: d,
       images: this.images,
+      stills: this.stillsResult !== undefined && this.images > 0 ? this.stillsResult : undefined,
       retimed: this.retimed,
       audioSilenceMs: this.host.audio === undefined ? 0 : Math.round((this.silenceSamples * 1000) / this.host.audio.sampleRate),
     };
@@ -299,6 +328,7 @@ export class VideoRecorder {
 
   private flushNoClock(): void {
     if (this.noClock.length === 0 || this.host.clockStart() === undefined) return;
+    this.noClockBytes = 0;
     for (const f of this.noClock.splice(0)) this.place(f);
   }
 
@@ -338,13 +368,23 @@ export class VideoRecorder {
   private place(frame: VideoFrame): void {
     const start = this.host.clockStart() ?? 0;
     const data = frame.data;
-    if (frame.format.codec === 'JPG' || frame.format.codec === 'PNG' || startsWith(data, JPEG) || startsWith(data, PNG)) {
-      this.images++;
-      return;
-    }
     const fps = frame.format.fps > 0 && frame.format.fps <= 60 ? frame.format.fps : 15;
     // A frame without a timestamp follows the previous one; the first goes where the recording is now.
     const ts = frame.timestamp ?? (this.lastTs === undefined ? start + this.elapsedMs() : this.lastTs + 1000 / fps);
+    // An image is told by its bytes (whatever the codec field says); when JPG or PNG was negotiated, bytes that
+    // are no image are corrupt, not H.264 to try.
+    const image = sniffImage(data);
+    if (image !== undefined || frame.format.codec === 'JPG' || frame.format.codec === 'PNG') {
+      if (image === undefined) {
+        this.drops.corrupt++;
+        return;
+      }
+      this.images++;
+      this.lastTs = ts;
+      // No out-of-range rule here: a bogus timestamp costs one oddly named file, never a long one or memory.
+      this.stills?.write({ data, type: image, offsetMs: ts - start, timestamp: frame.timestamp, userId: frame.userId, userName: frame.userName });
+      return;
+    }
     if (this.outOfRange(ts, start)) {
       this.drops.outOfRange++;
       this.awaitingKey = true;
