@@ -9,13 +9,30 @@
  *   `send_rate` slices. Opus is the fixture's first 50 packets (1 s of 20 ms packets; the 51st holds only the
  *   encoder's padding), read out of the Ogg file; a stereo decoder decodes these mono packets as two equal
  *   channels.
- * - Video: the H.264 Annex B streams cut into access units (one frame each, SPS/PPS before every IDR), at the
- *   fixtures' 15 fps, looped every 2 s.
+ * - Video: the H.264 Annex B streams cut into access units (one frame each, SPS/PPS before every IDR), sent in
+ *   order (on the negotiated fps grid: the fixtures were made at 15 fps) and looped every 30 frames; or, for JPG
+ *   and PNG, whole still images, one per frame, in turn (5 JPEG pictures, 3 PNG pictures; video and share alike).
  *
  * Pure functions of the packet's place in the stream: nothing here opens a socket or starts a timer.
  */
 import { encodeAlaw } from './g711-encode.js';
-import { SHARE_H264, SPEECH_G722, SPEECH_L16_16K, SPEECH_L16_8K, SPEECH_OPUS_OGG, SPEECH_TEXT, VIDEO_H264 } from './media-fixtures.js';
+import {
+  IMAGE_JPG_1,
+  IMAGE_JPG_2,
+  IMAGE_JPG_3,
+  IMAGE_JPG_4,
+  IMAGE_JPG_5,
+  IMAGE_PNG_1,
+  IMAGE_PNG_2,
+  IMAGE_PNG_3,
+  SHARE_H264,
+  SPEECH_G722,
+  SPEECH_L16_16K,
+  SPEECH_L16_8K,
+  SPEECH_OPUS_OGG,
+  SPEECH_TEXT,
+  VIDEO_H264,
+} from './media-fixtures.js';
 import type { AppliedAudio } from './sim-conn.js';
 
 export { SPEECH_TEXT };
@@ -208,6 +225,19 @@ export function speechOpus(): { readonly packets: readonly Uint8Array[]; readonl
 /** @internal The access units of the active-speaker video (`video`) or the screen share (`share`). */
 export function videoFrames(kind: 'video' | 'share'): readonly Uint8Array[] {
   return once(`h264-${kind}`, () => h264AccessUnits(new Uint8Array(Buffer.from(kind === 'video' ? VIDEO_H264 : SHARE_H264, 'base64'))));
+}
+
+/**
+ * @internal The still images sent, one whole image per MEDIA_DATA_VIDEO or MEDIA_DATA_SHARE frame, when JPG (5
+ * JPEG pictures of a moving test pattern) or PNG (3 PNG pictures of colour bars with a moving square) was
+ * negotiated; video and share send the same pictures. All 320x180.
+ */
+export function stillImages(codec: 'JPG' | 'PNG'): readonly Uint8Array[] {
+  return once(`images-${codec}`, () =>
+    (codec === 'JPG' ? [IMAGE_JPG_1, IMAGE_JPG_2, IMAGE_JPG_3, IMAGE_JPG_4, IMAGE_JPG_5] : [IMAGE_PNG_1, IMAGE_PNG_2, IMAGE_PNG_3]).map(
+      (b64) => new Uint8Array(Buffer.from(b64, 'base64')),
+    ),
+  );
 }
 
 /**
