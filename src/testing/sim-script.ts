@@ -9,7 +9,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { MsgType, StopReason } from '../protocol/constants.js';
-import { SENTENCE_MS, SPEECH_TEXT, VIDEO_FPS, isKeyFrame, speechPacket, videoFrames, voicedSpanMs } from './media-fixtures-packets.js';
+import { SENTENCE_MS, SPEECH_TEXT, isKeyFrame, speechPacket, stillImages, videoFrames, voicedSpanMs } from './media-fixtures-packets.js';
 import { audioPacketBytes, type AppliedAudio } from './sim-conn.js';
 
 /** A transcript line to send. */
@@ -74,8 +74,8 @@ export interface ScriptLine {
  * A scripted meeting: speakers take turns; audio streams at real time, in the format the client's media handshake
  * settled, with timestamps advancing by the packet interval. The audio is either a synthetic speech-like voice
  * (each speaker its own pitch; L16 and G.711 only) or, with `speech`, a real recording of a spoken sentence in
- * any codec (L16, G.711 A-law, G.722, Opus). H.264 video and screen share stream too when the client negotiated
- * them.
+ * any codec (L16, G.711 A-law, G.722, Opus). Video and screen share stream too when the client negotiated
+ * them, in the codec and at the fps its handshake settled.
  */
 export interface MeetingScript {
   /** Total length. Default 5 000 ms. */
@@ -112,12 +112,23 @@ export interface MeetingScript {
    */
   speech?: boolean;
   /**
-   * Send the active speaker's video, H.264 (320x180, 15 fps, one IDR a second, SPS/PPS before each), one access
-   * unit per MEDIA_DATA_VIDEO frame with timestamps on the audio's clock, when a live media socket negotiated
-   * video with codec H264 (7). JPG and PNG are not sent. Default true.
+   * Send the active speaker's video when a live media socket negotiated video (`media_params.video`), in the
+   * codec and at the fps its handshake settled (the answer's `codec` and `fps`; JPG at 5 fps when the request
+   * named neither), one MEDIA_DATA_VIDEO frame every 1000/fps ms with timestamps on the audio's clock:
+   *
+   * - H.264 (codec 7): the fixture's access units (320x180, made at 15 fps, an IDR with SPS/PPS every 15
+   *   frames) in order, one a frame, so at another fps the picture moves faster or slower; none is dropped or
+   *   repeated, and after frames that could not be sent, sending resumes at an IDR.
+   * - JPG (5) and PNG (6): one whole 320x180 image a frame, in turn (5 JPEG pictures of a moving test pattern,
+   *   3 PNG pictures of colour bars).
+   *
+   * Default true.
    */
   video?: boolean;
-  /** The same for screen share (MEDIA_DATA_SHARE, deskshare codec 7), shared by the first line's speaker. Default true. */
+  /**
+   * The same for screen share (MEDIA_DATA_SHARE, `media_params.deskshare`, JPG at 1 fps when the request named
+   * neither codec nor fps), shared by the first line's speaker. Default true.
+   */
   share?: boolean;
 }
 
@@ -327,8 +338,11 @@ export interface ScriptHost {
   audioFormat(): AppliedAudio;
   /** Sends an audio packet. */
   sendAudio(a: SimAudio): boolean;
-  /** The video (`video`) or share (`share`) codec a live media socket negotiated for it, if one carries it. */
-  videoCodec(kind: 'video' | 'share'): number | undefined;
+  /**
+   * The video (`video`) or share (`share`) codec (MEDIA_PAYLOAD_TYPE: 5 JPG, 6 PNG, 7 H264) and fps a live media
+   * socket negotiated for it, if one carries it (read for each frame).
+   */
+  videoFormat(kind: 'video' | 'share'): { readonly codec: number; readonly fps: number } | undefined;
   /** Sends a video frame. */
   sendVideo(v: SimVideo): boolean;
   /** Sends a screen-share frame. */
@@ -345,8 +359,13 @@ export interface ScriptHost {
   readonly timers: Set<ScriptTimer>;
 }
 
-/** H.264, the only video codec the simulator sends (MEDIA_PAYLOAD_TYPE 7). */
+/** The video codecs (MEDIA_PAYLOAD_TYPE) the simulator sends. */
+const JPG = 5;
+const PNG = 6;
 const H264 = 7;
+
+/** The fps a kind's frames are paced at while no socket carries it (then the negotiated fps): Zoom's defaults, §3.3. */
+const IDLE_FPS = { video: 5, share: 1 } as const;
 
 /** True for the codecs that only the recorded speech exists in. */
 function speechOnly(format: AppliedAudio): boolean {
@@ -362,8 +381,10 @@ function speechOnly(format: AppliedAudio): boolean {
  * ready are not sent (and not buffered). Opus packets are always 20 ms.
  *
  * With `speech`, sentence s (one line) is the audio from `start + s × 1000` ms; its transcript goes out at its end.
- * Video frame k has the timestamp `start + k × 1000 / 15` (rounded) and goes out at that time; after frames that
- * could not be sent, sending resumes at the next key frame, so a decoder always starts at an IDR.
+ * Video (and share) frame k has the timestamp `start + k × 1000 / fps` (rounded; fps as negotiated) and goes out
+ * at that time; if the negotiated fps changes (a reconnect settles another), the grid restarts from that moment at
+ * the new fps. H.264 frame k is the fixture's access unit k (looped); after frames that could not be sent,
+ * sending resumes at the next key frame, so a decoder always starts at an IDR. JPG/PNG frame k is image k (looped).
  */
 export function playMeeting(host: ScriptHost, script: MeetingScript): Promise<void> {
   const duration = script.durationMs ?? 5_000;
@@ -510,24 +531,45 @@ export function playMeeting(host: ScriptHost, script: MeetingScript): Promise<vo
     }
     for (const kind of ['video', 'share'] as const) {
       if (script[kind] === false) continue;
-      const frames = videoFrames(kind);
+      const h264 = videoFrames(kind);
+      const fpsOf = (format: { fps: number } | undefined) => Math.min(30, Math.max(1, Math.round(format?.fps ?? IDLE_FPS[kind])));
+      // Frame n after `anchor` is due at anchor + n × 1000 / fps; k counts every frame since the start (the picture).
+      let fps = fpsOf(host.videoFormat(kind));
+      let anchor = start;
+      let n = 0;
       let k = 0;
       let needKey = true;
-      const at = (i: number) => start + Math.round((i * 1000) / VIDEO_FPS);
+      const at = () => anchor + Math.round((n * 1000) / fps);
       schedule(() => {
         const now = Date.now();
-        while (at(k) <= now) {
-          const frame = frames[k % frames.length] ?? new Uint8Array(0);
-          const line = kind === 'share' ? lineAt(0) : speakingAt(at(k) - start);
-          let sent = false;
-          if (host.videoCodec(kind) === H264 && (!needKey || isKeyFrame(frame))) {
-            const v = { data: frame, userId: line.userId, userName: line.userName, timestamp: at(k) };
-            sent = kind === 'video' ? host.sendVideo(v) : host.sendShare(v);
+        while (at() <= now) {
+          const format = host.videoFormat(kind);
+          if (format !== undefined && fpsOf(format) !== fps) {
+            // Another fps was settled (or the first one, after none): a new grid from now.
+            fps = fpsOf(format);
+            anchor = now;
+            n = 0;
           }
-          needKey = !sent;
+          const timestamp = at();
+          const line = kind === 'share' ? lineAt(0) : speakingAt(timestamp - start);
+          const send = (data: Uint8Array) => {
+            const v = { data, userId: line.userId, userName: line.userName, timestamp };
+            return kind === 'video' ? host.sendVideo(v) : host.sendShare(v);
+          };
+          let sent = false;
+          if (format?.codec === H264) {
+            const frame = h264[k % h264.length] ?? new Uint8Array(0);
+            if (!needKey || isKeyFrame(frame)) sent = send(frame);
+          } else if (format?.codec === JPG || format?.codec === PNG) {
+            const images = stillImages(format.codec === JPG ? 'JPG' : 'PNG');
+            send(images[k % images.length] ?? new Uint8Array(0));
+          }
+          // H.264 resumes at an IDR after any frame it did not send (none sent, another codec, no socket).
+          needKey = !(sent && format?.codec === H264);
           k++;
+          n++;
         }
-        return at(k);
+        return at();
       }, start);
     }
     own(setTimeout(finish, duration));

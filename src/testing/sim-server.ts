@@ -81,10 +81,68 @@ function isObj(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** What a media handshake's `media_params` settle: the params to answer with, or why the handshake is refused. */
+/**
+ * What a media handshake's `media_params` settle: the params to answer with (and `notes`: where the simulator
+ * applied something other than what was asked, recorded as `media-params` warnings), or why the handshake is
+ * refused.
+ */
 type Negotiated =
-  | { readonly ok: true; readonly params: Record<string, unknown>; readonly audio: AppliedAudio | undefined }
+  | { readonly ok: true; readonly params: Record<string, unknown>; readonly audio: AppliedAudio | undefined; readonly notes: readonly string[] }
   | { readonly ok: false; readonly status: number; readonly message: string };
+
+/**
+ * The fps a video (`video`) or screen share (`deskshare`) gets when its params name none, and the most JPG and PNG
+ * may have (§3.3). Video: JPG at 5 fps by default, JPG/PNG only up to 5 fps (D-EVT, D-MEDIA). Screen share: JPG at
+ * 1 fps by default; JPG/PNG only up to 1 fps says D-EVT, up to 5 say the data-types page and Zoom's SDK
+ * ([CONFLICT], §9.13): the simulator takes the stricter reading, 1, so a client tested against it also works
+ * where Zoom holds to it.
+ */
+const VIDEO_FPS: Readonly<Record<'video' | 'deskshare', { readonly default: number; readonly imageMax: number }>> = {
+  video: { default: 5, imageMax: 5 },
+  deskshare: { default: 1, imageMax: 1 },
+};
+
+/**
+ * @internal Settles `media_params.video` or `media_params.deskshare` (an object): the `codec` and `fps` applied, filled in
+ * when missing, the other fields as asked (with `content_type` 3 when missing).
+ *
+ * - `codec` 5 (JPG), 6 (PNG) or 7 (H264); none: JPG. Another value refuses the handshake with status 27
+ *   (`STATUS_INVALID_MEDIA_VIDEO_CODEC`) or 33 (deskshare): Zoom has those statuses but does not say which values
+ *   it refuses, so, as for `send_rate`, a value the simulator cannot honour is refused rather than guessed at.
+ * - `fps` an integer from 1 to 30; none: the default above (for H.264 too: Zoom documents no H.264 default). Any
+ *   other value refuses with status 30 (`STATUS_INVALID_MEDIA_VIDEO_FPS`) or 35.
+ * - No codec and an fps above the JPG/PNG limit: JPG at the default fps, as Zoom documents for video ("fps > 5
+ *   without codec falls back to JPG at 5 fps"). JPG or PNG asked for with an fps above the limit: Zoom does not
+ *   say; the same fallback (the asked codec at the default fps) is the safest reading, since the answer tells the
+ *   client. Both are recorded as `media-params` warnings.
+ */
+export function settleVideo(key: 'video' | 'deskshare', value: Record<string, unknown>): { ok: true; params: Record<string, unknown>; notes: string[] } | { ok: false; status: number; message: string } {
+  const share = key === 'deskshare';
+  const { default: fallback, imageMax } = VIDEO_FPS[key];
+  const codec = value['codec'];
+  const fps = value['fps'];
+  if (codec !== undefined && codec !== MediaCodec.JPG && codec !== MediaCodec.PNG && codec !== MediaCodec.H264) {
+    const status = share ? StatusCode.STATUS_INVALID_MEDIA_DESKSHARE_CODEC : StatusCode.STATUS_INVALID_MEDIA_VIDEO_CODEC;
+    return { ok: false, status, message: `media_params.${key}.codec ${JSON.stringify(codec)} is not 5 (JPG), 6 (PNG) or 7 (H264)` };
+  }
+  if (fps !== undefined && !(typeof fps === 'number' && Number.isInteger(fps) && fps >= 1 && fps <= 30)) {
+    const status = share ? StatusCode.STATUS_INVALID_MEDIA_DESKSHARE_FPS : StatusCode.STATUS_INVALID_MEDIA_VIDEO_FPS;
+    return { ok: false, status, message: `media_params.${key}.fps ${JSON.stringify(fps)} is not an integer from 1 to 30` };
+  }
+  const notes: string[] = [];
+  const appliedCodec: number = codec ?? MediaCodec.JPG;
+  let appliedFps: number = fps ?? fallback;
+  if (appliedCodec !== MediaCodec.H264 && appliedFps > imageMax) {
+    const limit = share ? `${imageMax} fps (D-EVT; Zoom's SDK allows 5: the simulator takes the stricter reading)` : `${imageMax} fps`;
+    notes.push(
+      codec === undefined
+        ? `media_params.${key} asks for ${appliedFps} fps without a codec: applied JPG at ${fallback} fps, Zoom's fallback (JPG and PNG go up to ${limit}; ask for codec 7, H264, for more)`
+        : `media_params.${key}: codec ${String(codec)} at ${appliedFps} fps is more than JPG and PNG allow (${limit}): applied ${fallback} fps`,
+    );
+    appliedFps = fallback;
+  }
+  return { ok: true, params: { content_type: MediaContentType.RAW_VIDEO, ...value, codec: appliedCodec, fps: appliedFps }, notes };
+}
 
 /**
  * Settles a media handshake's `media_params` (§3.3, §3.4): what the simulator applies, and so lists in
@@ -101,23 +159,32 @@ type Negotiated =
  *   G.722 and Opus streams carry the committed recording of a spoken sentence (the simulator has no encoder).
  * - `data_opt` 1 (mixed, default) or 2 (one stream per participant); `content_type` as asked (2, RAW, by default).
  *
- * Other kinds are answered as asked, with the `content_type` Zoom fills in (3 for video and deskshare, 5 for
- * transcript and chat).
+ * Video and deskshare (when asked for, as objects): the codec and fps applied ({@link settleVideo}), which the
+ * stream sends in. Other kinds are answered as asked, with the `content_type` Zoom fills in (5 for transcript and
+ * chat).
  */
 function negotiateMedia(requested: Record<string, unknown> | undefined, mask: number): Negotiated {
   const req = requested ?? {};
   const params: Record<string, unknown> = {};
+  const notes: string[] = [];
   for (const [key, value] of Object.entries(req)) {
     if (key === 'audio') continue;
     if (!isObj(value)) {
       params[key] = value;
       continue;
     }
-    const contentType = key === 'video' || key === 'deskshare' ? MediaContentType.RAW_VIDEO : key === 'transcript' || key === 'chat' ? MediaContentType.TEXT : undefined;
+    if (key === 'video' || key === 'deskshare') {
+      const settled = settleVideo(key, value);
+      if (!settled.ok) return settled;
+      params[key] = settled.params;
+      notes.push(...settled.notes);
+      continue;
+    }
+    const contentType = key === 'transcript' || key === 'chat' ? MediaContentType.TEXT : undefined;
     params[key] = contentType === undefined || value['content_type'] !== undefined ? { ...value } : { content_type: contentType, ...value };
   }
   const carriesAudio = (mask & (MediaTypeBit.AUDIO | MediaTypeBit.ALL)) !== 0;
-  if (!carriesAudio && req['audio'] === undefined) return { ok: true, params, audio: undefined };
+  if (!carriesAudio && req['audio'] === undefined) return { ok: true, params, audio: undefined, notes };
   const a = isObj(req['audio']) ? req['audio'] : {};
   const asked = a['send_rate'] ?? AUDIO_SEND_RATE_STEP_MS;
   let sendRate: number;
@@ -148,7 +215,7 @@ function negotiateMedia(requested: Record<string, unknown> | undefined, mask: nu
     send_rate: sendRate,
   };
   const audio: AppliedAudio | undefined = carriesAudio ? { codec, sampleRate: SAMPLE_RATE_HZ[rateCode] ?? 16000, channels, sendRate, multiStream } : undefined;
-  return { ok: true, params, audio };
+  return { ok: true, params, audio, notes };
 }
 
 /** A socket as the endpoints hold it: the shared {@link Conn}, and the stream it is attached to once its handshake names one. */
@@ -536,6 +603,7 @@ export class SimServer {
       conn.mask = mediaType;
       conn.audio = negotiated.audio;
       conn.mediaParams = negotiated.params;
+      for (const note of negotiated.notes) warn('media-params', note);
       conn.peer = [...stream.conns].find((c) => c.channel === 'signaling' && isLive(c));
       stream.recorder.connection('media');
       answer(StatusCode.STATUS_OK, '', { payload_encrypted: false, media_params: negotiated.params });

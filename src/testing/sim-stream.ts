@@ -454,13 +454,17 @@ export class SimulatedStream extends EventEmitter<SimulatedStreamEvents> {
     return out;
   }
 
-  /** The codec a live media socket that carries video (or share) settled for it in its handshake, if any. */
-  #videoCodec(kind: 'video' | 'share'): number | undefined {
+  /**
+   * The codec and fps a live media socket that carries video (or share) settled for it in its handshake, if any
+   * (the handshake fills both in: sim-server.ts `settleVideo`).
+   */
+  #videoFormat(kind: 'video' | 'share'): { codec: number; fps: number } | undefined {
     const key = kind === 'video' ? 'video' : 'deskshare';
     for (const c of this.#mediaConns(kind === 'video' ? MediaTypeBit.VIDEO : MediaTypeBit.DESKSHARE)) {
       const params = c.mediaParams?.[key];
-      const codec = typeof params === 'object' && params !== null ? (params as Record<string, unknown>)['codec'] : undefined;
-      if (typeof codec === 'number') return codec;
+      if (typeof params !== 'object' || params === null) continue;
+      const { codec, fps } = params as Record<string, unknown>;
+      if (typeof codec === 'number' && typeof fps === 'number') return { codec, fps };
     }
     return undefined;
   }
@@ -535,7 +539,7 @@ export class SimulatedStream extends EventEmitter<SimulatedStreamEvents> {
       channelKeyed: this.channelKeyed,
       audioFormat: () => this.audioFormat,
       sendAudio: (a) => this.sendAudio(a),
-      videoCodec: (kind) => this.#videoCodec(kind),
+      videoFormat: (kind) => this.#videoFormat(kind),
       sendVideo: (v) => this.sendVideo(v),
       sendShare: (v) => this.sendShare(v),
       sendTranscript: (t) => this.sendTranscript(t),
