@@ -159,8 +159,8 @@ export function settleVideo(key: 'video' | 'deskshare', value: Record<string, un
  *   G.722 and Opus streams carry the committed recording of a spoken sentence (the simulator has no encoder).
  * - `data_opt` 1 (mixed, default) or 2 (one stream per participant); `content_type` as asked (2, RAW, by default).
  *
- * Video and deskshare (when asked for, as objects): the codec and fps applied ({@link settleVideo}), which the
- * stream sends in. Other kinds are answered as asked, with the `content_type` Zoom fills in (5 for transcript and
+ * Video and deskshare (when asked for, as objects, or named in `media_type` without params): the codec and fps
+ * applied ({@link settleVideo}), which the stream sends in. Other kinds are answered as asked, with the `content_type` Zoom fills in (5 for transcript and
  * chat).
  */
 function negotiateMedia(requested: Record<string, unknown> | undefined, mask: number): Negotiated {
@@ -182,6 +182,14 @@ function negotiateMedia(requested: Record<string, unknown> | undefined, mask: nu
     }
     const contentType = key === 'transcript' || key === 'chat' ? MediaContentType.TEXT : undefined;
     params[key] = contentType === undefined || value['content_type'] !== undefined ? { ...value } : { content_type: contentType, ...value };
+  }
+  // A socket that names video or deskshare in its media_type without params for it gets Zoom's defaults (JPG at
+  // 5 fps, share JPG at 1 fps), answered like asked-for params. Not for media_type 32 ("all the app is scoped
+  // for"): the simulator cannot know the app's scopes, so it settles video only where the client asked for it.
+  for (const [key, bit] of [['video', MediaTypeBit.VIDEO], ['deskshare', MediaTypeBit.DESKSHARE]] as const) {
+    if ((mask & bit) === 0 || req[key] !== undefined) continue;
+    const settled = settleVideo(key, {});
+    if (settled.ok) params[key] = settled.params;
   }
   const carriesAudio = (mask & (MediaTypeBit.AUDIO | MediaTypeBit.ALL)) !== 0;
   if (!carriesAudio && req['audio'] === undefined) return { ok: true, params, audio: undefined, notes };

@@ -241,6 +241,30 @@ describe('what the media handshake settles for video and deskshare', () => {
     expect(stream.errors).toEqual([]);
   });
 
+  it('media_type 6 without params: JPG at 5 fps and share JPG at 1 fps, answered and streamed; media_type 32 without params: no video', async () => {
+    const s = await sim();
+    const named = s.createStream();
+    const a = new RawClient(named);
+    const { socket, answer } = await a.connect({ mediaType: 6 });
+    expect(answer['media_params']).toEqual({ video: { content_type: 3, codec: 5, fps: 5 }, deskshare: { content_type: 3, codec: 5, fps: 1 } });
+    const all = s.createStream();
+    const b = new RawClient(all);
+    const other = await b.connect({ mediaType: 32 });
+    expect(other.answer['media_params']).not.toHaveProperty('video');
+    expect(other.answer['media_params']).not.toHaveProperty('deskshare');
+    const video = record(socket, 15);
+    const share = record(socket, 16);
+    const otherVideo = () => other.socket.received.filter((m) => m['msg_type'] === 15 || m['msg_type'] === 16).length;
+    await Promise.all([named, all].map((st) => st.playMeeting({ durationMs: 1_050, lines: [ADA], audioFrameMs: 0, transcriptEveryMs: 60_000 })));
+    await until(() => video.length >= 5 && share.length >= 2, 2_000, 'frames');
+    expect(video.length).toBeLessThanOrEqual(6);
+    video.forEach((f, k) => expect(f.data.equals(JPGS[k % 5]!)).toBe(true));
+    expectGrid(video, 5);
+    expectGrid(share, 1);
+    expect(otherVideo()).toBe(0);
+    expect([...named.errors, ...all.errors]).toEqual([]);
+  });
+
   it.each([
     ['video fps 0', 30, { video: { codec: 7, fps: 0 } }],
     ['video fps 31', 30, { video: { codec: 7, fps: 31 } }],
