@@ -6,12 +6,13 @@
  * offset on the WAVs' clock (the frame's timestamp minus the recording's start), bytes identical to what was sent,
  * the JSON-lines index parses and matches the files, the bad frame counted as corrupt and skipped, every socket,
  * timer and file descriptor released after a normal end, after `stop()` mid-meeting and after a file error.
- * Then ffprobe and ffmpeg decode an image of each kind.
+ * Then ffprobe and ffmpeg decode an image of each kind; and examples/recorder/record-meeting.ts --stills, run as a
+ * user runs it against the simulator's scripted meeting, prints the image directories and indexes it wrote.
  *
  * ffmpeg/ffprobe: outside CI the decode check skips with a loud message when they are not on PATH; in CI
  * (CI=true) their absence fails the file at collection time (.ci/run installs Debian's ffmpeg).
  */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -287,6 +288,31 @@ describe.skipIf(!FFMPEG)('the recorded images decode (ffprobe, ffmpeg)', () => {
       expect((JSON.parse(probe.stdout) as { streams: unknown[] }).streams).toEqual([{ codec_name: codec, width, height }]);
       const decode = spawnSync('ffmpeg', ['-nostdin', '-v', 'error', '-i', file, '-f', 'null', '-'], { encoding: 'utf8' });
       expect({ output: decode.stdout + decode.stderr, status: decode.status }).toEqual({ output: '', status: 0 });
+    }
+  });
+});
+
+describe('examples/recorder/record-meeting.ts --simulate --stills', () => {
+  it('records JPG video and PNG share as images, prints their directories and indexes, and every index line names its file', () => {
+    const dir = tempDir();
+    const out = execFileSync(process.execPath, ['--import', 'tsx', 'examples/recorder/record-meeting.ts', '--simulate', '--stills'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, DURATION_MS: '2000', RECORDINGS_DIR: dir },
+    });
+    expect(out).not.toMatch(/error:/);
+    const [meeting] = readdirSync(dir);
+    const base = join(dir, meeting!);
+    for (const [kind, ext] of [['video', '.jpg'], ['share', '.png']] as const) {
+      const framesDir = readdirSync(base).find((f) => f.endsWith(`-${kind}-frames`));
+      expect(framesDir, kind).toBeDefined();
+      const names = readdirSync(join(base, framesDir!)).sort();
+      expect(names.length).toBeGreaterThan(0);
+      expect(names.every((n) => /^\d{9}(_\d{3})?\.(jpg|png)$/.test(n) && n.endsWith(ext))).toBe(true);
+      expect(out).toContain(`${join(base, framesDir!)}/ (${kind}, ${names.length} images), index ${join(base, `${framesDir!}.jsonl`)}`);
+      const lines = readIndex(join(base, `${framesDir!}.jsonl`));
+      expect(lines.map((l) => l.file).sort()).toEqual(names.map((n) => `${framesDir!}/${n}`));
+      for (const l of lines) expect(readFileSync(join(base, l.file)).length).toBe(l.bytes);
     }
   });
 });
