@@ -131,9 +131,12 @@ export interface RecordingResult {
   readonly stats: Readonly<TimelineStats>;
   /** File errors met (a full disk, a closed directory), as messages; empty when every write succeeded. */
   readonly errors: readonly string[];
-  /** The active speaker's video: its MP4 files and frame counts (no files when none was recorded). */
+  /**
+   * The active speaker's video: its MP4 files (none when no H.264 was recorded), its JPG and PNG frames as image
+   * files ({@link RecordedVideo.stills}: directory, index, counts; undefined when none), and frame counts.
+   */
   readonly video: RecordedVideo;
-  /** The screen share: its MP4 files and frame counts (no files when none was recorded). */
+  /** The screen share, as {@link video}. */
   readonly share: RecordedVideo;
 }
 
