@@ -118,7 +118,8 @@ export interface MeetingScript {
    *
    * - H.264 (codec 7): the fixture's access units (320x180, made at 15 fps, an IDR with SPS/PPS every 15
    *   frames) in order, one a frame, so at another fps the picture moves faster or slower; none is dropped or
-   *   repeated, and after frames that could not be sent, sending resumes at an IDR.
+   *   repeated, and after frames that could not be sent (the client not ready, another codec), the next frame
+   *   sent is the fixture's next IDR.
    * - JPG (5) and PNG (6): one whole 320x180 image a frame, in turn (5 JPEG pictures of a moving test pattern,
    *   3 PNG pictures of colour bars).
    *
@@ -383,8 +384,9 @@ function speechOnly(format: AppliedAudio): boolean {
  * With `speech`, sentence s (one line) is the audio from `start + s × 1000` ms; its transcript goes out at its end.
  * Video (and share) frame k has the timestamp `start + k × 1000 / fps` (rounded; fps as negotiated) and goes out
  * at that time; if the negotiated fps changes (a reconnect settles another), the grid restarts from that moment at
- * the new fps. H.264 frame k is the fixture's access unit k (looped); after frames that could not be sent,
- * sending resumes at the next key frame, so a decoder always starts at an IDR. JPG/PNG frame k is image k (looped).
+ * the new fps. H.264 frames are the fixture's access units in order (looped); after frames that could not be
+ * sent (or another codec), the next one is the fixture's next IDR, so a decoder always starts at an IDR and never
+ * sees a gap. JPG/PNG frame k is image k (looped).
  */
 export function playMeeting(host: ScriptHost, script: MeetingScript): Promise<void> {
   const duration = script.durationMs ?? 5_000;
@@ -558,8 +560,10 @@ export function playMeeting(host: ScriptHost, script: MeetingScript): Promise<vo
           };
           let sent = false;
           if (format?.codec === H264) {
-            const frame = h264[k % h264.length] ?? new Uint8Array(0);
-            if (!needKey || isKeyFrame(frame)) sent = send(frame);
+            // A decoder starts at an IDR: after frames not sent, the next one is the fixture's next IDR (the
+            // P-frames skipped to reach it were never sent, so the receiver sees no gap in the stream).
+            if (needKey) for (let i = 0; i < h264.length && !isKeyFrame(h264[k % h264.length] ?? new Uint8Array(0)); i++) k++;
+            sent = send(h264[k % h264.length] ?? new Uint8Array(0));
           } else if (format?.codec === JPG || format?.codec === PNG) {
             const images = stillImages(format.codec === JPG ? 'JPG' : 'PNG');
             send(images[k % images.length] ?? new Uint8Array(0));

@@ -212,6 +212,38 @@ describe('H.264 on the negotiated fps grid', () => {
   });
 });
 
+describe('a reconnect that settles another codec and fps', () => {
+  it('JPG at 2 fps, then (a new media socket) H.264 at 10 fps: a new grid from the switch, starting at an IDR, the access units in order', async () => {
+    const s = await sim();
+    const stream = s.createStream();
+    const app = new RawClient(stream);
+    const first = await app.connect({ mediaType: 2, mediaParams: { video: { codec: 5, fps: 2 } } });
+    const before = record(first.socket, 15);
+    const playing = stream.playMeeting({ durationMs: 2_600, lines: [ADA], audioFrameMs: 0, transcriptEveryMs: 60_000 });
+    await until(() => before.length >= 3, 3_000, 'JPG frames');
+    first.socket.ws.close();
+    await until(() => first.socket.closed !== undefined);
+    // Far from a JPG frame time (they are 500 ms apart), so the H.264 grid starts on its own.
+    const second = await app.connectMedia({ mediaType: 2, mediaParams: { video: { codec: 7, fps: 10 } } });
+    const after = record(second.socket, 15);
+    app.ready();
+    await playing;
+    expect(before.every((f) => f.data.subarray(0, 2).toString('hex') === SOI)).toBe(true);
+    expectGrid(before, 2);
+    expect(after.length).toBeGreaterThanOrEqual(5);
+    expect(isKeyFrame(after[0]!.data)).toBe(true);
+    expect(nalTypes(after[0]!.data).slice(0, 2)).toEqual([7, 8]);
+    expect(after[0]!.timestamp).toBeGreaterThan(before[before.length - 1]!.timestamp);
+    expectGrid(after, 10);
+    // From the IDR on, consecutive access units of the fixture (it loops every 30: IDRs at 0 and 15).
+    const file = fixture('video.h264');
+    const units = h264AccessUnits(file);
+    const start = units.findIndex((u) => Buffer.from(u).equals(after[0]!.data));
+    expect([0, 15]).toContain(start);
+    after.forEach((f, i) => expect(f.data.equals(Buffer.from(units[(start + i) % units.length]!)), `frame ${i}`).toBe(true));
+  });
+});
+
 describe('what the media handshake settles for video and deskshare', () => {
   /** A media handshake of a raw client on a new stream; its answer and the stream. */
   async function handshake(s: RtmsSimulator, params: Msg, mediaType: number): Promise<{ answer: Msg; stream: SimulatedStream }> {
