@@ -6,16 +6,18 @@
  * offset on the WAVs' clock (the frame's timestamp minus the recording's start), bytes identical to what was sent,
  * the JSON-lines index parses and matches the files, the bad frame counted as corrupt and skipped, every socket,
  * timer and file descriptor released after a normal end, after `stop()` mid-meeting and after a file error.
- * Then ffprobe and ffmpeg decode an image of each kind; and examples/recorder/record-meeting.ts --stills, run as a
+ * A recording process killed mid-meeting (SIGKILL) leaves every indexed image complete. Then ffprobe and ffmpeg
+ * decode an image of each kind; and examples/recorder/record-meeting.ts --stills, run as a
  * user runs it against the simulator's scripted meeting, prints the image directories and indexes it wrote.
  *
  * ffmpeg/ffprobe: outside CI the decode check skips with a loud message when they are not on PATH; in CI
  * (CI=true) their absence fails the file at collection time (.ci/run installs Debian's ffmpeg).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { crc32, deflateSync } from 'node:zlib';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { RtmsSession } from '../../src/index.js';
@@ -48,6 +50,11 @@ function jpeg(tag: string): Buffer {
   com.writeUInt16BE(0xfffe, 0);
   com.writeUInt16BE(text.length + 2, 2);
   return Buffer.concat([TINY_JPEG.subarray(0, 2), com, text, TINY_JPEG.subarray(2)]);
+}
+
+/** Frame `i` of the killed recording: the tiny JPEG with a 60 kB comment that names it. */
+function bigJpeg(i: number): Buffer {
+  return jpeg(`frame ${i} `.padEnd(60_000, '.'));
 }
 
 /** A w x h PNG of one RGB colour. */
@@ -314,5 +321,69 @@ describe('examples/recorder/record-meeting.ts --simulate --stills', () => {
       expect(lines.map((l) => l.file).sort()).toEqual(names.map((n) => `${framesDir!}/${n}`));
       for (const l of lines) expect(readFileSync(join(base, l.file)).length).toBe(l.bytes);
     }
+  });
+});
+
+/** A child process that records a stand-in session fed JPG frames (60 kB each, 200 ms apart) as fast as it can, forever. */
+const CHILD = (mediaIndex: string, dir: string): string => `
+import { EventEmitter } from 'node:events';
+import { recordSession } from ${JSON.stringify(mediaIndex)};
+const TINY = Buffer.from(${JSON.stringify(TINY_JPEG.toString('base64'))}, 'base64');
+function jpeg(tag) {
+  const text = Buffer.from(tag, 'latin1');
+  const com = Buffer.alloc(4);
+  com.writeUInt16BE(0xfffe, 0);
+  com.writeUInt16BE(text.length + 2, 2);
+  return Buffer.concat([TINY.subarray(0, 2), com, text, TINY.subarray(2)]);
+}
+const session = Object.assign(new EventEmitter(), { id: 'crash', closed: () => new Promise(() => {}) });
+recordSession(session, { dir: ${JSON.stringify(dir)}, name: 'crash' });
+const T0 = 1_700_000_000_000;
+session.emit('firstPacket', T0);
+const format = { codec: 'JPG', resolution: 'SD', fps: 5 };
+let i = 0;
+function step() {
+  for (let k = 0; k < 5; k++, i++) {
+    session.emit('video', { data: jpeg(('frame ' + i + ' ').padEnd(60000, '.')), userId: 1, userName: 'Ada', timestamp: T0 + i * 200, format, content: {} });
+  }
+  setTimeout(step, 1);
+}
+step();
+`;
+
+describe('a recording process killed mid-meeting', () => {
+  it('leaves every image its index names complete, byte for byte, and at most one image not yet indexed', async () => {
+    const dir = tempDir();
+    const script = join(dir, 'child.mts');
+    const root = join(import.meta.dirname, '..', '..');
+    writeFileSync(script, CHILD(pathToFileURL(join(root, 'src', 'media', 'index.ts')).href, dir));
+    const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    onTestFinished(async () => {
+      child.kill('SIGKILL');
+      await exited;
+    });
+    const index = join(dir, 'crash-video-frames.jsonl');
+    const lineCount = (): number => (existsSync(index) ? readFileSync(index, 'utf8').split('\n').length - 1 : 0);
+    await until(() => lineCount() >= 200 || child.exitCode !== null, 30_000, 'the child to write 200 images');
+    expect(stderr).toBe('');
+    child.kill('SIGKILL');
+    await exited;
+
+    const text = readFileSync(index, 'utf8');
+    const whole = text.slice(0, text.lastIndexOf('\n') + 1); // a line cut by the kill (not seen so far) is not a promise
+    const lines = whole.trimEnd().split('\n').map((l) => JSON.parse(l) as IndexLine);
+    expect(lines.length).toBeGreaterThanOrEqual(200);
+    for (const [i, l] of lines.entries()) {
+      expect(l.t).toBe(i * 200);
+      const bytes = readFileSync(join(dir, l.file));
+      expect(bytes.length).toBe(l.bytes);
+      expect(bytes.equals(bigJpeg(i))).toBe(true);
+    }
+    const files = readdirSync(join(dir, 'crash-video-frames'));
+    expect(files.length - lines.length).toBeGreaterThanOrEqual(0);
+    expect(files.length - lines.length).toBeLessThanOrEqual(1);
   });
 });
