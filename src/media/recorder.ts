@@ -18,8 +18,9 @@
  *
  * While recording, the WAV headers say "length unknown" (see {@link WavWriter}), so a process that dies
  * mid-meeting leaves files that ffmpeg and players read up to the last chunk written; captions and chat are
- * appended a cue or a line at a time, and each image file is complete before its index line is written; the MP4s are fragmented (one fragment per key-frame interval, about a
- * second or more), so ffmpeg reads every complete fragment. When the session ends the headers are patched, the
+ * appended a cue or a line at a time, and each image file is complete before its index line is written; the MP4s
+ * are fragmented (one fragment per key-frame interval, about a second or more), so ffmpeg reads every complete
+ * fragment. When the session ends the headers are patched, the
  * last fragments written and every file closed.
  *
  * What plays where (see {@link RecordOptions.videoAudio}): by default the MP4s hold H.264 with FLAC audio

@@ -9,7 +9,6 @@
  *   says: it is counted (`images`) and written as an image file at its place on the recording's clock (the clock
  *   rule below; a frame without a timestamp follows the previous one by 1/fps), unless stills are off. When JPG or
  *   PNG was negotiated, a frame that is neither is `corrupt`. None of the H.264 rules below applies to images.
-
  * - **Clock.** A frame at server time `ts` sits at `ts − start` ms on the recording's clock, the clock of the WAVs
  *   (FIRST_PACKET_TIMESTAMP, else the first audio frame). Frames that arrive before the clock has a start are held
  *   (at most {@link MAX_NO_CLOCK} frames and {@link MAX_NO_CLOCK_BYTES} bytes); past that the clock is fixed at the
