@@ -375,7 +375,7 @@ function speechOnly(format: AppliedAudio): boolean {
 
 /**
  * @internal Plays a scripted meeting through `host`: audio at real time, transcript lines in turn, speaker-change
- * events, and H.264 video and share when negotiated. Resolves at the end of the script.
+ * events, and video and share in the negotiated codec and fps. Resolves at the end of the script.
  *
  * Audio: packet k carries the `send_rate` ms of audio that start at `start + k × send_rate` (its timestamp, §7.2)
  * and goes out once that audio is complete, the way a live server sends it. Packets due while the client is not
