@@ -10,30 +10,15 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { devNull, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { RtmsClient, RtmsSession } from '../../src/index.js';
 import { StopReason } from '../../src/index.js';
 import { WavWriter, recordSession, type Recording, type RecordingResult } from '../../src/media/index.js';
 import type { RtmsSimulator } from '../../src/testing/index.js';
-import { inCi } from '../redis/redis-server.js';
 import { rig, until } from '../helpers.js';
+import { ffmpegAvailable, tempDir } from '../media-helpers.js';
 
-function hasFfmpeg(): boolean {
-  const probe = spawnSync('ffprobe', ['-version'], { encoding: 'utf8' });
-  const ff = spawnSync('ffmpeg', ['-version'], { encoding: 'utf8' });
-  if (probe.status === 0 && ff.status === 0) return true;
-  const msg = 'ffmpeg/ffprobe are not on PATH: the independent checks of the recordings need them (apt-get install ffmpeg).';
-  if (inCi()) throw new Error(`${msg} In CI (CI=${process.env['CI']}) this is a failure, not a skip: .ci/run must install ffmpeg.`);
-  console.warn(`\n\n!!!!!!!! ${msg} SKIPPING the ffprobe/ffmpeg checks (set CI=true to make this a failure). !!!!!!!!\n\n`);
-  return false;
-}
-const FFMPEG = hasFfmpeg();
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'rtms-media-'));
-  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+const FFMPEG = ffmpegAvailable('the independent checks of the recordings');
 
 /** A strict reader of our WAVs: the canonical 44-byte header, PCM, sizes that match the file. */
 function readWav(path: string): { rate: number; channels: number; samples: Int16Array } {

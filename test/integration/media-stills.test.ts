@@ -14,84 +14,21 @@
  * (CI=true) their absence fails the file at collection time (.ci/run installs Debian's ffmpeg).
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { crc32, deflateSync } from 'node:zlib';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { RtmsSession } from '../../src/index.js';
 import { StopReason } from '../../src/index.js';
 import { recordSession, sniffImage, type RecordOptions, type Recording, type RecordingResult } from '../../src/media/index.js';
-import { inCi } from '../redis/redis-server.js';
 import { expectNoLeaks, ourResources, rig, until } from '../helpers.js';
+import { ffmpegAvailable, jpeg, openFds, png, tempDir, TINY_JPEG } from '../media-helpers.js';
 
-function hasFfmpeg(): boolean {
-  const probe = spawnSync('ffprobe', ['-version'], { encoding: 'utf8' });
-  const ff = spawnSync('ffmpeg', ['-version'], { encoding: 'utf8' });
-  if (probe.status === 0 && ff.status === 0) return true;
-  const msg = 'ffmpeg/ffprobe are not on PATH: the check that the recorded images decode needs them (apt-get install ffmpeg).';
-  if (inCi()) throw new Error(`${msg} In CI (CI=${process.env['CI']}) this is a failure, not a skip: .ci/run must install ffmpeg.`);
-  console.warn(`\n\n!!!!!!!! ${msg} SKIPPING the image decode checks (set CI=true to make this a failure). !!!!!!!!\n\n`);
-  return false;
-}
-const FFMPEG = hasFfmpeg();
-
-/** A 16x16 JPEG (ffmpeg, a flat colour). */
-const TINY_JPEG = Buffer.from(
-  '/9j/4AAQSkZJRgABAgAAAQABAAD//gAQTGF2YzU5LjM3LjEwMAD/2wBDAAgUFBcUFxsbGxsbGyAeICEhISAgICAhISEkJCQqKiokJCQhISQkKCgqKi4vLisrKisvLzIyMjw8OTlGRkhWVmf/xABLAAEBAAAAAAAAAAAAAAAAAAAABQEBAAAAAAAAAAAAAAAAAAAABhABAAAAAAAAAAAAAAAAAAAAABEBAAAAAAAAAAAAAAAAAAAAAP/AABEIABAAEAMBIgACEQADEQD/2gAMAwEAAhEDEQA/AIIB2Ov/2Q==',
-  'base64',
-);
-
-/** The tiny JPEG with a comment segment (FF FE) after SOI: every frame's bytes differ, and each still decodes. */
-function jpeg(tag: string): Buffer {
-  const text = Buffer.from(tag, 'latin1');
-  const com = Buffer.alloc(4);
-  com.writeUInt16BE(0xfffe, 0);
-  com.writeUInt16BE(text.length + 2, 2);
-  return Buffer.concat([TINY_JPEG.subarray(0, 2), com, text, TINY_JPEG.subarray(2)]);
-}
+const FFMPEG = ffmpegAvailable('the check that the recorded images decode');
 
 /** Frame `i` of the killed recording: the tiny JPEG with a 60 kB comment that names it. */
 function bigJpeg(i: number): Buffer {
   return jpeg(`frame ${i} `.padEnd(60_000, '.'));
-}
-
-/** A w x h PNG of one RGB colour. */
-function png(r: number, g: number, b: number, w = 8, h = 6): Buffer {
-  const chunk = (type: string, data: Buffer): Buffer => {
-    const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const out = Buffer.alloc(td.length + 8);
-    out.writeUInt32BE(data.length, 0);
-    td.copy(out, 4);
-    out.writeUInt32BE(crc32(td), td.length + 4);
-    return out;
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0);
-  ihdr.writeUInt32BE(h, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8);
-  const row = Buffer.concat([Buffer.from([0]), Buffer.from(Array.from({ length: w }, () => [r, g, b]).flat())]);
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(Buffer.concat(Array.from({ length: h }, () => row)))),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'rtms-stills-it-'));
-  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-function openFds(): number | undefined {
-  try {
-    return readdirSync('/proc/self/fd').length;
-  } catch {
-    return undefined;
-  }
 }
 
 function count(dir: string): number {
@@ -168,7 +105,7 @@ async function recordMeeting(dir: string, options: Partial<RecordOptions> = {}, 
   const junk = Buffer.from('not an image, though JPG was negotiated');
   events.push({ ms: 1050, send: () => stream.sendVideo({ data: junk, userId: 16778240, userName: 'Ada Lovelace', timestamp: t0 + 1050 }) });
   for (const [i, ms] of [0, 1000, 1900].entries()) {
-    const data = png(40 * i, 120, 200);
+    const data = png(40 * i, 120, 200, 8, 6);
     sent.push({ kind: 'share', ms, data });
     events.push({ ms, send: () => stream.sendShare({ data, userId: 16778250, userName: 'Grace Hopper', timestamp: t0 + ms }) });
   }

@@ -11,38 +11,22 @@
  * its absence fails the file at collection time (.ci/run installs Debian's ffmpeg).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { RtmsSession } from '../../src/index.js';
 import { StopReason } from '../../src/index.js';
 import { recordSession, splitAccessUnits, type Recording } from '../../src/media/index.js';
-import { inCi } from '../redis/redis-server.js';
 import { rig, until } from '../helpers.js';
+import { ffmpegAvailable, tempDir } from '../media-helpers.js';
 
-function hasFfmpeg(): boolean {
-  const probe = spawnSync('ffprobe', ['-version'], { encoding: 'utf8' });
-  const ff = spawnSync('ffmpeg', ['-version'], { encoding: 'utf8' });
-  if (probe.status === 0 && ff.status === 0) return true;
-  const msg = 'ffmpeg/ffprobe are not on PATH: the independent checks of the MP4 recordings need them (apt-get install ffmpeg).';
-  if (inCi()) throw new Error(`${msg} In CI (CI=${process.env['CI']}) this is a failure, not a skip: .ci/run must install ffmpeg.`);
-  console.warn(`\n\n!!!!!!!! ${msg} SKIPPING the MP4 recording tests (set CI=true to make this a failure). !!!!!!!!\n\n`);
-  return false;
-}
-const FFMPEG = hasFfmpeg();
+const FFMPEG = ffmpegAvailable('the independent checks of the MP4 recordings');
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'media');
 const VIDEO_AUS = splitAccessUnits(readFileSync(join(FIXTURES, 'video.h264')));
 const SHARE_AUS = splitAccessUnits(readFileSync(join(FIXTURES, 'share.h264')));
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'rtms-video-'));
-  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 /** 20 ms of a 440 Hz tone, L16 16 kHz mono. */
 function tone(ms: number): Uint8Array {

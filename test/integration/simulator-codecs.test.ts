@@ -21,20 +21,13 @@ import { Resampler, createAudioDecoder } from '../../src/media/index.js';
 import { h264AccessUnits, isKeyFrame, voicedSpanMs } from '../../src/testing/media-fixtures-packets.js';
 import { rig, until } from '../helpers.js';
 import { fixture, pcm, snrAligned } from '../media-fixtures.js';
+import { ffmpegAvailable } from '../media-helpers.js';
 
 const SENTENCE = fixture('speech.txt').toString('utf8').trim();
 const ADA = { userId: 16778240, userName: 'Ada Lovelace', text: 'not used in speech mode' };
 const GRACE = { userId: 16779264, userName: 'Grace Hopper', text: 'not used either' };
 
-const inCi = (): boolean => process.env['CI'] === 'true' || process.env['CI'] === '1';
-const FFPROBE = (() => {
-  const ok = spawnSync('ffprobe', ['-version']).status === 0 && spawnSync('ffmpeg', ['-version']).status === 0;
-  if (ok) return true;
-  const msg = 'ffmpeg/ffprobe are not on PATH: the read-back of the simulator H.264 needs them (apt-get install ffmpeg).';
-  if (inCi()) throw new Error(`${msg} In CI (CI=${process.env['CI']}) this is a failure, not a skip.`);
-  console.warn(`\n\n!!!!!!!! ${msg} SKIPPING it (set CI=true to make this a failure). !!!!!!!!\n\n`);
-  return false;
-})();
+const FFPROBE = ffmpegAvailable('the read-back of the simulator H.264');
 let OPUS = true;
 try {
   await import('opus-decoder');

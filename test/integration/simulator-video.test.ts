@@ -19,16 +19,9 @@ import { settleVideo } from '../../src/testing/sim-server.js';
 import { CREDS, rig, until } from '../helpers.js';
 import { fixture } from '../media-fixtures.js';
 import { RawClient, content, type Msg, type RawSocket } from './simulator-raw.js';
+import { ffmpegAvailable } from '../media-helpers.js';
 
-const inCi = (): boolean => process.env['CI'] === 'true' || process.env['CI'] === '1';
-const FFPROBE = (() => {
-  const ok = spawnSync('ffprobe', ['-version']).status === 0 && spawnSync('ffmpeg', ['-version']).status === 0;
-  if (ok) return true;
-  const msg = 'ffmpeg/ffprobe are not on PATH: decoding the simulator JPG/PNG frames needs them (apt-get install ffmpeg).';
-  if (inCi()) throw new Error(`${msg} In CI (CI=${process.env['CI']}) this is a failure, not a skip.`);
-  console.warn(`\n\n!!!!!!!! ${msg} SKIPPING it (set CI=true to make this a failure). !!!!!!!!\n\n`);
-  return false;
-})();
+const FFPROBE = ffmpegAvailable('decoding the simulator JPG/PNG frames');
 
 const ADA = { userId: 16778240, userName: 'Ada Lovelace', text: 'not used' };
 const JPGS = [1, 2, 3, 4, 5].map((i) => fixture(`image-${i}.jpg`));

@@ -13,25 +13,15 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EventEmitter } from 'eventemitter3';
 import fc from 'fast-check';
 import { LogLevel, Logging } from 'mediabunny';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import type { AudioFrame, VideoFrame } from '../../src/index.js';
-import { recordSession, splitAccessUnits, type MediaSession, type RecordOptions, type RecordingResult } from '../../src/media/index.js';
+import { recordSession, splitAccessUnits, type RecordOptions, type RecordingResult } from '../../src/media/index.js';
 import { flacDescription, flacFrame } from '../../src/media/flac.js';
-import { inCi } from '../redis/redis-server.js';
+import { fakeSession, ffmpegAvailable, openFds, tempDir } from '../media-helpers.js';
 
-function hasFfmpeg(): boolean {
-  const probe = spawnSync('ffprobe', ['-version'], { encoding: 'utf8' });
-  const ff = spawnSync('ffmpeg', ['-version'], { encoding: 'utf8' });
-  if (probe.status === 0 && ff.status === 0) return true;
-  const msg = 'ffmpeg/ffprobe are not on PATH: the independent checks of the MP4 recordings need them (apt-get install ffmpeg).';
-  if (inCi()) throw new Error(`${msg} In CI (CI=${process.env['CI']}) this is a failure, not a skip: .ci/run must install ffmpeg.`);
-  console.warn(`\n\n!!!!!!!! ${msg} SKIPPING the ffprobe/ffmpeg checks (set CI=true to make this a failure). !!!!!!!!\n\n`);
-  return false;
-}
-const FFMPEG = hasFfmpeg();
+const FFMPEG = ffmpegAvailable('the independent checks of the MP4 recordings');
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'media');
 const VIDEO_AUS = splitAccessUnits(readFileSync(join(FIXTURES, 'video.h264')));
@@ -39,28 +29,6 @@ const SHARE_AUS = splitAccessUnits(readFileSync(join(FIXTURES, 'share.h264')));
 const T0 = 1_700_000_000_000;
 const AUDIO_FORMAT = { contentType: 'raw', codec: 'L16', sampleRate: 16000, channels: 1, sendRate: 20, dataOption: 'mixed' } as const;
 const H264 = { codec: 'H264', resolution: 'SD', fps: 15 } as const;
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'rtms-mp4-'));
-  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-function openFds(): number | undefined {
-  try {
-    return readdirSync('/proc/self/fd').length;
-  } catch {
-    return undefined;
-  }
-}
-
-function fakeSession(): { session: MediaSession; emitter: EventEmitter; close: () => void } {
-  const emitter = new EventEmitter();
-  let close!: () => void;
-  const closed = new Promise<void>((r) => (close = r));
-  const session = Object.assign(emitter, { id: 'stream/v==', closed: () => closed }) as unknown as MediaSession;
-  return { session, emitter, close };
-}
 
 /** 20 ms of a 440 Hz tone (L16) at `ms` on the clock. */
 function audioFrame(ms: number): AudioFrame {
@@ -84,7 +52,7 @@ interface Plan {
 
 /** Plays audio and video in time order (as a live session would), ends the session, returns the result. */
 async function record(dir: string, plan: Plan): Promise<RecordingResult> {
-  const { session, emitter, close } = fakeSession();
+  const { session, emitter, close } = fakeSession('stream/v==');
   const rec = recordSession(session, { dir, name: 'rec', ...plan.options });
   emitter.emit('firstPacket', T0);
   const events: { ms: number; run: () => void }[] = [];
@@ -196,7 +164,7 @@ describe('recordSession video with a stand-in session', () => {
 
   it('frames before the clock has a start are held; past 150 the clock starts at the first; no audio means silence', async () => {
     const dir = tempDir();
-    const { session, emitter, close } = fakeSession();
+    const { session, emitter, close } = fakeSession('stream/v==');
     const rec = recordSession(session, { dir, name: 'rec' });
     // No FIRST_PACKET_TIMESTAMP, no audio: 160 frames (10.6 s), the fixture looped.
     for (let i = 0; i < 160; i++) emitter.emit('video', videoFrame(VIDEO_AUS[i % 30]!, (i * 1000) / 15));
@@ -218,7 +186,7 @@ describe('recordSession video with a stand-in session', () => {
 
   it('a few frames and no clock until the end: the clock starts at the first frame, every frame is written', async () => {
     const dir = tempDir();
-    const { session, emitter, close } = fakeSession();
+    const { session, emitter, close } = fakeSession('stream/v==');
     const rec = recordSession(session, { dir, name: 'rec' });
     for (let i = 0; i < 20; i++) emitter.emit('video', videoFrame(VIDEO_AUS[i]!, 500 + (i * 1000) / 15));
     close();
@@ -253,7 +221,7 @@ describe('recordSession video with a stand-in session', () => {
       fc.asyncProperty(fc.array(frame, { maxLength: 60 }), fc.boolean(), async (frames, clock) => {
         const dir = mkdtempSync(join(tmpdir(), 'rtms-mp4-prop-'));
         try {
-          const { session, emitter, close } = fakeSession();
+          const { session, emitter, close } = fakeSession('stream/v==');
           const rec = recordSession(session, { dir, name: 'p' });
           if (clock) emitter.emit('firstPacket', T0);
           let ms = 0;
@@ -299,7 +267,7 @@ describe('recordSession video with a stand-in session', () => {
     });
     const media = await import('../../src/media/index.js');
     const dir = tempDir();
-    const { session, emitter, close } = fakeSession();
+    const { session, emitter, close } = fakeSession('stream/v==');
     const rec = media.recordSession(session, { dir, name: 'rec' });
     emitter.emit('firstPacket', T0);
     for (let ms = 0; ms < 1000; ms += 20) emitter.emit('audio', audioFrame(ms));
@@ -383,7 +351,7 @@ describe.skipIf(!FFMPEG)('the MP4s, read by ffprobe and ffmpeg', () => {
     const audio = r.video.files.map((f) => Number(ffprobe(f.path).streams[1]!.duration));
     expect(audio.map((d) => Math.round(d * 10) / 10)).toEqual([10, 10, 5]);
     for (const f of r.video.files) ffmpegDecodesCleanly(f.path);
-    expect(() => recordSession(fakeSession().session, { dir, videoMaxFileMs: 5000 })).toThrow(/videoMaxFileMs/);
+    expect(() => recordSession(fakeSession('stream/v==').session, { dir, videoMaxFileMs: 5000 })).toThrow(/videoMaxFileMs/);
   });
 
   it('a picture size change starts a second file at the new IDR; both decode cleanly', async () => {

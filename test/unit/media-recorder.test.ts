@@ -3,38 +3,14 @@
  * recordSession over a stand-in session: file errors reported, not thrown; nothing left open; captions and chat
  * that arrive before any audio wait for the clock.
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EventEmitter } from 'eventemitter3';
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { WEBVTT_HEADER, WavWriter, recordSession, srtCue, vttCue, type MediaSession } from '../../src/media/index.js';
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'rtms-media-unit-'));
-  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-/** A stand-in session: an emitter with an id and a closed() the test resolves. */
-function fakeSession(id = 'stream/1=='): { session: MediaSession; emit: EventEmitter['emit']; close: () => void; emitter: EventEmitter } {
-  const emitter = new EventEmitter();
-  let close!: () => void;
-  const closed = new Promise<void>((r) => (close = r));
-  const session = Object.assign(emitter, { id, closed: () => closed }) as unknown as MediaSession;
-  return { session, emit: emitter.emit.bind(emitter), close, emitter };
-}
+import { describe, expect, it } from 'vitest';
+import { WEBVTT_HEADER, WavWriter, recordSession, srtCue, vttCue } from '../../src/media/index.js';
+import { fakeSession, openFds, tempDir } from '../media-helpers.js';
 
 const FORMAT = { contentType: 'raw', codec: 'L16', sampleRate: 16000, channels: 1, sendRate: 20, dataOption: 'multi' } as const;
 const T0 = 1_700_000_000_000;
-
-function openFds(): number | undefined {
-  try {
-    return readdirSync('/proc/self/fd').length;
-  } catch {
-    return undefined;
-  }
-}
 
 describe('caption cues', () => {
   it('WebVTT: numbered, hh:mm:ss.mmm timings, a voice span, text escaped and on one line', () => {

@@ -11,75 +11,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { crc32, deflateSync } from 'node:zlib';
-import { EventEmitter } from 'eventemitter3';
 import fc from 'fast-check';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { AudioFrame, VideoFrame } from '../../src/index.js';
-import { recordSession, sniffImage, type MediaSession, type RecordOptions, type RecordingResult } from '../../src/media/index.js';
+import { recordSession, sniffImage, type RecordOptions, type RecordingResult } from '../../src/media/index.js';
 import { MAX_SAME_NAME, STILL_NAME_DIGITS, stillName } from '../../src/media/stills.js';
 import { MAX_NO_CLOCK_BYTES } from '../../src/media/video-recorder.js';
+import { fakeSession, jpeg, openFds, png, tempDir, TINY_JPEG } from '../media-helpers.js';
 
 const T0 = 1_700_000_000_000;
 const AUDIO_FORMAT = { contentType: 'raw', codec: 'L16', sampleRate: 16000, channels: 1, sendRate: 20, dataOption: 'mixed' } as const;
 const JPG = { codec: 'JPG', resolution: 'SD', fps: 5 } as const;
 const PNG = { codec: 'PNG', resolution: 'FHD', fps: 1 } as const;
-
-/** A 16x16 JPEG (ffmpeg, a flat colour); {@link jpeg} makes distinct valid variants of it. */
-const TINY_JPEG = Buffer.from(
-  '/9j/4AAQSkZJRgABAgAAAQABAAD//gAQTGF2YzU5LjM3LjEwMAD/2wBDAAgUFBcUFxsbGxsbGyAeICEhISAgICAhISEkJCQqKiokJCQhISQkKCgqKi4vLisrKisvLzIyMjw8OTlGRkhWVmf/xABLAAEBAAAAAAAAAAAAAAAAAAAABQEBAAAAAAAAAAAAAAAAAAAABhABAAAAAAAAAAAAAAAAAAAAABEBAAAAAAAAAAAAAAAAAAAAAP/AABEIABAAEAMBIgACEQADEQD/2gAMAwEAAhEDEQA/AIIB2Ov/2Q==',
-  'base64',
-);
-
-/** The tiny JPEG with a comment segment (FF FE) after SOI, so every frame's bytes differ and still decode. */
-function jpeg(tag: string): Buffer {
-  const text = Buffer.from(tag, 'latin1');
-  const com = Buffer.alloc(4);
-  com.writeUInt16BE(0xfffe, 0);
-  com.writeUInt16BE(text.length + 2, 2);
-  return Buffer.concat([TINY_JPEG.subarray(0, 2), com, text, TINY_JPEG.subarray(2)]);
-}
-
-/** A w x h PNG of one RGB colour (IHDR, IDAT, IEND with their CRCs). */
-function png(r: number, g: number, b: number, w = 4, h = 4): Buffer {
-  const chunk = (type: string, data: Buffer): Buffer => {
-    const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const out = Buffer.alloc(td.length + 8);
-    out.writeUInt32BE(data.length, 0);
-    td.copy(out, 4);
-    out.writeUInt32BE(crc32(td), td.length + 4);
-    return out;
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0);
-  ihdr.writeUInt32BE(h, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8);
-  const row = Buffer.concat([Buffer.from([0]), Buffer.from(Array.from({ length: w }, () => [r, g, b]).flat())]);
-  const raw = Buffer.concat(Array.from({ length: h }, () => row));
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
-}
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'rtms-stills-'));
-  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-function openFds(): number | undefined {
-  try {
-    return readdirSync('/proc/self/fd').length;
-  } catch {
-    return undefined;
-  }
-}
-
-function fakeSession(): { session: MediaSession; emitter: EventEmitter; close: () => void } {
-  const emitter = new EventEmitter();
-  let close!: () => void;
-  const closed = new Promise<void>((r) => (close = r));
-  const session = Object.assign(emitter, { id: 'stream/s==', closed: () => closed }) as unknown as MediaSession;
-  return { session, emitter, close };
-}
 
 function audioFrame(ms: number): AudioFrame {
   return { data: Buffer.alloc(640, 3), userId: 0, userName: undefined, channelId: undefined, timestamp: T0 + ms, format: AUDIO_FORMAT, content: {} };
@@ -115,7 +58,7 @@ function readIndex(index: string, dir: string): IndexLine[] {
 
 /** Records with the stand-in session: `play` emits frames after the clock is set (firstPacket at T0, 2 s of audio). */
 async function record(dir: string, play: (emit: (kind: 'video' | 'share', f: VideoFrame) => void) => void, options: Partial<RecordOptions> = {}, clock = true): Promise<RecordingResult> {
-  const { session, emitter, close } = fakeSession();
+  const { session, emitter, close } = fakeSession('stream/s==');
   const rec = recordSession(session, { dir, name: 'rec', ...options });
   if (clock) {
     emitter.emit('firstPacket', T0);
@@ -363,7 +306,7 @@ describe('recordSession stills with a stand-in session', () => {
   it('stop() mid-meeting finalises: later frames are not written and the index is closed', async () => {
     const dir = tempDir();
     const before = openFds();
-    const { session, emitter, close } = fakeSession();
+    const { session, emitter, close } = fakeSession('stream/s==');
     onTestFinished(close);
     const rec = recordSession(session, { dir, name: 'rec' });
     emitter.emit('firstPacket', T0);
@@ -381,7 +324,7 @@ describe('recordSession stills with a stand-in session', () => {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
     const dir = tempDir();
-    const { session, emitter, close } = fakeSession();
+    const { session, emitter, close } = fakeSession('stream/s==');
     const rec = recordSession(session, { dir, name: 'rec', perTrack: false, captions: false, chat: false });
     emitter.emit('firstPacket', T0);
     emitter.emit('audio', audioFrame(0));
@@ -443,7 +386,7 @@ describe('recordSession stills with a stand-in session', () => {
       fc.asyncProperty(fc.array(item, { maxLength: 40 }), fc.boolean(), async (items, clock) => {
         const dir = mkdtempSync(join(tmpdir(), 'rtms-stills-prop-'));
         try {
-          const { session, emitter, close } = fakeSession();
+          const { session, emitter, close } = fakeSession('stream/s==');
           const rec = recordSession(session, { dir, name: 'p' });
           if (clock) emitter.emit('firstPacket', T0);
           for (const it of items) emitter.emit(it.kind, frame(it.data, it.ms, it.format));
