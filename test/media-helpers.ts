@@ -3,7 +3,7 @@
  * temporary directory removed after the test, the open file-descriptor count, a stand-in session for the
  * recorder, and tiny valid JPEG and PNG images.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'eventemitter3';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -84,4 +84,20 @@ export function png(r: number, g: number, b: number, w = 4, h = 4): Buffer {
   const row = Buffer.concat([Buffer.from([0]), Buffer.from(Array.from({ length: w }, () => [r, g, b]).flat())]);
   const raw = Buffer.concat(Array.from({ length: h }, () => row));
   return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+/**
+ * Runs a TypeScript program (through tsx) as a child process, its stdout ignored. Returns the child, what it wrote
+ * to stderr so far, and a promise of its exit; it is SIGKILLed when the test finishes.
+ */
+export function runTsChild(script: string, cwd: string): { child: ChildProcess; stderr: () => string; exited: Promise<void> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  onTestFinished(async () => {
+    child.kill('SIGKILL');
+    await exited;
+  });
+  return { child, stderr: () => stderr, exited };
 }

@@ -41,7 +41,7 @@ export {
 export { sessionTimeline, type MediaSession, type SessionTimelineOptions } from './session-audio.js';
 export { recordSession, type RecordOptions, type Recording, type RecordingResult, type RecordedTrack } from './recorder.js';
 export { type RecordedVideo, type RecordedVideoFile, type VideoDropCounts, type VideoKind } from './video-recorder.js';
-export { sniffImage, type RecordedStills, type StillType } from './stills.js';
+export { sniffImage, type RecordedStills, type StillIndexLine, type StillType } from './stills.js';
 export {
   NAL_TYPE,
   avcCodecString,

@@ -83,6 +83,25 @@ export interface RecordedStills {
   readonly lastFrameMs: number | undefined;
 }
 
+/**
+ * One line of a stills index (`<name>-video-frames.jsonl`, `<name>-share-frames.jsonl`), parsed from JSON: where
+ * one image sits on the recording's clock, who was on it, and its file.
+ */
+export interface StillIndexLine {
+  /** Offset on the recording's clock (the WAVs' sample 0), ms; the number in the file name. */
+  readonly t: number;
+  /** The frame's Zoom timestamp (ms), or null when it had none. */
+  readonly timestamp: number | null;
+  /** The user on the frame (active speaker, or who shares), or null. */
+  readonly userId: UserId | null;
+  /** That user's name, or null. */
+  readonly userName: string | null;
+  /** The image's path relative to the recording's directory (`<name>-video-frames/000012345.jpg`). */
+  readonly file: string;
+  /** The image's size in bytes. */
+  readonly bytes: number;
+}
+
 /** @internal One image to write. */
 export interface Still {
   readonly data: Uint8Array;
@@ -136,9 +155,8 @@ export class StillsWriter {
     this.bytes += still.data.byteLength;
     this.first ??= t;
     this.last = Math.max(this.last ?? t, t);
-    this.index?.append(
-      `${JSON.stringify({ t, timestamp: still.timestamp ?? null, userId: still.userId ?? null, userName: still.userName ?? null, file: `${this.relDir}/${file}`, bytes: still.data.byteLength })}\n`,
-    );
+    const line: StillIndexLine = { t, timestamp: still.timestamp ?? null, userId: still.userId ?? null, userName: still.userName ?? null, file: `${this.relDir}/${file}`, bytes: still.data.byteLength };
+    this.index?.append(`${JSON.stringify(line)}\n`);
   }
 
   /** Closes the index and returns what was written. Idempotent. */

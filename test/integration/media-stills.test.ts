@@ -13,16 +13,16 @@
  * ffmpeg/ffprobe: outside CI the decode check skips with a loud message when they are not on PATH; in CI
  * (CI=true) their absence fails the file at collection time (.ci/run installs Debian's ffmpeg).
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RtmsSession } from '../../src/index.js';
 import { StopReason } from '../../src/index.js';
-import { recordSession, sniffImage, type RecordOptions, type Recording, type RecordingResult } from '../../src/media/index.js';
+import { recordSession, sniffImage, type RecordOptions, type StillIndexLine, type Recording, type RecordingResult } from '../../src/media/index.js';
 import { expectNoLeaks, ourResources, rig, until } from '../helpers.js';
-import { ffmpegAvailable, jpeg, openFds, png, tempDir, TINY_JPEG } from '../media-helpers.js';
+import { ffmpegAvailable, jpeg, openFds, png, runTsChild, tempDir, TINY_JPEG } from '../media-helpers.js';
 
 const FFMPEG = ffmpegAvailable('the check that the recorded images decode');
 
@@ -35,20 +35,11 @@ function count(dir: string): number {
   return existsSync(dir) ? readdirSync(dir).length : 0;
 }
 
-interface IndexLine {
-  t: number;
-  timestamp: number | null;
-  userId: number | string | null;
-  userName: string | null;
-  file: string;
-  bytes: number;
-}
-
-function readIndex(path: string): IndexLine[] {
+function readIndex(path: string): StillIndexLine[] {
   return readFileSync(path, 'utf8')
     .trimEnd()
     .split('\n')
-    .map((l) => JSON.parse(l) as IndexLine);
+    .map((l) => JSON.parse(l) as StillIndexLine);
 }
 
 interface Sent {
@@ -294,24 +285,17 @@ describe('a recording process killed mid-meeting', () => {
     const script = join(dir, 'child.mts');
     const root = join(import.meta.dirname, '..', '..');
     writeFileSync(script, CHILD(pathToFileURL(join(root, 'src', 'media', 'index.ts')).href, dir));
-    const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    onTestFinished(async () => {
-      child.kill('SIGKILL');
-      await exited;
-    });
+    const { child, stderr, exited } = runTsChild(script, root);
     const index = join(dir, 'crash-video-frames.jsonl');
     const lineCount = (): number => (existsSync(index) ? readFileSync(index, 'utf8').split('\n').length - 1 : 0);
     await until(() => lineCount() >= 200 || child.exitCode !== null, 30_000, 'the child to write 200 images');
-    expect(stderr).toBe('');
+    expect(stderr()).toBe('');
     child.kill('SIGKILL');
     await exited;
 
     const text = readFileSync(index, 'utf8');
     const whole = text.slice(0, text.lastIndexOf('\n') + 1); // a line cut by the kill (not seen so far) is not a promise
-    const lines = whole.trimEnd().split('\n').map((l) => JSON.parse(l) as IndexLine);
+    const lines = whole.trimEnd().split('\n').map((l) => JSON.parse(l) as StillIndexLine);
     expect(lines.length).toBeGreaterThanOrEqual(200);
     for (const [i, l] of lines.entries()) {
       expect(l.t).toBe(i * 200);

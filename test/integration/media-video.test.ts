@@ -10,16 +10,16 @@
  * ffmpeg/ffprobe: outside CI these checks skip with a loud message when ffmpeg is not on PATH; in CI (CI=true)
  * its absence fails the file at collection time (.ci/run installs Debian's ffmpeg).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RtmsSession } from '../../src/index.js';
 import { StopReason } from '../../src/index.js';
 import { recordSession, splitAccessUnits, type Recording } from '../../src/media/index.js';
 import { rig, until } from '../helpers.js';
-import { ffmpegAvailable, tempDir } from '../media-helpers.js';
+import { ffmpegAvailable, runTsChild, tempDir } from '../media-helpers.js';
 
 const FFMPEG = ffmpegAvailable('the independent checks of the MP4 recordings');
 
@@ -178,14 +178,7 @@ describe.skipIf(!FFMPEG)('a recording process killed mid-meeting', () => {
     const dir = tempDir();
     const script = join(dir, 'child.mts');
     writeFileSync(script, CHILD(pathToFileURL(join(ROOT, 'src', 'media', 'index.ts')).href, join(FIXTURES, 'video.h264'), dir));
-    const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    onTestFinished(async () => {
-      child.kill('SIGKILL');
-      await exited;
-    });
+    const { child, stderr, exited } = runTsChild(script, ROOT);
     const mp4 = join(dir, 'crash-video.mp4');
     const size = (): number => {
       try {
@@ -196,7 +189,7 @@ describe.skipIf(!FFMPEG)('a recording process killed mid-meeting', () => {
     };
     // Several fragments are on disk (one per key-frame interval: a second of video, about 14 kB, and about 32 kB of audio as verbatim FLAC).
     await until(() => size() > 250_000 || child.exitCode !== null, 30_000, 'the child to write several fragments');
-    expect(stderr).toBe('');
+    expect(stderr()).toBe('');
     child.kill('SIGKILL');
     await exited;
 

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import type { VideoFrame } from '../../src/index.js';
+import type { RtmsClientOptions, VideoFrame } from '../../src/index.js';
 import { RtmsSimulator, type SimulatedStream } from '../../src/testing/index.js';
 import { h264AccessUnits, isKeyFrame } from '../../src/testing/media-fixtures-packets.js';
 import { settleVideo } from '../../src/testing/sim-server.js';
@@ -79,6 +79,23 @@ function nalTypes(unit: Uint8Array): number[] {
   return out;
 }
 
+
+/**
+ * The SDK with video and share asked for with `mediaParams`, through a simulated meeting of `durationMs`: the
+ * stream, and every frame of each kind with the time it arrived.
+ */
+async function sdkMeeting(mediaParams: NonNullable<RtmsClientOptions['mediaParams']>, durationMs: number) {
+  const r = await rig({ media: ['video', 'share'], mediaParams });
+  const stream = r.sim.createStream();
+  const session = (await r.client.handleWebhook(stream.webhook('started'))).session!;
+  const got = { video: [] as (VideoFrame & { at: number })[], share: [] as (VideoFrame & { at: number })[] };
+  session.on('video', (f) => got.video.push({ ...f, at: Date.now() }));
+  session.on('share', (f) => got.share.push({ ...f, at: Date.now() }));
+  await stream.ready();
+  await until(() => session.state === 'streaming');
+  await stream.playMeeting({ durationMs, lines: [ADA], transcriptEveryMs: 60_000 });
+  return { stream, session, got };
+}
 describe('JPG and PNG: one whole still image a frame, at the negotiated fps', () => {
   it('raw client, video JPG at 2 fps and share PNG at 1 fps on their own sockets: the fixture images in turn, each kind on its own grid', async () => {
     const s = await sim();
@@ -115,15 +132,7 @@ describe('JPG and PNG: one whole still image a frame, at the negotiated fps', ()
   });
 
   it('the SDK, video JPG at 2 fps and share PNG (1 fps by default): frames carry the format, the images and timestamps 500 ms apart', async () => {
-    const r = await rig({ media: ['video', 'share'], mediaParams: { video: { codec: 'JPG', fps: 2 }, share: { codec: 'PNG' } } });
-    const stream = r.sim.createStream();
-    const session = (await r.client.handleWebhook(stream.webhook('started'))).session!;
-    const got = { video: [] as (VideoFrame & { at: number })[], share: [] as (VideoFrame & { at: number })[] };
-    session.on('video', (f) => got.video.push({ ...f, at: Date.now() }));
-    session.on('share', (f) => got.share.push({ ...f, at: Date.now() }));
-    await stream.ready();
-    await until(() => session.state === 'streaming');
-    await stream.playMeeting({ durationMs: 2_100, lines: [ADA], transcriptEveryMs: 60_000 });
+    const { stream, got } = await sdkMeeting({ video: { codec: 'JPG', fps: 2 }, share: { codec: 'PNG' } }, 2_100);
     await until(() => got.video.length >= 4 && got.share.length >= 2, 2_000, 'frames');
     expect(got.video[0]!.format).toMatchObject({ codec: 'JPG', fps: 2 });
     expect(got.share[0]!.format).toMatchObject({ codec: 'PNG', fps: 1 });
@@ -160,15 +169,7 @@ describe('JPG and PNG: one whole still image a frame, at the negotiated fps', ()
 
 describe('H.264 on the negotiated fps grid', () => {
   it('the SDK, video at 30 fps and share at 8 fps: starts at an IDR with SPS/PPS, the access units in order (none dropped or repeated), each on its own grid', async () => {
-    const r = await rig({ media: ['video', 'share'], mediaParams: { video: { codec: 'H264', fps: 30 }, share: { codec: 'H264', fps: 8 } } });
-    const stream = r.sim.createStream();
-    const session = (await r.client.handleWebhook(stream.webhook('started'))).session!;
-    const got = { video: [] as (VideoFrame & { at: number })[], share: [] as (VideoFrame & { at: number })[] };
-    session.on('video', (f) => got.video.push({ ...f, at: Date.now() }));
-    session.on('share', (f) => got.share.push({ ...f, at: Date.now() }));
-    await stream.ready();
-    await until(() => session.state === 'streaming');
-    await stream.playMeeting({ durationMs: 1_300, lines: [ADA], transcriptEveryMs: 60_000 });
+    const { stream, got } = await sdkMeeting({ video: { codec: 'H264', fps: 30 }, share: { codec: 'H264', fps: 8 } }, 1_300);
     await until(() => got.video.length >= 31 && got.share.length >= 9, 2_000, 'frames');
     for (const [kind, fps] of [['video', 30], ['share', 8]] as const) {
       const frames = got[kind];

@@ -14,7 +14,7 @@ import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { AudioFrame, VideoFrame } from '../../src/index.js';
-import { recordSession, sniffImage, type RecordOptions, type RecordingResult } from '../../src/media/index.js';
+import { recordSession, sniffImage, type RecordOptions, type StillIndexLine, type RecordingResult } from '../../src/media/index.js';
 import { MAX_SAME_NAME, STILL_NAME_DIGITS, stillName } from '../../src/media/stills.js';
 import { MAX_NO_CLOCK_BYTES } from '../../src/media/video-recorder.js';
 import { fakeSession, jpeg, openFds, png, tempDir, TINY_JPEG } from '../media-helpers.js';
@@ -32,20 +32,11 @@ function frame(data: Uint8Array, ms: number | undefined, format: VideoFrame['for
   return { data: Buffer.from(data), ...who, timestamp: ms === undefined ? undefined : T0 + ms, format, content: {} };
 }
 
-interface IndexLine {
-  t: number;
-  timestamp: number | null;
-  userId: number | string | null;
-  userName: string | null;
-  file: string;
-  bytes: number;
-}
-
 /** The index's lines, each checked against its file: it exists, under the kind's directory, with that many bytes. */
-function readIndex(index: string, dir: string): IndexLine[] {
+function readIndex(index: string, dir: string): StillIndexLine[] {
   const text = readFileSync(index, 'utf8');
   expect(text.endsWith('\n')).toBe(true);
-  const lines = text.trimEnd().split('\n').map((l) => JSON.parse(l) as IndexLine);
+  const lines = text.trimEnd().split('\n').map((l) => JSON.parse(l) as StillIndexLine);
   for (const l of lines) {
     expect(Object.keys(l).sort()).toEqual(['bytes', 'file', 't', 'timestamp', 'userId', 'userName']);
     const path = join(dir, l.file);
@@ -299,7 +290,7 @@ describe('recordSession stills with a stand-in session', () => {
     expect(r.errors[0]).toMatch(/rec-video-frames.000000200\.jpg: .*ENOENT/);
     expect(r.errors[1]).toMatch(/4 images not written/);
     // The index (beside the directory) still names only the image written in full.
-    const lines = readFileSync(r.video.stills!.index, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as IndexLine);
+    const lines = readFileSync(r.video.stills!.index, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as StillIndexLine);
     expect(lines.map((l) => [l.t, l.file])).toEqual([[0, 'rec-video-frames/000000000.jpg']]);
   });
 
