@@ -219,7 +219,8 @@ export class Mp4Writer {
     const fd = this.fd;
     this.fd = undefined;
     if (fd === undefined) return;
-    this.error ??= closeFd(fd);
+    const closeError = closeFd(fd); // always closed; the first error is kept
+    this.error ??= closeError;
   }
 
   private fail(err: unknown): void {

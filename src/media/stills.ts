@@ -124,6 +124,8 @@ export class StillsWriter {
   private last: number | undefined;
   private closed = false;
   private writeErrorReported = false;
+  /** The last name used (or given up on) per image type: its offset and same-offset number. */
+  private readonly lastName: Partial<Record<StillType, { t: number; n: number }>> = {};
 
   /**
    * @param dir - the images' directory
@@ -188,9 +190,15 @@ export class StillsWriter {
     return true;
   }
 
-  /** Writes the image under the first free name for its offset; its name, or undefined (reported) on failure. */
+  /**
+   * Writes the image under the first free name for its offset; its name, or undefined (reported) on failure. The
+   * search starts after the last name used at the same offset: frames with a frozen or zero timestamp (all at one
+   * offset) cost one `open` each, not one per image already there.
+   */
   private writeFile(t: number, still: Still): string | undefined {
-    for (let n = 1; n <= MAX_SAME_NAME; n++) {
+    const last = this.lastName[still.type];
+    const from = last !== undefined && last.t === t ? last.n + 1 : 1;
+    for (let n = from; n <= MAX_SAME_NAME; n++) {
       const name = stillName(t, still.type, n);
       const path = join(this.dir, name);
       let fd: number;
@@ -213,7 +221,9 @@ export class StillsWriter {
       } catch (err) {
         error = toError(err);
       }
-      error ??= closeFd(fd);
+      const closeError = closeFd(fd); // always closed; the first error is kept
+      error ??= closeError;
+      this.lastName[still.type] = { t, n };
       if (error === undefined) return name;
       try {
         unlinkSync(path); // no half image in the directory: the index never names it, and nothing else should
@@ -223,6 +233,7 @@ export class StillsWriter {
       this.writeError(path, error);
       return undefined;
     }
+    this.lastName[still.type] = { t, n: MAX_SAME_NAME };
     this.writeError(join(this.dir, stillName(t, still.type)), new Error(`more than ${MAX_SAME_NAME} images at this offset`));
     return undefined;
   }

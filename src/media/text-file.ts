@@ -36,7 +36,8 @@ export class TextFile {
     if (this.fd === undefined) return;
     const fd = this.fd;
     this.fd = undefined;
-    this.error ??= closeFd(fd);
+    const closeError = closeFd(fd); // always closed; the first error is kept
+    this.error ??= closeError;
   }
   private fail(err: unknown): void {
     this.error ??= toError(err);

@@ -265,7 +265,9 @@ export class VideoRecorder {
     if (this.finished) return;
     this.received++;
     if (this.host.clockStart() === undefined) {
-      this.noClock.push(frame);
+      // Held without `content` (the wire message, whose base64 text would hold the image a second time): the cap
+      // then bounds what is really kept.
+      this.noClock.push({ ...frame, content: {} });
       this.noClockBytes += frame.data.byteLength;
       if (this.noClock.length <= MAX_NO_CLOCK && this.noClockBytes <= MAX_NO_CLOCK_BYTES) return;
       const first = this.noClock.find((f) => f.timestamp !== undefined)?.timestamp ?? Date.now();

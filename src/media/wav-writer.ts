@@ -93,7 +93,8 @@ export class WavWriter {
     } catch (err) {
       this.error ??= toError(err);
     }
-    this.error ??= closeFd(fd);
+    const closeError = closeFd(fd); // always closed; the first error is kept
+    this.error ??= closeError;
   }
 
   private fail(err: unknown): void {

@@ -103,14 +103,23 @@ const VIDEO_FPS: Readonly<Record<'video' | 'deskshare', { readonly default: numb
 };
 
 /**
+ * H.264 asked for without an fps: Zoom documents no default, and the reference's rule is "H.264 when fps > 5" (share:
+ * > 1), so the JPG defaults would be a combination it excludes. 30, the default of Zoom's own SDK (SDK-CPP, §9), is
+ * the one documented value.
+ */
+const H264_DEFAULT_FPS = 30;
+
+/**
  * @internal Settles `media_params.video` or `media_params.deskshare` (an object): the `codec` and `fps` applied, filled in
  * when missing, the other fields as asked (with `content_type` 3 when missing).
  *
  * - `codec` 5 (JPG), 6 (PNG) or 7 (H264); none: JPG. Another value refuses the handshake with status 27
  *   (`STATUS_INVALID_MEDIA_VIDEO_CODEC`) or 33 (deskshare): Zoom has those statuses but does not say which values
  *   it refuses, so, as for `send_rate`, a value the simulator cannot honour is refused rather than guessed at.
- * - `fps` an integer from 1 to 30; none: the default above (for H.264 too: Zoom documents no H.264 default). Any
- *   other value refuses with status 30 (`STATUS_INVALID_MEDIA_VIDEO_FPS`) or 35.
+ * - `fps` an integer from 1 to 30; none: the default above, or 30 for H.264 ({@link H264_DEFAULT_FPS}). Any other
+ *   value refuses with status 30 (`STATUS_INVALID_MEDIA_VIDEO_FPS`) or 35. H.264 asked for at or below the JPG/PNG
+ *   limit is applied as asked with a `media-params` warning: the reference says H.264 is used above it, and
+ *   whether Zoom sends JPG instead is not documented.
  * - No codec and an fps above the JPG/PNG limit: JPG at the default fps, as Zoom documents for video ("fps > 5
  *   without codec falls back to JPG at 5 fps"). JPG or PNG asked for with an fps above the limit: Zoom does not
  *   say; the same fallback (the asked codec at the default fps) is the safest reading, since the answer tells the
@@ -131,7 +140,10 @@ export function settleVideo(key: 'video' | 'deskshare', value: Record<string, un
   }
   const notes: string[] = [];
   const appliedCodec: number = codec ?? MediaCodec.JPG;
-  let appliedFps: number = fps ?? fallback;
+  let appliedFps: number = fps ?? (appliedCodec === MediaCodec.H264 ? H264_DEFAULT_FPS : fallback);
+  if (appliedCodec === MediaCodec.H264 && appliedFps <= imageMax) {
+    notes.push(`media_params.${key}: H264 at ${appliedFps} fps: Zoom's documentation uses H.264 above ${imageMax} fps and JPG/PNG at or below it; applied as asked, but Zoom may send JPG here (undocumented)`);
+  }
   if (appliedCodec !== MediaCodec.H264 && appliedFps > imageMax) {
     const limit = share ? `${imageMax} fps (D-EVT; Zoom's SDK allows 5: the simulator takes the stricter reading)` : `${imageMax} fps`;
     notes.push(
@@ -169,6 +181,11 @@ function negotiateMedia(requested: Record<string, unknown> | undefined, mask: nu
   const notes: string[] = [];
   for (const [key, value] of Object.entries(req)) {
     if (key === 'audio') continue;
+    if ((key === 'video' || key === 'deskshare') && !isObj(value)) {
+      // Not the object §3.3 describes: refused with the kind's params status (25, 31) rather than echoed back.
+      const status = key === 'deskshare' ? StatusCode.STATUS_INVALID_MEDIA_DESKSHARE_PARAMS : StatusCode.STATUS_INVALID_MEDIA_VIDEO_PARAMS;
+      return { ok: false, status, message: `media_params.${key} is ${JSON.stringify(value)}, not an object` };
+    }
     if (!isObj(value)) {
       params[key] = value;
       continue;
@@ -184,7 +201,8 @@ function negotiateMedia(requested: Record<string, unknown> | undefined, mask: nu
     params[key] = contentType === undefined || value['content_type'] !== undefined ? { ...value } : { content_type: contentType, ...value };
   }
   // A socket that names video or deskshare in its media_type without params for it gets Zoom's defaults (JPG at
-  // 5 fps, share JPG at 1 fps), answered like asked-for params. Not for media_type 32 ("all the app is scoped
+  // 5 fps, share JPG at 1 fps), answered like asked-for params. [INF] §3.4 says the answer has the request's keys;
+  // answering what was applied follows the audio answer, which the simulator fills in the same way. Not for media_type 32 ("all the app is scoped
   // for"): the simulator cannot know the app's scopes, so it settles video only where the client asked for it.
   for (const [key, bit] of [['video', MediaTypeBit.VIDEO], ['deskshare', MediaTypeBit.DESKSHARE]] as const) {
     if ((mask & bit) === 0 || req[key] !== undefined) continue;

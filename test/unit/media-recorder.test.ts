@@ -3,10 +3,11 @@
  * recordSession over a stand-in session: file errors reported, not thrown; nothing left open; captions and chat
  * that arrive before any audio wait for the clock.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { WEBVTT_HEADER, WavWriter, recordSession, srtCue, vttCue } from '../../src/media/index.js';
+import { TextFile } from '../../src/media/text-file.js';
 import { fakeSession, openFds, tempDir } from '../media-helpers.js';
 
 const FORMAT = { contentType: 'raw', codec: 'L16', sampleRate: 16000, channels: 1, sendRate: 20, dataOption: 'multi' } as const;
@@ -46,6 +47,21 @@ describe('WavWriter', () => {
     expect(b.readUInt32LE(40)).toBe(100_001 * 4);
     expect(b.readUInt32LE(4)).toBe(36 + 100_001 * 4);
     expect(b.readInt16LE(b.length - 2)).toBe(-1);
+  });
+});
+
+describe('a file whose writes fail is still closed', () => {
+  // /dev/full opens, and every write to it fails with ENOSPC: a disk that filled mid-meeting.
+  it.skipIf(!existsSync('/dev/full') || openFds() === undefined)('TextFile (captions, chat, the stills index): the first error kept, no descriptor left open', () => {
+    const before = openFds()!;
+    for (let i = 0; i < 20; i++) {
+      const f = new TextFile('/dev/full', '');
+      f.append('a line\n');
+      f.append('another\n'); // after the error: nothing
+      f.close();
+      expect(f.error?.message).toMatch(/ENOSPC/);
+    }
+    expect(openFds()).toBe(before);
   });
 });
 

@@ -217,6 +217,21 @@ describe('recordSession stills with a stand-in session', () => {
     expect(r.video.stills).toMatchObject({ frames: 4, failed: 0 });
   });
 
+  it(`a frozen timestamp: ${MAX_SAME_NAME} images at one offset, numbered in order; the rest refused with one message`, async () => {
+    const dir = tempDir();
+    const r = await record(dir, (emit) => {
+      for (let i = 0; i < MAX_SAME_NAME + 5; i++) emit('video', frame(TINY_JPEG, 300));
+    });
+    const names = readdirSync(join(dir, 'rec-video-frames')).sort();
+    expect(names).toHaveLength(MAX_SAME_NAME);
+    expect(names[0]).toBe('000000300.jpg');
+    expect(names[1]).toBe('000000300_002.jpg');
+    expect(names.at(-1)).toBe(`000000300_${String(MAX_SAME_NAME).padStart(3, '0')}.jpg`);
+    expect(r.video.stills).toMatchObject({ frames: MAX_SAME_NAME, failed: 5 });
+    expect(r.errors).toEqual([expect.stringContaining(`more than ${MAX_SAME_NAME} images at this offset`), expect.stringContaining('5 images not written')]);
+    expect(readIndex(r.video.stills!.index, dir)).toHaveLength(MAX_SAME_NAME);
+  });
+
   it('stills: false counts the images and writes nothing; video: false does not even listen; H.264 alone makes no frames directory', async () => {
     for (const options of [{ stills: false }, { video: false }, { video: false, stills: true }] satisfies Partial<RecordOptions>[]) {
       const dir = tempDir();
