@@ -71,7 +71,7 @@ export interface RecordedStills {
   readonly dir: string;
   /** The index, JSON lines (`<name>-video-frames.jsonl`, ...): one line per image written; see {@link recordSession}. */
   readonly index: string;
-  /** Image files written, each with its line in the index. */
+  /** Image files written, each with its line in the index (unless the index itself failed: see `RecordingResult.errors`). */
   readonly frames: number;
   /** Bytes of the image files written. */
   readonly bytes: number;
