@@ -87,6 +87,12 @@ export interface VideoFrame {
   readonly timestamp: number | undefined;
   /** Codec, resolution and fps negotiated for this media socket, shared by its frames. */
   readonly format: VideoFormat;
+  /**
+   * What this frame's bytes are, by their signature: `JPG`, `PNG`, `H264` (an Annex B start code), or undefined for
+   * anything else. It can differ from `format.codec`: Zoom has been reported to send screen share as JPEG whatever
+   * was negotiated. Decide how to handle a frame by this. See {@link detectVideoCodec}.
+   */
+  readonly detectedCodec: 'JPG' | 'PNG' | 'H264' | undefined;
   /** The frame's `content` object, unknown fields included (see {@link FrameContent}). */
   readonly content: FrameContent;
 }

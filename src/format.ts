@@ -50,3 +50,27 @@ export function videoFormat(server: Obj | undefined, requested: Obj | undefined,
     fps: pick(server, requested, 'fps') ?? defaults.fps,
   } satisfies VideoFormat);
 }
+
+/** A JPEG's start of image and the first marker's prefix. */
+const JPEG_SOI = [0xff, 0xd8, 0xff] as const;
+/** The PNG signature. */
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a] as const;
+
+function startsWith(b: Uint8Array, magic: readonly number[]): boolean {
+  return b.length >= magic.length && magic.every((v, i) => b[i] === v);
+}
+
+/**
+ * What a video or share frame's bytes are, by their first bytes: `JPG` (a JPEG's `FF D8 FF`), `PNG` (the 8-byte PNG
+ * signature), `H264` (an Annex B start code, `00 00 01` or `00 00 00 01`, as RTMS sends access units), or
+ * undefined for anything else. Reads at most 8 bytes; never throws.
+ *
+ * The negotiated codec ({@link VideoFormat.codec}) says what was asked for and accepted; this says what arrived.
+ * They can differ: Zoom's forum has screen share arriving as JPEG whatever was negotiated.
+ */
+export function detectVideoCodec(bytes: Uint8Array): 'JPG' | 'PNG' | 'H264' | undefined {
+  if (startsWith(bytes, JPEG_SOI)) return 'JPG';
+  if (startsWith(bytes, PNG_SIGNATURE)) return 'PNG';
+  if (bytes[0] === 0 && bytes[1] === 0 && (bytes[2] === 1 || (bytes[2] === 0 && bytes[3] === 1))) return 'H264';
+  return undefined;
+}

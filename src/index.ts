@@ -15,6 +15,7 @@ export type {
 } from './client.js';
 export type { ClientStats, ClientTotals, MediaKindStats, SessionStats, StreamCounters, WebhookStats } from './stats.js';
 export { DIAGNOSTICS_CHANNELS } from './diagnostics.js';
+export { detectVideoCodec } from './format.js';
 export type { ErrorMessage, ReconnectedMessage, ReconnectingMessage, ReconnectMessage, SessionStateMessage, WebhookMessage } from './diagnostics.js';
 export type { HealthBody, HealthCoordinator, HealthEventStreams, HealthReport, HealthResponseOptions, HealthSessions, HealthStatus } from './health.js';
 export type { FetchHandler, FetchHandlerOptions } from './fetch-handler.js';

@@ -11,7 +11,7 @@
  */
 import { RtmsError, describeError } from './errors.js';
 import type { AudioFormat, Participant, RtmsSessionEvents, UserId, VideoFormat } from './events.js';
-import { audioFormat, videoFormat } from './format.js';
+import { audioFormat, detectVideoCodec, videoFormat } from './format.js';
 import type { SafeLogger } from './logger.js';
 import { EventType, MediaResolution, MsgType, SessionStateCode, StopReason, StreamState, ZccEventType, nameOf } from './protocol/constants.js';
 import type {
@@ -244,7 +244,7 @@ export class FrameRouter {
     if (decoded) {
       const data = decodeBase64(c.data);
       if (data === undefined) this.#badBase64(kind);
-      else this.#fire(kind, { data, userId, userName, timestamp, format, content: c });
+      else this.#fire(kind, { data, userId, userName, timestamp, format, detectedCodec: detectVideoCodec(data), content: c });
     }
     if (raw) this.#fire('rawMedia', { kind, base64: c.data, userId, userName, timestamp, format, content: c });
   }

@@ -26,6 +26,7 @@
 import { mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { UserId } from '../events.js';
+import { detectVideoCodec } from '../format.js';
 import { TextFile } from './text-file.js';
 import { closeFd, toError } from './wav-writer.js';
 
@@ -37,21 +38,14 @@ export const STILL_NAME_DIGITS = 9;
 /** Most files with the same offset (`_002` ... `_999`); a frame past that is not written. */
 export const MAX_SAME_NAME = 999;
 
-const JPEG_SOI = [0xff, 0xd8, 0xff] as const;
-const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a] as const;
-
-function startsWith(b: Uint8Array, magic: readonly number[]): boolean {
-  return b.length >= magic.length && magic.every((v, i) => b[i] === v);
-}
 
 /**
  * The image type of `bytes` by their signature: `jpg` for a JPEG's SOI and marker (`FF D8 FF`), `png` for the PNG
  * signature (`89 50 4E 47 0D 0A 1A 0A`), undefined for anything else. Reads at most 8 bytes; never throws.
  */
 export function sniffImage(bytes: Uint8Array): StillType | undefined {
-  if (startsWith(bytes, JPEG_SOI)) return 'jpg';
-  if (startsWith(bytes, PNG_SIGNATURE)) return 'png';
-  return undefined;
+  const codec = detectVideoCodec(bytes);
+  return codec === 'JPG' ? 'jpg' : codec === 'PNG' ? 'png' : undefined;
 }
 
 /**

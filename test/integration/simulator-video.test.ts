@@ -206,6 +206,26 @@ describe('H.264 on the negotiated fps grid', () => {
   });
 });
 
+describe('what arrives, whatever was negotiated', () => {
+  it('share negotiated as H.264 that arrives as JPEG (as Zoom has been reported to send it): format says H264, detectedCodec says JPG', async () => {
+    const r = await rig({ media: ['video', 'share'], mediaParams: { video: { codec: 'H264', fps: 15 }, share: { codec: 'H264', fps: 15 } } });
+    const stream = r.sim.createStream();
+    const session = (await r.client.handleWebhook(stream.webhook('started'))).session!;
+    const got = new Map<'video' | 'share', VideoFrame>();
+    session.on('share', (f) => got.set('share', f));
+    session.on('video', (f) => got.set('video', f));
+    await stream.ready();
+    await until(() => session.state === 'streaming');
+    expect(stream.sendShare({ data: JPGS[0]!, userId: ADA.userId, userName: ADA.userName, timestamp: 1_000 })).toBe(true);
+    expect(stream.sendVideo({ data: fixture('video.h264').subarray(0, 64), userId: ADA.userId, userName: ADA.userName, timestamp: 1_000 })).toBe(true);
+    await until(() => got.size === 2);
+    expect([got.get('share'), got.get('video')].map((f) => [f!.format.codec, f!.detectedCodec])).toEqual([
+      ['H264', 'JPG'],
+      ['H264', 'H264'],
+    ]);
+  });
+});
+
 describe('a reconnect that settles another codec and fps', () => {
   it('JPG at 2 fps, then (a new media socket) H.264 at 10 fps: a new grid from the switch, starting at an IDR, the access units in order', async () => {
     const s = await sim();

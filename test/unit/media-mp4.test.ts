@@ -17,6 +17,7 @@ import fc from 'fast-check';
 import { LogLevel, Logging } from 'mediabunny';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import type { AudioFrame, VideoFrame } from '../../src/index.js';
+import { detectVideoCodec } from '../../src/index.js';
 import { recordSession, splitAccessUnits, type RecordOptions, type RecordingResult } from '../../src/media/index.js';
 import { flacDescription, flacFrame } from '../../src/media/flac.js';
 import { fakeSession, ffmpegAvailable, openFds, tempDir } from '../media-helpers.js';
@@ -39,7 +40,7 @@ function audioFrame(ms: number): AudioFrame {
 }
 
 function videoFrame(data: Uint8Array, ms: number | undefined, format: VideoFrame['format'] = H264): VideoFrame {
-  return { data: Buffer.from(data), userId: 1, userName: 'Ada', timestamp: ms === undefined ? undefined : T0 + ms, format, content: {} };
+  return { data: Buffer.from(data), userId: 1, userName: 'Ada', timestamp: ms === undefined ? undefined : T0 + ms, format, detectedCodec: detectVideoCodec(data), content: {} };
 }
 
 interface Plan {

@@ -14,6 +14,7 @@ import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { AudioFrame, VideoFrame } from '../../src/index.js';
+import { detectVideoCodec } from '../../src/index.js';
 import { recordSession, sniffImage, type RecordOptions, type StillIndexLine, type RecordingResult } from '../../src/media/index.js';
 import { MAX_SAME_NAME, STILL_NAME_DIGITS, stillName } from '../../src/media/stills.js';
 import { MAX_NO_CLOCK_BYTES } from '../../src/media/video-recorder.js';
@@ -29,7 +30,7 @@ function audioFrame(ms: number): AudioFrame {
 }
 
 function frame(data: Uint8Array, ms: number | undefined, format: VideoFrame['format'] = JPG, who: { userId: number; userName: string | undefined } = { userId: 16778240, userName: 'Ada Lovelace' }): VideoFrame {
-  return { data: Buffer.from(data), ...who, timestamp: ms === undefined ? undefined : T0 + ms, format, content: {} };
+  return { data: Buffer.from(data), ...who, timestamp: ms === undefined ? undefined : T0 + ms, format, detectedCodec: detectVideoCodec(data), content: {} };
 }
 
 /** The index's lines, each checked against its file: it exists, under the kind's directory, with that many bytes. */
