@@ -51,6 +51,31 @@ export function videoFormat(server: Obj | undefined, requested: Obj | undefined,
   } satisfies VideoFormat);
 }
 
+/** The `media_params` fields whose applied value is worth telling the app about when it is not the one asked for. */
+const WATCHED: Readonly<Record<'audio' | 'video' | 'deskshare', readonly string[]>> = {
+  audio: ['codec', 'sample_rate', 'channel', 'send_rate', 'data_opt'],
+  video: ['codec', 'fps', 'resolution'],
+  deskshare: ['codec', 'fps', 'resolution'],
+};
+
+/**
+ * Where the server applied other `media_params` than the client asked for, for a log line: `codec JPG (asked
+ * H264), fps 5 (asked 30)`; undefined when it echoed nothing for the kind, or what was asked. Only fields the client
+ * asked for are compared (a default the server fills in is not a change).
+ */
+export function paramsChanged(kind: 'audio' | 'video' | 'deskshare', server: Obj | undefined, requested: Obj | undefined): string | undefined {
+  if (server === undefined || requested === undefined) return undefined;
+  const show = (key: string, v: unknown): string => (key === 'codec' && typeof v === 'number' ? (nameOf(MediaCodec, v) ?? String(v)) : String(v));
+  const changes: string[] = [];
+  for (const key of WATCHED[kind]) {
+    const asked = requested[key];
+    const got = server[key];
+    if (asked === undefined || got === undefined || got === asked) continue;
+    changes.push(`${key} ${show(key, got)} (asked ${show(key, asked)})`);
+  }
+  return changes.length === 0 ? undefined : changes.join(', ');
+}
+
 /** A JPEG's start of image and the first marker's prefix. */
 const JPEG_SOI = [0xff, 0xd8, 0xff] as const;
 /** The PNG signature. */

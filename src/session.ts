@@ -35,7 +35,7 @@ import type {
   VideoFormat,
   VideoFrame,
 } from './events.js';
-import { audioFormat, serverParams, videoFormat } from './format.js';
+import { audioFormat, paramsChanged, serverParams, videoFormat } from './format.js';
 import type { SafeLogger } from './logger.js';
 import { MEDIA_BIT, type ResolvedMedia } from './media-params.js';
 import {
@@ -606,6 +606,13 @@ export class RtmsSession extends EventEmitter<RtmsSessionEvents> {
     if (tag.kinds.includes('audio')) tag.audio = audioFormat(serverParams(applied, 'audio'), requested['audio']);
     if (tag.kinds.includes('video')) tag.video = videoFormat(serverParams(applied, 'video'), requested['video'], VIDEO_DEFAULTS);
     if (tag.kinds.includes('share')) tag.share = videoFormat(serverParams(applied, 'deskshare'), requested['deskshare'], SHARE_DEFAULTS);
+    for (const [kind, key] of [['audio', 'audio'], ['video', 'video'], ['share', 'deskshare']] as const) {
+      if (!tag.kinds.includes(kind)) continue;
+      const changed = paramsChanged(key, serverParams(applied, key), serverParams(requested, key));
+      // Zoom answers what it applied; frames carry that. Said once per media handshake, since a silent change (JPG
+      // at 5 fps where H.264 at 30 was asked, zoom/rtms#94) is what users otherwise find out from their frames.
+      if (changed !== undefined) this.#ctx.logger.warn(`media: Zoom applied other ${kind} params than asked: ${changed}`, { streamId: this.id });
+    }
     // One CLIENT_READY_ACK per successful media handshake, on signaling, as Zoom's sample clients do (§1 notes).
     this.#signaling?.send(encodeClientReadyAck(this.id));
     if (this.#signaling?.state !== 'ready' || !this.#media.every((m) => m.state === 'ready')) return;

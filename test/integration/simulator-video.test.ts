@@ -16,7 +16,7 @@ import type { RtmsClientOptions, VideoFrame } from '../../src/index.js';
 import { RtmsSimulator, type SimulatedStream } from '../../src/testing/index.js';
 import { h264AccessUnits, isKeyFrame } from '../../src/testing/media-fixtures-packets.js';
 import { settleVideo } from '../../src/testing/sim-server.js';
-import { CREDS, rig, until } from '../helpers.js';
+import { CREDS, recordingLogger, rig, until } from '../helpers.js';
 import { fixture } from '../media-fixtures.js';
 import { RawClient, content, type Msg, type RawSocket } from './simulator-raw.js';
 import { ffmpegAvailable } from '../media-helpers.js';
@@ -223,6 +223,19 @@ describe('what arrives, whatever was negotiated', () => {
       ['H264', 'JPG'],
       ['H264', 'H264'],
     ]);
+  });
+});
+
+describe('the SDK says when Zoom applied other params than asked', () => {
+  it('share JPG at 3 fps is applied at 1 fps: one warning naming both; video asked and applied alike: none', async () => {
+    const logger = recordingLogger();
+    const r = await rig({ logger, media: ['video', 'share'], mediaParams: { video: { codec: 'H264', fps: 15 }, share: { codec: 'JPG', fps: 3 } } });
+    const stream = r.sim.createStream();
+    const session = (await r.client.handleWebhook(stream.webhook('started'))).session!;
+    await stream.ready();
+    await until(() => session.state === 'streaming');
+    const lines = logger.lines.filter((l) => l.includes('Zoom applied other'));
+    expect(lines).toEqual([expect.stringMatching(/^warn .*share params than asked: fps 1 \(asked 3\) /)]);
   });
 });
 
