@@ -13,22 +13,33 @@
  *   like chat lines. A name already taken (two frames in one millisecond, or a file left in the directory by an
  *   earlier recording of the same name) gets `_002`, `_003`, ... (up to {@link MAX_SAME_NAME}), which sorts after
  *   the plain name and before the next millisecond: no file is ever overwritten.
- * - **Index.** One JSON object a line, appended after its image is complete: `t` (the offset, ms), `timestamp`
+ * - **Index.** One JSON object a line, appended after its image is complete (closed), in arrival order: `t` (the offset, ms), `timestamp`
  *   (Zoom's, Unix ms, or null), `userId`, `userName` (or null), `file` (the image's path relative to the index's
  *   directory, with `/`), `bytes`. A line names only a file written in full; an image whose write fails is removed,
  *   counted in {@link RecordedStills.failed} and not indexed.
- * - **Memory.** Each frame is written synchronously when it is placed (one `open`, `write`, `close`), so nothing is
- *   held: memory does not grow with the number of frames. The directory and the index are created at the first
- *   image, so a recording without images leaves neither.
- * - **Errors.** Never thrown: the first error of each kind (creating the directory, writing an image, writing the
- *   index) is reported once, and the images not written are counted.
+ * - **Off the event loop.** Images are written with Node's asynchronous file calls (`node:fs/promises`, which run
+ *   in libuv's thread pool): each writer (one per kind: video, share) keeps a queue, written in order, one file at a
+ *   time (`open` with `wx`, `write` until done, `close`, then the index line). The directory is made, and the index
+ *   opened, the same way at the first image, so a recording without images leaves neither. The index goes through
+ *   the same queue rather than a synchronous append: its line is due only once its image is complete, which the
+ *   queue already knows, and a synchronous write on a stalled disk would block every meeting's sockets.
+ * - **Bounded.** A writer queues at most {@link MAX_QUEUED_STILLS} images and {@link MAX_QUEUED_STILL_BYTES} bytes
+ *   (the one being written included; an empty queue takes one image whatever its size). A frame past that is not
+ *   queued: it is counted in {@link RecordedStills.dropped}, never waited for, so memory stays bounded when the
+ *   disk falls behind. Frames held before the recording's clock had a start (already in memory, bounded by the
+ *   video recorder) are queued whatever the queue holds.
+ * - **Closing.** {@link StillsWriter.close} waits for the queue, at most {@link STILLS_CLOSE_TIMEOUT_MS}: past that
+ *   (a stalled disk), what is still queued, the image being written included, is counted in `dropped` and reported;
+ *   the image being written then finishes (or fails) in the background, its descriptor closed, without an index
+ *   line, as after a crash. Nothing is reported or counted after `close` has resolved.
+ * - **Errors.** Never thrown, never a rejected promise: the first error of each kind (creating the directory,
+ *   writing an image, writing the index) is reported once, and the images not written are counted.
  */
-import { mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { mkdir, open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { UserId } from '../events.js';
 import { detectVideoCodec } from '../format.js';
-import { TextFile } from './text-file.js';
-import { closeFd, toError } from './wav-writer.js';
+import { toError } from './wav-writer.js';
 
 /** An image type the recorder writes: JPEG (`.jpg`) or PNG (`.png`). */
 export type StillType = 'jpg' | 'png';
@@ -37,6 +48,23 @@ export type StillType = 'jpg' | 'png';
 export const STILL_NAME_DIGITS = 9;
 /** Most files with the same offset (`_002` ... `_999`); a frame past that is not written. */
 export const MAX_SAME_NAME = 999;
+/**
+ * Images a stills writer may hold waiting for the disk (the one being written included): 6.4 s of video at the
+ * fastest image rate RTMS sends (5 fps). A healthy disk writes an image in about a millisecond, so the queue is
+ * almost always empty; this rides out a disk that stalls for a few seconds without dropping a frame.
+ */
+export const MAX_QUEUED_STILLS = 32;
+/**
+ * Bytes of images a stills writer may hold waiting for the disk: the same bound as frames held before the clock
+ * (`MAX_NO_CLOCK_BYTES`), so a recording holds at most 16 MiB of images per kind (video, share) whatever the disk
+ * does (or one image, when a single one is larger).
+ */
+export const MAX_QUEUED_STILL_BYTES = 16 * 1024 * 1024;
+/**
+ * How long closing a stills writer (the recording's end) waits for its queue, ms. A healthy disk writes a full
+ * queue in well under a second; a stalled one (a hung network mount) must not hold `recording.done` for ever.
+ */
+export const STILLS_CLOSE_TIMEOUT_MS = 10_000;
 
 
 /**
@@ -71,6 +99,13 @@ export interface RecordedStills {
   readonly bytes: number;
   /** JPG and PNG frames not written: a file error (reported in {@link RecordingResult.errors}). */
   readonly failed: number;
+  /**
+   * JPG and PNG frames not written because the disk did not keep up: frames that came while
+   * {@link MAX_QUEUED_STILLS} images or {@link MAX_QUEUED_STILL_BYTES} bytes were waiting to be written, and those
+   * still waiting when the recording ended and {@link STILLS_CLOSE_TIMEOUT_MS} passed (reported in
+   * {@link RecordingResult.errors}, with a count). `frames + failed + dropped` is the images given to the writer.
+   */
+  readonly dropped: number;
   /** The first image's offset on the recording's clock, ms; undefined when none was written. */
   readonly firstFrameMs: number | undefined;
   /** The last image's offset on the recording's clock, ms (the largest); undefined when none was written. */
@@ -107,17 +142,89 @@ export interface Still {
   readonly userName: string | undefined;
 }
 
-/** @internal Writes one kind's stills; see the module notes. Never throws. */
+/** @internal An open file, as the stills writer uses it (a `node:fs/promises` FileHandle by default). */
+export interface StillsFileHandle {
+  /** Writes `length` bytes of `data` from `offset` at the file's position; resolves with how many were written. */
+  write(data: Uint8Array, offset: number, length: number): Promise<{ bytesWritten: number }>;
+  close(): Promise<void>;
+}
+
+/** @internal The file calls of a stills writer: `node:fs/promises` by default; tests pass slow or failing ones. */
+export interface StillsFs {
+  /** Makes the directory and its parents. */
+  mkdir(path: string): Promise<unknown>;
+  /** Opens `path`: `wx` creates it (failing with EEXIST when it exists), `w` creates or truncates it. */
+  open(path: string, flags: 'wx' | 'w'): Promise<StillsFileHandle>;
+  unlink(path: string): Promise<void>;
+}
+
+/** @internal Node's asynchronous file calls (libuv's thread pool). */
+export const nodeStillsFs: StillsFs = {
+  mkdir: (path) => mkdir(path, { recursive: true }),
+  open: (path, flags) => open(path, flags),
+  unlink: (path) => unlink(path),
+};
+
+/** @internal Options of a stills writer, for tests. */
+export interface StillsWriterOptions {
+  /** The file calls (default {@link nodeStillsFs}). */
+  readonly fs?: StillsFs;
+  /** Default {@link STILLS_CLOSE_TIMEOUT_MS}. */
+  readonly closeTimeoutMs?: number;
+}
+
+/** Writers of this process with a write in progress, and who waits for none to be (see {@link stillsIdle}). */
+let busyWriters = 0;
+let idleWaiters: (() => void)[] = [];
+
+/**
+ * @internal Resolves when no stills writer of this process has anything queued or being written: for tests, which
+ * emit frames and then read the files while the session still runs.
+ */
+export function stillsIdle(): Promise<void> {
+  if (busyWriters === 0) return Promise.resolve();
+  return new Promise((resolve) => idleWaiters.push(resolve));
+}
+
+/** Writes the whole of `data` to `file` (a short write is continued); rejects on an error or no progress. */
+async function writeAll(file: StillsFileHandle, data: Uint8Array): Promise<void> {
+  let done = 0;
+  while (done < data.byteLength) {
+    const { bytesWritten } = await file.write(data, done, data.byteLength - done);
+    if (!(bytesWritten > 0)) throw new Error('write made no progress');
+    done += bytesWritten;
+  }
+}
+
+/** @internal Writes one kind's stills off the event loop, in order, with a bounded queue; see the module notes. Never throws. */
 export class StillsWriter {
-  private index: TextFile | undefined;
+  private readonly fs: StillsFs;
+  private readonly closeTimeoutMs: number;
+  private index: StillsFileHandle | undefined;
+  private indexError: Error | undefined;
+  /** Whether the directory and the index are made: undefined before the first image, false when the directory failed. */
   private ready: boolean | undefined;
   private frames = 0;
   private bytes = 0;
   private failed = 0;
+  private dropped = 0;
   private first: number | undefined;
   private last: number | undefined;
+  /** No more images taken (close was called). */
   private closed = false;
+  /** Close gave up waiting: nothing more is written to the index. */
+  private abandoned = false;
+  /** Close has resolved: nothing more is reported. */
+  private silent = false;
   private writeErrorReported = false;
+  private readonly queue: Still[] = [];
+  /** Images taken and not yet finished (queued, and the one being written), and their bytes. */
+  private pending = 0;
+  private pendingBytes = 0;
+  /** The loop writing the queue, while it runs. */
+  private running = false;
+  private loop: Promise<void> = Promise.resolve();
+  private closing: Promise<RecordedStills> | undefined;
   /** The last name used (or given up on) per image type: its offset and same-offset number. */
   private readonly lastName: Partial<Record<StillType, { t: number; n: number }>> = {};
 
@@ -126,62 +233,176 @@ export class StillsWriter {
    * @param indexPath - the index file
    * @param relDir - the images' directory as the index names it (relative to the index's directory)
    * @param report - records an error message
+   * @param options - for tests: the file calls and the close bound
    */
   constructor(
     readonly dir: string,
     readonly indexPath: string,
     private readonly relDir: string,
     private readonly report: (message: string) => void,
-  ) {}
+    options: StillsWriterOptions = {},
+  ) {
+    this.fs = options.fs ?? nodeStillsFs;
+    this.closeTimeoutMs = options.closeTimeoutMs ?? STILLS_CLOSE_TIMEOUT_MS;
+  }
 
-  /** Writes one image and its index line. Never throws. */
-  write(still: Still): void {
+  /** Images queued or being written. */
+  get queued(): number {
+    return this.pending;
+  }
+
+  /**
+   * Queues one image (its file, then its index line, are written in order); past the queue's bound the frame is
+   * counted as dropped instead, unless `held` (a frame held before the clock, already in memory). Never throws.
+   */
+  write(still: Still, held = false): void {
     if (this.closed) return;
-    if (!this.open()) {
+    if (this.ready === false) {
+      this.failed++; // the directory could not be made (reported once)
+      return;
+    }
+    const size = still.data.byteLength;
+    const fits = this.pending === 0 || (this.pending < MAX_QUEUED_STILLS && this.pendingBytes + size <= MAX_QUEUED_STILL_BYTES);
+    if (!fits && !held) {
+      this.dropped++;
+      return;
+    }
+    this.queue.push(still);
+    this.pending++;
+    this.pendingBytes += size;
+    this.kick();
+  }
+
+  /**
+   * Stops taking images, waits for the queue (at most the close bound), closes the index and returns what was
+   * written. Idempotent; never rejects.
+   */
+  close(): Promise<RecordedStills> {
+    if (this.closing === undefined) {
+      this.closed = true;
+      this.kick(); // an idle writer closes its index now
+      this.closing = this.settle();
+    }
+    return this.closing;
+  }
+
+  private async settle(): Promise<RecordedStills> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      this.loop.then(() => false),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(true), this.closeTimeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    const queueDrops = this.dropped;
+    if (timedOut) {
+      // A stalled disk: what waits is given up (the image being written finishes in the background, unindexed).
+      this.abandoned = true;
+      this.dropped += this.pending;
+      this.queue.length = 0;
+      this.say(`${this.dir}: ${this.pending} images still waiting for the disk after ${this.closeTimeoutMs} ms were not written`);
+    } else if (this.indexError !== undefined) {
+      this.say(`${this.indexPath}: ${this.indexError.message}`);
+    }
+    if (this.failed > 1 && this.ready === true) this.say(`${this.dir}: ${this.failed} images not written (the first error is listed)`);
+    if (queueDrops > 0) this.say(`${this.dir}: ${queueDrops} images dropped: the disk did not keep up (at most ${MAX_QUEUED_STILLS} images, ${MAX_QUEUED_STILL_BYTES / 1024 / 1024} MiB wait)`);
+    this.silent = true; // the result is out: nothing more is reported
+    return { dir: this.dir, index: this.indexPath, frames: this.frames, bytes: this.bytes, failed: this.failed, dropped: this.dropped, firstFrameMs: this.first, lastFrameMs: this.last };
+  }
+
+  /** Starts the loop unless it runs. */
+  private kick(): void {
+    if (this.running) return;
+    this.running = true;
+    busyWriters++;
+    this.loop = this.run();
+  }
+
+  /** Writes the queue in order; at the end, once closed, closes the index. Never rejects. */
+  private async run(): Promise<void> {
+    try {
+      for (let still = this.queue.shift(); still !== undefined && !this.abandoned; still = this.queue.shift()) {
+        try {
+          await this.writeOne(still);
+        } catch (err) {
+          // Not expected (every step guards itself).
+          this.failed++;
+          this.writeError(this.dir, err);
+        }
+        this.pending--;
+        this.pendingBytes -= still.data.byteLength;
+      }
+      if (this.closed) await this.closeIndex();
+    } finally {
+      this.running = false;
+      if (--busyWriters === 0) {
+        const waiters = idleWaiters;
+        idleWaiters = [];
+        for (const w of waiters) w();
+      }
+    }
+  }
+
+  private async writeOne(still: Still): Promise<void> {
+    if (this.ready === undefined) await this.open();
+    if (this.ready !== true) {
       this.failed++;
       return;
     }
     const t = Number.isFinite(still.offsetMs) ? Math.max(0, Math.round(still.offsetMs)) : 0;
-    const file = this.writeFile(t, still);
+    const file = await this.writeFile(t, still);
+    if (this.abandoned) return; // close gave up on it: counted as dropped, not indexed
     if (file === undefined) {
       this.failed++;
       return;
     }
+    const bytes = still.data.byteLength;
     this.frames++;
-    this.bytes += still.data.byteLength;
+    this.bytes += bytes;
     this.first ??= t;
     this.last = Math.max(this.last ?? t, t);
-    const line: StillIndexLine = { t, timestamp: still.timestamp ?? null, userId: still.userId ?? null, userName: still.userName ?? null, file: `${this.relDir}/${file}`, bytes: still.data.byteLength };
-    this.index?.append(`${JSON.stringify(line)}\n`);
+    const line: StillIndexLine = { t, timestamp: still.timestamp ?? null, userId: still.userId ?? null, userName: still.userName ?? null, file: `${this.relDir}/${file}`, bytes };
+    await this.appendIndex(`${JSON.stringify(line)}\n`);
   }
 
-  /** Closes the index and returns what was written. Idempotent. */
-  close(): RecordedStills {
-    if (!this.closed) {
-      this.closed = true;
-      const index = this.index;
-      if (index !== undefined) {
-        index.close();
-        if (index.error !== undefined) this.report(`${index.path}: ${index.error.message}`);
-      }
-      if (this.failed > 1 && this.ready === true) this.report(`${this.dir}: ${this.failed} images not written (the first error is listed)`);
-    }
-    return { dir: this.dir, index: this.indexPath, frames: this.frames, bytes: this.bytes, failed: this.failed, firstFrameMs: this.first, lastFrameMs: this.last };
-  }
-
-  /** Creates the directory and the index at the first image; false when the directory cannot be made. */
-  private open(): boolean {
-    if (this.ready !== undefined) return this.ready;
+  /** Creates the directory and the index at the first image; `ready` false when the directory cannot be made. */
+  private async open(): Promise<void> {
     try {
-      mkdirSync(this.dir, { recursive: true });
+      await this.fs.mkdir(this.dir);
     } catch (err) {
       this.ready = false;
-      this.report(`cannot create ${this.dir}: ${toError(err).message}`);
-      return false;
+      this.say(`cannot create ${this.dir}: ${toError(err).message}`);
+      return;
     }
     this.ready = true;
-    this.index = new TextFile(this.indexPath, '');
-    return true;
+    try {
+      this.index = await this.fs.open(this.indexPath, 'w');
+    } catch (err) {
+      this.indexError ??= toError(err); // the images are still written; the error is reported at close
+    }
+  }
+
+  private async appendIndex(text: string): Promise<void> {
+    const index = this.index;
+    if (index === undefined) return;
+    try {
+      await writeAll(index, Buffer.from(text, 'utf8'));
+    } catch (err) {
+      this.indexError ??= toError(err);
+      await this.closeIndex(); // stop at the first error, as the other text files do
+    }
+  }
+
+  private async closeIndex(): Promise<void> {
+    const index = this.index;
+    if (index === undefined) return;
+    this.index = undefined;
+    try {
+      await index.close();
+    } catch (err) {
+      this.indexError ??= toError(err);
+    }
   }
 
   /**
@@ -189,15 +410,15 @@ export class StillsWriter {
    * search starts after the last name used at the same offset: frames with a frozen or zero timestamp (all at one
    * offset) cost one `open` each, not one per image already there.
    */
-  private writeFile(t: number, still: Still): string | undefined {
+  private async writeFile(t: number, still: Still): Promise<string | undefined> {
     const last = this.lastName[still.type];
     const from = last !== undefined && last.t === t ? last.n + 1 : 1;
     for (let n = from; n <= MAX_SAME_NAME; n++) {
       const name = stillName(t, still.type, n);
       const path = join(this.dir, name);
-      let fd: number;
+      let file: StillsFileHandle;
       try {
-        fd = openSync(path, 'wx');
+        file = await this.fs.open(path, 'wx');
       } catch (err) {
         if ((err as NodeJS.ErrnoException | undefined)?.code === 'EEXIST') continue;
         this.writeError(path, err);
@@ -205,22 +426,19 @@ export class StillsWriter {
       }
       let error: Error | undefined;
       try {
-        const data = still.data;
-        let done = 0;
-        while (done < data.byteLength) {
-          const wrote = writeSync(fd, data, done, data.byteLength - done);
-          if (wrote <= 0) throw new Error('write made no progress');
-          done += wrote;
-        }
+        await writeAll(file, still.data);
       } catch (err) {
         error = toError(err);
       }
-      const closeError = closeFd(fd); // always closed; the first error is kept
-      error ??= closeError;
+      try {
+        await file.close(); // always closed; the first error is kept
+      } catch (err) {
+        error ??= toError(err);
+      }
       this.lastName[still.type] = { t, n };
       if (error === undefined) return name;
       try {
-        unlinkSync(path); // no half image in the directory: the index never names it, and nothing else should
+        await this.fs.unlink(path); // no half image in the directory: the index never names it, and nothing else should
       } catch {
         // Already failing: the write error is the one reported.
       }
@@ -235,6 +453,10 @@ export class StillsWriter {
   private writeError(path: string, err: unknown): void {
     if (this.writeErrorReported) return; // one message, however many frames a full disk refuses (all counted)
     this.writeErrorReported = true;
-    this.report(`${path}: ${toError(err).message}`);
+    this.say(`${path}: ${toError(err).message}`);
+  }
+
+  private say(message: string): void {
+    if (!this.silent) this.report(message);
   }
 }

@@ -6,7 +6,8 @@
  * ## Rules
  *
  * - **Images.** A frame whose bytes are a JPEG or a PNG (see `sniffImage`) is an image, whatever the codec field
- *   says: it is counted (`images`) and written as an image file at its place on the recording's clock (the clock
+ *   says: it is counted (`images`) and handed to the stills writer (stills.ts: written off the event loop, in
+ *   order, through a bounded queue) as an image file at its place on the recording's clock (the clock
  *   rule below; a frame without a timestamp follows the previous one by 1/fps), unless stills are off. When JPG or
  *   PNG was negotiated, a frame that is neither is `corrupt`. None of the H.264 rules below applies to images.
  * - **Clock.** A frame at server time `ts` sits at `ts − start` ms on the recording's clock, the clock of the WAVs
@@ -229,6 +230,7 @@ export class VideoRecorder {
   private noClockBytes = 0;
   private stills: StillsWriter | undefined;
   private stillsResult: RecordedStills | undefined;
+  private stillsClosed: Promise<void> | undefined;
   private unavailable = false;
   private finished = false;
   private mb: Promise<MediabunnyModule | undefined> | undefined;
@@ -299,7 +301,10 @@ export class VideoRecorder {
       }
       this.flushNoClock();
       this.finished = true;
-      this.stillsResult = this.stills?.close();
+      // The images' queue drains beside the muxer (bounded in time: see stills.ts); close never rejects.
+      this.stillsClosed = this.stills?.close().then((r) => {
+        this.stillsResult = r;
+      });
       this.enqueue(async () => {
         for (const s of this.segments) s.writer.closeVideo();
         await this.pump(true);
@@ -307,6 +312,7 @@ export class VideoRecorder {
       });
     }
     await this.chain;
+    await this.stillsClosed;
     return this.result();
   }
 
@@ -330,7 +336,7 @@ export class VideoRecorder {
   private flushNoClock(): void {
     if (this.noClock.length === 0 || this.host.clockStart() === undefined) return;
     this.noClockBytes = 0;
-    for (const f of this.noClock.splice(0)) this.place(f);
+    for (const f of this.noClock.splice(0)) this.place(f, true);
   }
 
   private enqueue(op: () => Promise<void>): void {
@@ -365,8 +371,8 @@ export class VideoRecorder {
     return a === undefined ? 0 : Math.max(0, Math.round((ms * a.sampleRate) / 1000));
   }
 
-  /** Classifies a frame and queues it for its file. */
-  private place(frame: VideoFrame): void {
+  /** Classifies a frame and queues it for its file; `held`: it waited for the clock (already bounded in memory). */
+  private place(frame: VideoFrame, held = false): void {
     const start = this.host.clockStart() ?? 0;
     const data = frame.data;
     const fps = frame.format.fps > 0 && frame.format.fps <= 60 ? frame.format.fps : 15;
@@ -383,7 +389,7 @@ export class VideoRecorder {
       this.images++;
       this.lastTs = ts;
       // No out-of-range rule here: a bogus timestamp costs one oddly named file, never a long one or memory.
-      this.stills?.write({ data, type: image, offsetMs: ts - start, timestamp: frame.timestamp, userId: frame.userId, userName: frame.userName });
+      this.stills?.write({ data, type: image, offsetMs: ts - start, timestamp: frame.timestamp, userId: frame.userId, userName: frame.userName }, held);
       return;
     }
     if (this.outOfRange(ts, start)) {

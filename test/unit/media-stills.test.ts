@@ -16,8 +16,21 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import type { AudioFrame, VideoFrame } from '../../src/index.js';
 import { detectVideoCodec } from '../../src/index.js';
 import { recordSession, sniffImage, type RecordOptions, type StillIndexLine, type RecordingResult } from '../../src/media/index.js';
-import { MAX_SAME_NAME, STILL_NAME_DIGITS, stillName } from '../../src/media/stills.js';
+import {
+  MAX_QUEUED_STILL_BYTES,
+  MAX_QUEUED_STILLS,
+  MAX_SAME_NAME,
+  nodeStillsFs,
+  STILL_NAME_DIGITS,
+  stillName,
+  StillsWriter,
+  stillsIdle,
+  type Still,
+  type StillsFileHandle,
+  type StillsFs,
+} from '../../src/media/stills.js';
 import { MAX_NO_CLOCK_BYTES } from '../../src/media/video-recorder.js';
+import { expectNoLeaks, ourResources, until } from '../helpers.js';
 import { fakeSession, jpeg, openFds, png, tempDir, TINY_JPEG } from '../media-helpers.js';
 
 const T0 = 1_700_000_000_000;
@@ -48,15 +61,18 @@ function readIndex(index: string, dir: string): StillIndexLine[] {
   return lines;
 }
 
-/** Records with the stand-in session: `play` emits frames after the clock is set (firstPacket at T0, 2 s of audio). */
-async function record(dir: string, play: (emit: (kind: 'video' | 'share', f: VideoFrame) => void) => void, options: Partial<RecordOptions> = {}, clock = true): Promise<RecordingResult> {
+/**
+ * Records with the stand-in session: `play` emits frames after the clock is set (firstPacket at T0, 2 s of audio);
+ * it may wait (`stillsIdle()`) for the images to be written, as they are off the event loop.
+ */
+async function record(dir: string, play: (emit: (kind: 'video' | 'share', f: VideoFrame) => void) => void | Promise<void>, options: Partial<RecordOptions> = {}, clock = true): Promise<RecordingResult> {
   const { session, emitter, close } = fakeSession('stream/s==');
   const rec = recordSession(session, { dir, name: 'rec', ...options });
   if (clock) {
     emitter.emit('firstPacket', T0);
     for (let ms = 0; ms < 2000; ms += 20) emitter.emit('audio', audioFrame(ms));
   }
-  play((kind, f) => emitter.emit(kind, f));
+  await play((kind, f) => emitter.emit(kind, f));
   close();
   const r = await rec.done;
   expect(['audio', 'video', 'share', 'transcript', 'chat', 'firstPacket'].map((e) => emitter.listenerCount(e))).toEqual([0, 0, 0, 0, 0, 0]);
@@ -116,7 +132,7 @@ describe('recordSession stills with a stand-in session', () => {
     const before = openFds();
     const sent = new Map<string, Buffer>(); // by kind and offset
     let afterFirst: string[] | undefined;
-    const r = await record(dir, (emit) => {
+    const r = await record(dir, async (emit) => {
       // Video: JPG at 5 fps from 100 ms, whole-ms timestamps with jitter, one of them sent late (out of order).
       const times = [100, 301, 499, 702, 900, 1099, 1300];
       for (const [i, ms] of times.entries()) {
@@ -124,7 +140,10 @@ describe('recordSession stills with a stand-in session', () => {
         sent.set(`video ${ms}`, data);
         if (i === 3) continue;
         emit('video', frame(data, ms));
-        if (i === 0) afterFirst = readdirSync(join(dir, 'rec-video-frames')); // written as it came, not at the end
+        if (i === 0) {
+          await stillsIdle();
+          afterFirst = readdirSync(join(dir, 'rec-video-frames')); // written as it came, not at the end
+        }
       }
       emit('video', frame(sent.get('video 702')!, 702)); // late
       emit('video', frame(Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9]), 1500)); // JPG negotiated, not an image: corrupt
@@ -149,6 +168,7 @@ describe('recordSession stills with a stand-in session', () => {
       frames: 8,
       bytes: [...sent].filter(([k]) => k.startsWith('video')).reduce((n, [, b]) => n + b.length, 0),
       failed: 0,
+      dropped: 0,
       firstFrameMs: 100,
       lastFrameMs: 1700,
     });
@@ -220,15 +240,19 @@ describe('recordSession stills with a stand-in session', () => {
 
   it(`a frozen timestamp: ${MAX_SAME_NAME} images at one offset, numbered in order; the rest refused with one message`, async () => {
     const dir = tempDir();
-    const r = await record(dir, (emit) => {
-      for (let i = 0; i < MAX_SAME_NAME + 5; i++) emit('video', frame(TINY_JPEG, 300));
+    const r = await record(dir, async (emit) => {
+      // In bursts the queue takes (it holds 32): the disk is not the subject here.
+      for (let i = 0; i < MAX_SAME_NAME + 5; i++) {
+        emit('video', frame(TINY_JPEG, 300));
+        if (i % 20 === 19) await stillsIdle();
+      }
     });
     const names = readdirSync(join(dir, 'rec-video-frames')).sort();
     expect(names).toHaveLength(MAX_SAME_NAME);
     expect(names[0]).toBe('000000300.jpg');
     expect(names[1]).toBe('000000300_002.jpg');
     expect(names.at(-1)).toBe(`000000300_${String(MAX_SAME_NAME).padStart(3, '0')}.jpg`);
-    expect(r.video.stills).toMatchObject({ frames: MAX_SAME_NAME, failed: 5 });
+    expect(r.video.stills).toMatchObject({ frames: MAX_SAME_NAME, failed: 5, dropped: 0 });
     expect(r.errors).toEqual([expect.stringContaining(`more than ${MAX_SAME_NAME} images at this offset`), expect.stringContaining('5 images not written')]);
     expect(readIndex(r.video.stills!.index, dir)).toHaveLength(MAX_SAME_NAME);
   });
@@ -260,9 +284,10 @@ describe('recordSession stills with a stand-in session', () => {
     let heldAt: number | undefined;
     const r = await record(
       dir,
-      (emit) => {
+      async (emit) => {
         for (let i = 0; i < count; i++) {
           emit('video', frame(big(i), 500 + i * 200));
+          await stillsIdle(); // nothing to wait for while frames are held
           if (heldAt === undefined && existsSync(join(dir, 'rec-video-frames'))) heldAt = i;
         }
       },
@@ -271,6 +296,8 @@ describe('recordSession stills with a stand-in session', () => {
     );
     expect(r.errors).toEqual([]);
     expect(r.start).toBe(T0 + 500);
+    // All written, though the held frames (17 MiB) were more than the queue's byte bound: they were in memory already.
+    expect(r.video.stills).toMatchObject({ frames: count, failed: 0, dropped: 0 });
     // The clock was fixed (and the held frames written) once they passed the byte bound, not at the end.
     expect(heldAt).toBe(Math.floor(MAX_NO_CLOCK_BYTES / big(0).length));
     const lines = readIndex(r.video.stills!.index, dir);
@@ -296,8 +323,9 @@ describe('recordSession stills with a stand-in session', () => {
 
   it('images that cannot be written (the directory removed mid-meeting): counted, reported once with a total, never indexed', async () => {
     const dir = tempDir();
-    const r = await record(dir, (emit) => {
+    const r = await record(dir, async (emit) => {
       emit('video', frame(jpeg('ok'), 0));
+      await stillsIdle();
       rmSync(join(dir, 'rec-video-frames'), { recursive: true });
       for (let i = 1; i <= 4; i++) emit('video', frame(jpeg(`lost ${i}`), i * 200));
     });
@@ -343,16 +371,18 @@ describe('recordSession stills with a stand-in session', () => {
     const n = 400;
     const size = 256 * 1024;
     const refs: WeakRef<Buffer>[] = [];
-    const emitFrames = (from: number, to: number): void => {
+    const emitFrames = async (from: number, to: number): Promise<void> => {
       for (let i = from; i < to; i++) {
         const f = frame(Buffer.concat([jpeg(String(i)), Buffer.alloc(size, i & 0xff)]), i * 200);
         refs.push(new WeakRef(f.data));
         emitter.emit('video', f);
+        if (i % 16 === 15) await stillsIdle(); // 4 MiB at a time: within the queue's bounds
       }
+      await stillsIdle();
     };
-    emitFrames(0, 20); // warm-up: directory, index, code paths
+    await emitFrames(0, 20); // warm-up: directory, index, code paths
     const base = used();
-    emitFrames(20, n);
+    await emitFrames(20, n);
     await new Promise((r) => setImmediate(r)); // weak references made in a job stay alive until it ends
     gc();
     // The exact check: not one frame is reachable once written.
@@ -367,7 +397,7 @@ describe('recordSession stills with a stand-in session', () => {
     close();
     const r = await rec.done;
     expect(r.errors).toEqual([]);
-    expect(r.video.stills).toMatchObject({ frames: n, failed: 0 });
+    expect(r.video.stills).toMatchObject({ frames: n, failed: 0, dropped: 0 });
     expect(r.video.stills!.bytes).toBeGreaterThan(n * size);
     // Holding the frames would be 95 MiB more, for good; an index line and a counter per frame are a few bytes:
     // 0.04 MiB measured with this test alone, -22 to +19 MiB with the file's other tests before it (what they leave
@@ -396,7 +426,10 @@ describe('recordSession stills with a stand-in session', () => {
           const { session, emitter, close } = fakeSession('stream/s==');
           const rec = recordSession(session, { dir, name: 'p' });
           if (clock) emitter.emit('firstPacket', T0);
-          for (const it of items) emitter.emit(it.kind, frame(it.data, it.ms, it.format));
+          for (const [k, it] of items.entries()) {
+            emitter.emit(it.kind, frame(it.data, it.ms, it.format));
+            if (k % 16 === 15) await stillsIdle(); // within the queue's bound (the bound has its own tests)
+          }
           close();
           const r = await rec.done;
           expect(r.errors).toEqual([]);
@@ -415,6 +448,7 @@ describe('recordSession stills with a stand-in session', () => {
             const lines = readIndex(v.stills!.index, dir);
             expect(lines).toHaveLength(images.length);
             expect(v.stills!.frames).toBe(images.length);
+            expect(v.stills!.dropped).toBe(0);
             expect(readdirSync(v.stills!.dir).sort()).toEqual(lines.map((l) => l.file.split('/')[1]).sort());
             // In arrival order, each line holds that frame's bytes and timestamp.
             for (const [i, l] of lines.entries()) {
@@ -424,6 +458,267 @@ describe('recordSession stills with a stand-in session', () => {
             }
           }
         } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      }),
+      { numRuns: 40 },
+    );
+  }, 60_000);
+});
+
+/**
+ * Node's file calls with a tap: every call is logged, image writes wait while the gate is shut (a stalled disk),
+ * and `inFlight`/`maxInFlight` count the calls running at once, the index's writes included.
+ */
+function tappedFs(): {
+  fs: StillsFs;
+  log: string[];
+  shut: () => void;
+  open: () => void;
+  maxInFlight: () => number;
+  failWrite: (path: string) => void;
+  failIndex: () => void;
+} {
+  let gate: Promise<void> = Promise.resolve();
+  let release: () => void = () => {};
+  let inFlight = 0;
+  let max = 0;
+  const failing = new Set<string>();
+  let indexFails = false;
+  const log: string[] = [];
+  const track = async <T>(name: string, op: () => Promise<T>): Promise<T> => {
+    log.push(name);
+    inFlight++;
+    max = Math.max(max, inFlight);
+    try {
+      return await op();
+    } finally {
+      inFlight--;
+    }
+  };
+  const base = (p: string): string => p.split('/').at(-1)!;
+  const fs: StillsFs = {
+    mkdir: (p) => track(`mkdir ${base(p)}`, () => nodeStillsFs.mkdir(p)),
+    unlink: (p) => track(`unlink ${base(p)}`, () => nodeStillsFs.unlink(p)),
+    open: async (p, flags) => {
+      const h = await track(`open ${base(p)}`, () => nodeStillsFs.open(p, flags));
+      const isIndex = p.endsWith('.jsonl');
+      const handle: StillsFileHandle = {
+        write: (data, offset, length) =>
+          track(`write ${base(p)}`, async () => {
+            if (isIndex && indexFails) throw Object.assign(new Error('ENOSPC: no space left on device (test)'), { code: 'ENOSPC' });
+            if (!isIndex) await gate;
+            if (failing.has(base(p))) {
+              // Half the image reaches the disk, then the write fails.
+              await h.write(data, offset, Math.max(1, length >> 1));
+              throw Object.assign(new Error('EIO: i/o error (test)'), { code: 'EIO' });
+            }
+            return h.write(data, offset, length);
+          }),
+        close: () => track(`close ${base(p)}`, () => h.close()),
+      };
+      return handle;
+    },
+  };
+  return {
+    fs,
+    log,
+    shut: () => {
+      gate = new Promise((r) => (release = r));
+    },
+    open: () => release(),
+    maxInFlight: () => max,
+    failWrite: (name) => failing.add(name),
+    failIndex: () => {
+      indexFails = true;
+    },
+  };
+}
+
+function still(data: Uint8Array, offsetMs: number): Still {
+  return { data, type: 'jpg', offsetMs, timestamp: T0 + offsetMs, userId: 7, userName: 'Ada' };
+}
+
+/** A writer on a temporary directory with tapped file calls, and the messages it reports. */
+function writer(closeTimeoutMs?: number): { w: StillsWriter; dir: string; errors: string[]; tap: ReturnType<typeof tappedFs> } {
+  const dir = tempDir();
+  const errors: string[] = [];
+  const tap = tappedFs();
+  const w = new StillsWriter(join(dir, 'k-frames'), join(dir, 'k-frames.jsonl'), 'k-frames', (m) => errors.push(m), {
+    fs: tap.fs,
+    ...(closeTimeoutMs === undefined ? {} : { closeTimeoutMs }),
+  });
+  onTestFinished(async () => {
+    tap.open();
+    await w.close();
+    await stillsIdle();
+  });
+  return { w, dir, errors, tap };
+}
+
+/** Lets the thread pool and the promise jobs run for a while (the writer is not waited for). */
+async function ticks(ms = 30): Promise<void> {
+  await new Promise((r) => setTimeout(r, ms));
+}
+
+describe('StillsWriter: images off the event loop, in order, through a bounded queue', () => {
+  it('write() only queues: with the disk stalled it returns at once and nothing is indexed; once the disk answers, files and lines follow in order', async () => {
+    const { w, dir, tap } = writer();
+    tap.shut();
+    const data = [0, 1, 2].map((i) => jpeg(`frame ${i}`));
+    const t = performance.now();
+    for (const [i, d] of data.entries()) w.write(still(d, i * 200));
+    expect(performance.now() - t).toBeLessThan(50); // a stalled disk does not hold the caller
+    expect(w.queued).toBe(3);
+    await until(() => tap.log.includes('write 000000000.jpg'), 5000, 'the first image write');
+    await ticks();
+    expect(w.queued).toBe(3);
+    expect(readFileSync(join(dir, 'k-frames.jsonl'), 'utf8')).toBe(''); // the first image is not complete: no line
+    tap.open();
+    await stillsIdle();
+    expect(w.queued).toBe(0);
+    const lines = readIndex(join(dir, 'k-frames.jsonl'), dir);
+    expect(lines.map((l) => l.t)).toEqual([0, 200, 400]);
+    for (const [i, l] of lines.entries()) expect(readFileSync(join(dir, l.file)).equals(data[i]!)).toBe(true);
+    expect(await w.close()).toMatchObject({ frames: 3, failed: 0, dropped: 0 });
+  });
+
+  it(`bounded: a stalled disk queues ${MAX_QUEUED_STILLS} images, the rest are dropped and counted, not waited for; then all queued are written in order`, async () => {
+    const { w, dir, errors, tap } = writer();
+    tap.shut();
+    const sent: Buffer[] = [];
+    for (let i = 0; i < MAX_QUEUED_STILLS + 10; i++) {
+      const d = jpeg(`frame ${i}`);
+      sent.push(d);
+      w.write(still(d, 1000)); // one offset: the _NNN numbering must follow the queue's order too
+    }
+    await until(() => tap.log.includes('write 000001000.jpg'), 5000, 'the first image write');
+    await ticks();
+    expect(w.queued).toBe(MAX_QUEUED_STILLS);
+    // Only the first image is being written: one at a time, in order.
+    expect(tap.log.filter((l) => l.startsWith('open 0'))).toEqual(['open 000001000.jpg']);
+    tap.open();
+    await stillsIdle();
+    const lines = readIndex(join(dir, 'k-frames.jsonl'), dir);
+    expect(lines.map((l) => l.file)).toEqual(Array.from({ length: MAX_QUEUED_STILLS }, (_, i) => `k-frames/${stillName(1000, 'jpg', i + 1)}`));
+    for (const [i, l] of lines.entries()) expect(readFileSync(join(dir, l.file)).equals(sent[i]!)).toBe(true);
+    expect(tap.maxInFlight()).toBe(1);
+    // Room again: the next frame is taken.
+    w.write(still(jpeg('after'), 2000));
+    const r = await w.close();
+    expect(r).toMatchObject({ frames: MAX_QUEUED_STILLS + 1, failed: 0, dropped: 10 });
+    expect(errors).toEqual([expect.stringMatching(/k-frames: 10 images dropped: the disk did not keep up/)]);
+  });
+
+  it(`bounded in bytes: ${MAX_QUEUED_STILL_BYTES / 1024 / 1024} MiB queued at most; an empty queue takes one image larger than that; held frames pass the bound`, async () => {
+    const { w, tap } = writer();
+    const mib = (i: number): Buffer => Buffer.concat([jpeg(`big ${i}`), Buffer.alloc(1024 * 1024 - 64, i)]);
+    tap.shut();
+    const per = Math.floor(MAX_QUEUED_STILL_BYTES / mib(0).length);
+    for (let i = 0; i < per + 3; i++) w.write(still(mib(i), i * 200));
+    expect(w.queued).toBe(per);
+    w.write(still(mib(99), 99_000), true); // held before the clock: already in memory, queued anyway
+    expect(w.queued).toBe(per + 1);
+    tap.open();
+    await stillsIdle();
+    const huge = Buffer.concat([jpeg('huge'), Buffer.alloc(MAX_QUEUED_STILL_BYTES + 1)]);
+    tap.shut();
+    w.write(still(huge, 100_000)); // alone in the queue: taken
+    w.write(still(jpeg('tiny'), 100_200)); // behind more than the bound: dropped
+    expect(w.queued).toBe(1);
+    tap.open();
+    const r = await w.close();
+    expect(r).toMatchObject({ frames: per + 2, dropped: 4, failed: 0 });
+  });
+
+  it('close() waits for the queue: it resolves only once every queued image and its line are written, then closes the index', async () => {
+    const { w, dir, tap } = writer();
+    tap.shut();
+    for (let i = 0; i < 5; i++) w.write(still(jpeg(`f${i}`), i * 200));
+    let result: Awaited<ReturnType<StillsWriter['close']>> | undefined;
+    void w.close().then((r) => (result = r));
+    w.write(still(jpeg('late'), 5000)); // after close: not taken
+    await ticks(100);
+    expect(result).toBeUndefined();
+    tap.open();
+    await stillsIdle();
+    await ticks(0);
+    expect(result).toMatchObject({ frames: 5, dropped: 0, failed: 0 });
+    expect(readIndex(join(dir, 'k-frames.jsonl'), dir)).toHaveLength(5);
+    expect(tap.log.at(-1)).toBe('close k-frames.jsonl');
+  });
+
+  it('close() is bounded in time: a disk that never answers is given up on, counted and reported; the image in flight is closed later, unindexed, with nothing reported or left open', async () => {
+    const before = openFds();
+    const resources = ourResources();
+    const { w, dir, errors, tap } = writer(80);
+    w.write(still(jpeg('first'), 0));
+    await stillsIdle(); // the directory, the index and one image
+    tap.shut();
+    for (let i = 1; i <= 4; i++) w.write(still(jpeg(`stuck ${i}`), i * 200));
+    const t = performance.now();
+    const r = await w.close();
+    expect(performance.now() - t).toBeGreaterThanOrEqual(75);
+    expect(performance.now() - t).toBeLessThan(2000);
+    expect(r).toMatchObject({ frames: 1, dropped: 4, failed: 0 });
+    expect(errors).toEqual([expect.stringMatching(/k-frames: 4 images still waiting for the disk after 80 ms were not written/)]);
+    // The disk answers at last: the image in flight completes and is closed, no line is added, the index is closed.
+    tap.open();
+    await stillsIdle();
+    expect(readIndex(join(dir, 'k-frames.jsonl'), dir).map((l) => l.t)).toEqual([0]);
+    expect(readdirSync(join(dir, 'k-frames')).sort()).toEqual(['000000000.jpg', '000000200.jpg']); // as after a crash
+    expect(tap.log.slice(-2)).toEqual(['close 000000200.jpg', 'close k-frames.jsonl']);
+    expect(errors).toHaveLength(1);
+    await expectNoLeaks(resources); // the close timer is cleared
+    if (before !== undefined) expect(openFds()).toBe(before);
+  });
+
+  it('a write that fails halfway: the half image is removed, its handle closed, counted once; the next images go on', async () => {
+    const before = openFds();
+    const { w, dir, errors, tap } = writer();
+    tap.failWrite('000000200.jpg');
+    for (let i = 0; i < 4; i++) w.write(still(jpeg(`f${i}`), i * 200));
+    const r = await w.close();
+    expect(r).toMatchObject({ frames: 3, failed: 1, dropped: 0 });
+    expect(errors).toEqual([expect.stringMatching(/000000200\.jpg: EIO/)]);
+    expect(tap.log.filter((l) => l.includes('000000200'))).toEqual(['open 000000200.jpg', 'write 000000200.jpg', 'close 000000200.jpg', 'unlink 000000200.jpg']);
+    expect(readdirSync(join(dir, 'k-frames')).sort()).toEqual(['000000000.jpg', '000000400.jpg', '000000600.jpg']);
+    expect(readIndex(join(dir, 'k-frames.jsonl'), dir).map((l) => l.t)).toEqual([0, 400, 600]);
+    if (before !== undefined) expect(openFds()).toBe(before);
+  });
+
+  it('an index that cannot be written: the images are still written and counted, the error reported once at close', async () => {
+    const { w, dir, errors, tap } = writer();
+    tap.failIndex();
+    for (let i = 0; i < 3; i++) w.write(still(jpeg(`f${i}`), i * 200));
+    const r = await w.close();
+    expect(r).toMatchObject({ frames: 3, failed: 0, dropped: 0 });
+    expect(errors).toEqual([expect.stringMatching(/k-frames\.jsonl: ENOSPC/)]);
+    expect(readdirSync(join(dir, 'k-frames'))).toHaveLength(3);
+    expect(readFileSync(join(dir, 'k-frames.jsonl'), 'utf8')).toBe('');
+    expect(tap.log.filter((l) => l === 'write k-frames.jsonl')).toHaveLength(1); // stopped at the first error
+  });
+
+  it('property: any burst of writes, with or without a stall, accounts for every frame; lines follow the order given, each naming its bytes', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.record({ ms: fc.integer({ min: 0, max: 3000 }), size: fc.nat(4000) }), { maxLength: 60 }), fc.boolean(), async (items, stall) => {
+        const dir = mkdtempSync(join(tmpdir(), 'rtms-stills-q-'));
+        try {
+          const tap = tappedFs();
+          const w = new StillsWriter(join(dir, 'k-frames'), join(dir, 'k-frames.jsonl'), 'k-frames', () => {}, { fs: tap.fs });
+          if (stall) tap.shut();
+          const data = items.map((x, i) => Buffer.concat([jpeg(String(i)), Buffer.alloc(x.size, i)]));
+          for (const [i, x] of items.entries()) w.write(still(data[i]!, x.ms));
+          if (stall) setTimeout(tap.open, 5);
+          const r = await w.close();
+          expect(r.frames + r.failed + r.dropped).toBe(items.length);
+          expect(r.dropped).toBe(Math.max(0, items.length - MAX_QUEUED_STILLS)); // small images: the count bound
+          const lines = items.length - r.dropped === 0 ? [] : readIndex(join(dir, 'k-frames.jsonl'), dir);
+          expect(lines.map((l) => l.bytes)).toEqual(data.slice(0, r.frames).map((d) => d.length));
+          for (const [i, l] of lines.entries()) expect(readFileSync(join(dir, l.file)).equals(data[i]!)).toBe(true);
+          expect(tap.maxInFlight()).toBeLessThanOrEqual(1);
+        } finally {
+          await stillsIdle();
           rmSync(dir, { recursive: true, force: true });
         }
       }),
