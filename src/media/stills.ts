@@ -17,8 +17,8 @@
  *   (Zoom's, Unix ms, or null), `userId`, `userName` (or null), `file` (the image's path relative to the index's
  *   directory, with `/`), `bytes`. A line names only a file written in full; an image whose write fails is removed,
  *   counted in {@link RecordedStills.failed} and not indexed.
- * - **Off the event loop.** Images are written with Node's asynchronous file calls (`node:fs/promises`, which run
- *   in libuv's thread pool): each writer (one per kind: video, share) keeps a queue, written in order, one file at a
+ * - **Off the event loop.** Images are written with Node's asynchronous file calls (`fs.open`, `fs.write`,
+ *   `fs.close` with callbacks, lighter than FileHandles; they run in libuv's thread pool): each writer (one per kind: video, share) keeps a queue, written in order, one file at a
  *   time (`open` with `wx`, `write` until done, `close`, then the index line). The directory is made, and the index
  *   opened, the same way at the first image, so a recording without images leaves neither. The index goes through
  *   the same queue rather than a synchronous append: its line is due only once its image is complete, which the
@@ -35,7 +35,7 @@
  * - **Errors.** Never thrown, never a rejected promise: the first error of each kind (creating the directory,
  *   writing an image, writing the index) is reported once, and the images not written are counted.
  */
-import { mkdir, open, unlink } from 'node:fs/promises';
+import { close as fsClose, mkdir as fsMkdir, open as fsOpen, unlink as fsUnlink, write as fsWrite } from 'node:fs';
 import { join } from 'node:path';
 import type { UserId } from '../events.js';
 import { detectVideoCodec } from '../format.js';
@@ -142,14 +142,14 @@ export interface Still {
   readonly userName: string | undefined;
 }
 
-/** @internal An open file, as the stills writer uses it (a `node:fs/promises` FileHandle by default). */
+/** @internal An open file, as the stills writer uses it (a descriptor and Node's callback calls by default). */
 export interface StillsFileHandle {
   /** Writes `length` bytes of `data` from `offset` at the file's position; resolves with how many were written. */
   write(data: Uint8Array, offset: number, length: number): Promise<{ bytesWritten: number }>;
   close(): Promise<void>;
 }
 
-/** @internal The file calls of a stills writer: `node:fs/promises` by default; tests pass slow or failing ones. */
+/** @internal The file calls of a stills writer: {@link nodeStillsFs} by default; tests pass slow or failing ones. */
 export interface StillsFs {
   /** Makes the directory and its parents. */
   mkdir(path: string): Promise<unknown>;
@@ -158,11 +158,34 @@ export interface StillsFs {
   unlink(path: string): Promise<void>;
 }
 
+/** A file descriptor with the two calls the writer needs, over Node's callback API (lighter than a FileHandle). */
+function fdHandle(fd: number): StillsFileHandle {
+  return {
+    write: (data, offset, length) =>
+      new Promise((resolve, reject) => {
+        fsWrite(fd, data, offset, length, null, (err, bytesWritten) => (err ? reject(err) : resolve({ bytesWritten })));
+      }),
+    close: () =>
+      new Promise((resolve, reject) => {
+        fsClose(fd, (err) => (err ? reject(err) : resolve()));
+      }),
+  };
+}
+
 /** @internal Node's asynchronous file calls (libuv's thread pool). */
 export const nodeStillsFs: StillsFs = {
-  mkdir: (path) => mkdir(path, { recursive: true }),
-  open: (path, flags) => open(path, flags),
-  unlink: (path) => unlink(path),
+  mkdir: (path) =>
+    new Promise((resolve, reject) => {
+      fsMkdir(path, { recursive: true }, (err) => (err ? reject(err) : resolve(undefined)));
+    }),
+  open: (path, flags) =>
+    new Promise((resolve, reject) => {
+      fsOpen(path, flags, (err, fd) => (err ? reject(err) : resolve(fdHandle(fd))));
+    }),
+  unlink: (path) =>
+    new Promise((resolve, reject) => {
+      fsUnlink(path, (err) => (err ? reject(err) : resolve()));
+    }),
 };
 
 /** @internal Options of a stills writer, for tests. */
