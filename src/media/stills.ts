@@ -13,13 +13,14 @@
  *   like chat lines. A name already taken (two frames in one millisecond, or a file left in the directory by an
  *   earlier recording of the same name) gets `_002`, `_003`, ... (up to {@link MAX_SAME_NAME}), which sorts after
  *   the plain name and before the next millisecond: no file is ever overwritten.
- * - **Index.** One JSON object a line, appended after its image is complete (closed), in arrival order: `t` (the offset, ms), `timestamp`
- *   (Zoom's, Unix ms, or null), `userId`, `userName` (or null), `file` (the image's path relative to the index's
- *   directory, with `/`), `bytes`. A line names only a file written in full; an image whose write fails is removed,
- *   counted in {@link RecordedStills.failed} and not indexed.
+ * - **Index.** One JSON object a line, appended after its image is complete (closed), in arrival order: `t` (the
+ *   offset, ms), `timestamp` (Zoom's, Unix ms, or null), `userId`, `userName` (or null), `file` (the image's path
+ *   relative to the index's directory, with `/`), `bytes`. A line names only a file written in full; an image
+ *   whose write fails is removed, counted in {@link RecordedStills.failed} and not indexed.
  * - **Off the event loop.** Images are written with Node's asynchronous file calls (`fs.open`, `fs.write`,
- *   `fs.close` with callbacks, lighter than FileHandles; they run in libuv's thread pool): each writer (one per kind: video, share) keeps a queue, written in order, one file at a
- *   time (`open` with `wx`, `write` until done, `close`, then the index line). The directory is made, and the index
+ *   `fs.close` with callbacks, lighter than FileHandles; they run in libuv's thread pool): each writer (one per
+ *   kind: video, share) keeps a queue, written in order, one file at a time (`open` with `wx`, `write` until done,
+ *   `close`, then the index line). The directory is made, and the index
  *   opened, the same way at the first image, so a recording without images leaves neither. The index goes through
  *   the same queue rather than a synchronous append: its line is due only once its image is complete, which the
  *   queue already knows, and a synchronous write on a stalled disk would block every meeting's sockets.
@@ -100,10 +101,10 @@ export interface RecordedStills {
   /** JPG and PNG frames not written: a file error (reported in {@link RecordingResult.errors}). */
   readonly failed: number;
   /**
-   * JPG and PNG frames not written because the disk did not keep up: frames that came while
-   * {@link MAX_QUEUED_STILLS} images or {@link MAX_QUEUED_STILL_BYTES} bytes were waiting to be written, and those
-   * still waiting when the recording ended and {@link STILLS_CLOSE_TIMEOUT_MS} passed (reported in
-   * {@link RecordingResult.errors}, with a count). `frames + failed + dropped` is the images given to the writer.
+   * JPG and PNG frames not written because the disk did not keep up: frames that came while 32 images or 16 MiB
+   * were waiting to be written (the bound of each kind's queue), and those still waiting 10 s after the recording
+   * ended (reported in {@link RecordingResult.errors}, with a count). `frames + failed + dropped` is the images
+   * received (unless `stills: false`).
    */
   readonly dropped: number;
   /** The first image's offset on the recording's clock, ms; undefined when none was written. */

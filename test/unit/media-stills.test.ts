@@ -5,6 +5,10 @@
  * JSON-lines index parses and matches the files, a non-image frame under JPG/PNG is counted corrupt and skipped,
  * an existing file is never overwritten, the `stills`/`video` switches, frames held before the clock, file errors
  * reported and not thrown, every descriptor closed, and memory that does not grow with the number of frames.
+ * The writer itself (StillsWriter, over tapped file calls that can stall or fail): nothing written on the caller's
+ * turn, one file call at a time in order, the queue's bounds (images, bytes; held frames and a lone large image
+ * pass), close() waiting for the queue and giving up after its bound with the image in flight closed later, a
+ * half-written image removed, an index that fails, and a property test that every frame is accounted for.
  */
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -255,6 +259,22 @@ describe('recordSession stills with a stand-in session', () => {
     expect(r.video.stills).toMatchObject({ frames: MAX_SAME_NAME, failed: 5, dropped: 0 });
     expect(r.errors).toEqual([expect.stringContaining(`more than ${MAX_SAME_NAME} images at this offset`), expect.stringContaining('5 images not written')]);
     expect(readIndex(r.video.stills!.index, dir)).toHaveLength(MAX_SAME_NAME);
+  });
+
+  it(`a burst faster than any disk: ${MAX_QUEUED_STILLS} images queued, the rest dropped, counted and listed once; frames + failed + dropped = images`, async () => {
+    const dir = tempDir();
+    const sent = Array.from({ length: MAX_QUEUED_STILLS + 18 }, (_, i) => jpeg(`burst ${i}`));
+    const r = await record(dir, (emit) => {
+      for (const [i, d] of sent.entries()) emit('video', frame(d, i * 10)); // in one go: nothing completes meanwhile
+    });
+    expect(r.video).toMatchObject({ images: sent.length, stills: { frames: MAX_QUEUED_STILLS, failed: 0, dropped: 18 } });
+    const s = r.video.stills!;
+    expect(s.frames + s.failed + s.dropped).toBe(r.video.images);
+    expect(r.errors).toEqual([expect.stringMatching(/rec-video-frames: 18 images dropped: the disk did not keep up/)]);
+    // The first ones, in order, each complete.
+    const lines = readIndex(s.index, dir);
+    expect(lines.map((l) => l.t)).toEqual(Array.from({ length: MAX_QUEUED_STILLS }, (_, i) => i * 10));
+    for (const [i, l] of lines.entries()) expect(readFileSync(join(dir, l.file)).equals(sent[i]!)).toBe(true);
   });
 
   it('stills: false counts the images and writes nothing; video: false does not even listen; H.264 alone makes no frames directory', async () => {
