@@ -370,6 +370,7 @@ export class StillsWriter {
 
   private async writeOne(still: Still): Promise<void> {
     if (this.ready === undefined) await this.open();
+    if (this.abandoned) return; // close gave up while the directory was being made: counted as dropped
     if (this.ready !== true) {
       this.failed++;
       return;

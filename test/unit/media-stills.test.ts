@@ -498,6 +498,7 @@ function tappedFs(): {
   maxInFlight: () => number;
   failWrite: (path: string) => void;
   failIndex: () => void;
+  gateMkdir: () => void;
 } {
   let gate: Promise<void> = Promise.resolve();
   let release: () => void = () => {};
@@ -505,6 +506,7 @@ function tappedFs(): {
   let max = 0;
   const failing = new Set<string>();
   let indexFails = false;
+  let mkdirGated = false;
   const log: string[] = [];
   const track = async <T>(name: string, op: () => Promise<T>): Promise<T> => {
     log.push(name);
@@ -518,7 +520,11 @@ function tappedFs(): {
   };
   const base = (p: string): string => p.split('/').at(-1)!;
   const fs: StillsFs = {
-    mkdir: (p) => track(`mkdir ${base(p)}`, () => nodeStillsFs.mkdir(p)),
+    mkdir: (p) =>
+      track(`mkdir ${base(p)}`, async () => {
+        if (mkdirGated) await gate;
+        return nodeStillsFs.mkdir(p);
+      }),
     unlink: (p) => track(`unlink ${base(p)}`, () => nodeStillsFs.unlink(p)),
     open: async (p, flags) => {
       const h = await track(`open ${base(p)}`, () => nodeStillsFs.open(p, flags));
@@ -551,6 +557,9 @@ function tappedFs(): {
     failWrite: (name) => failing.add(name),
     failIndex: () => {
       indexFails = true;
+    },
+    gateMkdir: () => {
+      mkdirGated = true;
     },
   };
 }
@@ -691,6 +700,20 @@ describe('StillsWriter: images off the event loop, in order, through a bounded q
     expect(errors).toHaveLength(1);
     await expectNoLeaks(resources); // the close timer is cleared
     if (before !== undefined) expect(openFds()).toBe(before);
+  });
+
+  it('close() gives up while the directory is still being made: nothing is written when the disk answers late', async () => {
+    const { w, dir, errors, tap } = writer(50);
+    tap.gateMkdir();
+    tap.shut();
+    w.write(still(jpeg('a'), 0));
+    w.write(still(jpeg('b'), 200));
+    expect(await w.close()).toMatchObject({ frames: 0, failed: 0, dropped: 2 });
+    expect(errors).toEqual([expect.stringMatching(/2 images still waiting for the disk after 50 ms/)]);
+    tap.open();
+    await stillsIdle();
+    expect(readdirSync(join(dir, 'k-frames'))).toEqual([]); // made late, left empty
+    expect(tap.log.filter((l) => l.startsWith('open') && l.endsWith('.jpg'))).toEqual([]);
   });
 
   it('a write that fails halfway: the half image is removed, its handle closed, counted once; the next images go on', async () => {
