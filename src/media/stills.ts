@@ -241,6 +241,8 @@ export class StillsWriter {
   /** Close has resolved: nothing more is reported. */
   private silent = false;
   private writeErrorReported = false;
+  /** Counted in the process's busy writers (see {@link stillsIdle}). */
+  private busy = false;
   private readonly queue: Still[] = [];
   /** Images taken and not yet finished (queued, and the one being written), and their bytes. */
   private pending = 0;
@@ -321,15 +323,17 @@ export class StillsWriter {
     clearTimeout(timer);
     const queueDrops = this.dropped;
     if (timedOut) {
-      // A stalled disk: what waits is given up (the image being written finishes in the background, unindexed).
+      // A stalled disk: what waits is given up (the image being written finishes in the background, unindexed; an
+      // image already complete may still get its line when the disk answers).
       this.abandoned = true;
       this.dropped += this.pending;
       this.queue.length = 0;
-      this.say(`${this.dir}: ${this.pending} images still waiting for the disk after ${this.closeTimeoutMs} ms were not written`);
-    } else if (this.indexError !== undefined) {
-      this.say(`${this.indexPath}: ${this.indexError.message}`);
+      if (this.pending > 0) this.say(`${this.dir}: ${this.pending} images still waiting for the disk after ${this.closeTimeoutMs} ms were not written`);
+      else this.say(`${this.indexPath}: not closed within ${this.closeTimeoutMs} ms (the disk did not answer); every image was written`);
+      this.unbusy(); // a hung disk must not keep stillsIdle() waiting for this writer
     }
-    if (this.failed > 1 && this.ready === true) this.say(`${this.dir}: ${this.failed} images not written (the first error is listed)`);
+    if (this.indexError !== undefined) this.say(`${this.indexPath}: ${this.indexError.message}`);
+    if (this.failed > 1) this.say(`${this.dir}: ${this.failed} images not written (the first error is listed)`);
     if (queueDrops > 0) this.say(`${this.dir}: ${queueDrops} images dropped: the disk did not keep up (at most ${MAX_QUEUED_STILLS} images, ${MAX_QUEUED_STILL_BYTES / 1024 / 1024} MiB wait)`);
     this.silent = true; // the result is out: nothing more is reported
     return { dir: this.dir, index: this.indexPath, frames: this.frames, bytes: this.bytes, failed: this.failed, dropped: this.dropped, firstFrameMs: this.first, lastFrameMs: this.last };
@@ -339,36 +343,54 @@ export class StillsWriter {
   private kick(): void {
     if (this.running) return;
     this.running = true;
-    busyWriters++;
+    if (!this.busy) {
+      this.busy = true;
+      busyWriters++;
+    }
     this.loop = this.run();
+  }
+
+  /** This writer no longer counts as busy for {@link stillsIdle} (once per kick). */
+  private unbusy(): void {
+    if (!this.busy) return;
+    this.busy = false;
+    if (--busyWriters === 0) {
+      const waiters = idleWaiters;
+      idleWaiters = [];
+      for (const w of waiters) w();
+    }
   }
 
   /** Writes the queue in order; at the end, once closed, closes the index. Never rejects. */
   private async run(): Promise<void> {
     try {
       for (let still = this.queue.shift(); still !== undefined && !this.abandoned; still = this.queue.shift()) {
+        // The image leaves `pending` once, when its file is complete (before its index line) or when it is done.
+        let released = false;
+        const size = still.data.byteLength;
+        const release = (): void => {
+          if (released) return;
+          released = true;
+          this.pending--;
+          this.pendingBytes -= size;
+        };
         try {
-          await this.writeOne(still);
+          await this.writeOne(still, release);
         } catch (err) {
           // Not expected (every step guards itself).
-          this.failed++;
+          if (!released) this.failed++;
           this.writeError(this.dir, err);
         }
-        this.pending--;
-        this.pendingBytes -= still.data.byteLength;
+        release();
       }
       if (this.closed) await this.closeIndex();
     } finally {
       this.running = false;
-      if (--busyWriters === 0) {
-        const waiters = idleWaiters;
-        idleWaiters = [];
-        for (const w of waiters) w();
-      }
+      this.unbusy();
     }
   }
 
-  private async writeOne(still: Still): Promise<void> {
+  private async writeOne(still: Still, release: () => void): Promise<void> {
     if (this.ready === undefined) await this.open();
     if (this.abandoned) return; // close gave up while the directory was being made: counted as dropped
     if (this.ready !== true) {
@@ -387,6 +409,7 @@ export class StillsWriter {
     this.bytes += bytes;
     this.first ??= t;
     this.last = Math.max(this.last ?? t, t);
+    release(); // written: a close that gives up during the index line does not count it again as dropped
     const line: StillIndexLine = { t, timestamp: still.timestamp ?? null, userId: still.userId ?? null, userName: still.userName ?? null, file: `${this.relDir}/${file}`, bytes };
     await this.appendIndex(`${JSON.stringify(line)}\n`);
   }
@@ -400,6 +423,7 @@ export class StillsWriter {
       this.say(`cannot create ${this.dir}: ${toError(err).message}`);
       return;
     }
+    if (this.abandoned) return; // close gave up meanwhile: no index is created (or emptied) after the result is out
     this.ready = true;
     try {
       this.index = await this.fs.open(this.indexPath, 'w');

@@ -192,8 +192,9 @@ describe('recording the JPG and PNG frames of a simulated meeting', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'meeting-video-frames'), 'in the way');
     const { result: r } = await recordMeeting(dir);
-    expect(r.errors).toHaveLength(1);
     expect(r.errors[0]).toMatch(/^cannot create .*meeting-video-frames: /);
+    // One message for the directory, and the total when more than one image was lost.
+    expect(r.errors.slice(1)).toEqual(r.video.stills!.failed > 1 ? [expect.stringMatching(/meeting-video-frames: \d+ images not written \(the first error is listed\)/)] : []);
     expect(r.video.stills).toMatchObject({ frames: 0, failed: 9 });
     expect(r.share.stills).toMatchObject({ frames: 3, failed: 0 });
     expect(r.durationMs).toBeGreaterThanOrEqual(2000);
