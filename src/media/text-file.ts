@@ -1,7 +1,7 @@
 /**
  * A text file appended to as a recording runs (captions, chat; the stills' index is written by stills.ts, off the
- * event loop): each append is one synchronous
- * write, so nothing is buffered in memory and a process that dies leaves every line written so far.
+ * event loop): each append is one synchronous write, so nothing is buffered in memory and a process that dies
+ * leaves every line written so far.
  */
 import { openSync, writeSync } from 'node:fs';
 import { closeFd, toError } from './wav-writer.js';

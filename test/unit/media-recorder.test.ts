@@ -52,7 +52,7 @@ describe('WavWriter', () => {
 
 describe('a file whose writes fail is still closed', () => {
   // /dev/full opens, and every write to it fails with ENOSPC: a disk that filled mid-meeting.
-  it.skipIf(!existsSync('/dev/full') || openFds() === undefined)('TextFile (captions, chat, the stills index): the first error kept, no descriptor left open', () => {
+  it.skipIf(!existsSync('/dev/full') || openFds() === undefined)('TextFile (captions, chat): the first error kept, no descriptor left open', () => {
     const before = openFds()!;
     for (let i = 0; i < 20; i++) {
       const f = new TextFile('/dev/full', '');
