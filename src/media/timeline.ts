@@ -411,14 +411,8 @@ export class AudioTimeline {
     } else {
       q = track.anchor + Math.round((p - track.anchor) / track.step) * track.step;
     }
-    if (q < this.emitted) {
-      this.stats.late++;
-      return 'late';
-    }
-    if (track !== undefined && track.filled.some(([s, e]) => s < q + n && q < e)) {
-      this.stats.duplicates++;
-      return 'duplicate';
-    }
+    const refused = this.refusal(track, q, n);
+    if (refused !== undefined) return refused;
     // Emit what the new frame's arrival makes final, but never past the frame itself (bounded buffers).
     const newMax = Math.max(this.maxEnd, q + n);
     this.emitUpTo(Math.min(q, newMax - this.latencySamples(n)));
@@ -491,14 +485,8 @@ export class AudioTimeline {
       if (track === undefined) q = p ?? Math.max(this.emitted, this.maxEnd);
       else if (p === undefined || Math.abs(p - track.end) <= n / 2) q = Math.max(track.end, this.emitted);
       else q = p;
-      if (q < this.emitted) {
-        this.stats.late++;
-        return 'late';
-      }
-      if (track !== undefined && track.filled.some(([s, e]) => s < q + n && q < e)) {
-        this.stats.duplicates++;
-        return 'duplicate';
-      }
+      const refused = this.refusal(track, q, n);
+      if (refused !== undefined) return refused;
       if (track === undefined) track = this.addTrack(frame, q);
       conv = { rate: frame.sampleRate, channels: inCh, rs, segStart: q, written: 0, next: q };
       track.conv = conv;
@@ -546,6 +534,22 @@ export class AudioTimeline {
     this.placeConverted(track, conv, conv.rs.map((r) => r.flush()), 0);
     // A frame at the timeline's rate after this restarts the grid (at the track's end when it follows on).
     track.step = 0;
+  }
+
+  /**
+   * A frame placed at `q` for `n` samples that cannot go in, counted: `late` when it starts before what was already
+   * emitted, `duplicate` when it overlaps what its track already holds; undefined when it fits.
+   */
+  private refusal(track: Track | undefined, q: number, n: number): 'late' | 'duplicate' | undefined {
+    if (q < this.emitted) {
+      this.stats.late++;
+      return 'late';
+    }
+    if (track !== undefined && track.filled.some(([s, e]) => s < q + n && q < e)) {
+      this.stats.duplicates++;
+      return 'duplicate';
+    }
+    return undefined;
   }
 
   private latencySamples(frameLen: number): number {
