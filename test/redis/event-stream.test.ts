@@ -175,6 +175,26 @@ describe.skipIf(url === undefined)('the event socket while Redis does not answer
     return { client: rtms, leading: () => leading };
   }
 
+  /**
+   * A simulator, instance A leading (its event socket open), then instance B in standby, each behind its gate; and
+   * the fewest and most event sockets the simulator had open at once from then on (sampled every 5 ms).
+   */
+  async function leaderAndStandby(tag: string, gateA: Gate, gateB: Gate) {
+    const prefix = `${tag}${process.pid}-${Date.now()}-${n++}:`;
+    const sim = await RtmsSimulator.start(CREDS);
+    onTestFinished(() => sim.close());
+    const a = await instance(prefix, sim, gateA);
+    await until(() => a.leading() && sim.openEventSockets === 1, 5_000, 'A leads');
+    const b = await instance(prefix, sim, gateB);
+    const open = { min: 1, max: 0 };
+    const sampler = setInterval(() => {
+      open.min = Math.min(open.min, sim.openEventSockets);
+      open.max = Math.max(open.max, sim.openEventSockets);
+    }, 5);
+    onTestFinished(() => clearInterval(sampler));
+    return { sim, a, b, open };
+  }
+
   it('a leader that closes gracefully gives the role up at once: the other connects within a tick, not a lease', async () => {
     const prefix = `evc${process.pid}-${Date.now()}-${n++}:`;
     const sim = await RtmsSimulator.start(CREDS);
@@ -192,43 +212,23 @@ describe.skipIf(url === undefined)('the event socket while Redis does not answer
   });
 
   it('Redis down for everyone: the leader keeps its socket and nobody opens a second', async () => {
-    const prefix = `evo${process.pid}-${Date.now()}-${n++}:`;
-    const sim = await RtmsSimulator.start(CREDS);
-    onTestFinished(() => sim.close());
     const gate: Gate = { blocked: false };
-    const a = await instance(prefix, sim, gate);
-    await until(() => a.leading() && sim.openEventSockets === 1, 5_000, 'A leads');
-    const b = await instance(prefix, sim, gate);
+    const { sim, a, b, open } = await leaderAndStandby('evo', gate, gate);
     gate.blocked = true; // every command of both instances hangs: Redis is unreachable
-    let maxOpen = 0;
-    let minOpen = 1;
-    const sampler = setInterval(() => {
-      maxOpen = Math.max(maxOpen, sim.openEventSockets);
-      minOpen = Math.min(minOpen, sim.openEventSockets);
-    }, 5);
-    onTestFinished(() => clearInterval(sampler));
     await new Promise((r) => setTimeout(r, 5 * 600)); // five leases
-    expect([minOpen, maxOpen]).toEqual([1, 1]);
+    expect([open.min, open.max]).toEqual([1, 1]);
     expect(a.leading()).toBe(true);
     expect(b.leading()).toBe(false);
     gate.blocked = false;
     await new Promise((r) => setTimeout(r, 3 * 600)); // Redis back: A re-asserts its role, B stays standby
-    expect([a.leading(), b.leading(), sim.openEventSockets, maxOpen]).toEqual([true, false, 1, 1]);
+    expect([a.leading(), b.leading(), sim.openEventSockets, open.max]).toEqual([true, false, 1, 1]);
   });
 
   it("a take sent as Redis stopped answering, and run when it answers again, does not cost the holder its role", async () => {
-    const prefix = `evl${process.pid}-${Date.now()}-${n++}:`;
-    const sim = await RtmsSimulator.start(CREDS);
-    onTestFinished(() => sim.close());
     const gateA = { blocked: false };
     const gateB = { blocked: false };
-    const a = await instance(prefix, sim, gateA);
-    await until(() => a.leading() && sim.openEventSockets === 1, 5_000, 'A leads');
-    const b = await instance(prefix, sim, gateB);
+    const { sim, a, b, open } = await leaderAndStandby('evl', gateA, gateB);
     await new Promise((r) => setTimeout(r, 300)); // B in standby, asking for the role at every tick
-    let maxOpen = 0;
-    const sampler = setInterval(() => (maxOpen = Math.max(maxOpen, sim.openEventSockets)), 5);
-    onTestFinished(() => clearInterval(sampler));
     gateA.blocked = true;
     gateB.blocked = true; // Redis stops answering both; B's last take waits in its client's queue
     await new Promise((r) => setTimeout(r, 5 * 600)); // the role's key expires meanwhile
@@ -236,7 +236,7 @@ describe.skipIf(url === undefined)('the event socket while Redis does not answer
     await new Promise((r) => setTimeout(r, 100));
     gateA.blocked = false; // A's renewal: without the late take given back, Redis says another instance holds it
     await new Promise((r) => setTimeout(r, 3 * 600));
-    expect([a.leading(), b.leading(), sim.openEventSockets, maxOpen]).toEqual([true, false, 1, 1]);
+    expect([a.leading(), b.leading(), sim.openEventSockets, open.max]).toEqual([true, false, 1, 1]);
   });
 
   it('a late take that the holder sees before it is given back does not cost the holder its role either', async () => {
@@ -244,19 +244,11 @@ describe.skipIf(url === undefined)('the event socket while Redis does not answer
     // after the take and before its give-back. Deterministic here: B's give-back waits until A's renewal has seen
     // B's value on the key, and A's commands fail while Redis is away (none of them runs late), so the renewal that
     // sees B's value is one A acts on.
-    const prefix = `evg${process.pid}-${Date.now()}-${n++}:`;
-    const sim = await RtmsSimulator.start(CREDS);
-    onTestFinished(() => sim.close());
     const gateA: Gate = { blocked: false, failFast: true };
     let release!: () => void;
     const gateB: Gate = { blocked: false, holdGiveBack: new Promise<void>((r) => (release = r)) };
-    const a = await instance(prefix, sim, gateA);
-    await until(() => a.leading() && sim.openEventSockets === 1, 5_000, 'A leads');
-    const b = await instance(prefix, sim, gateB);
+    const { sim, a, b, open } = await leaderAndStandby('evg', gateA, gateB);
     await new Promise((r) => setTimeout(r, 300));
-    let maxOpen = 0;
-    const sampler = setInterval(() => (maxOpen = Math.max(maxOpen, sim.openEventSockets)), 5);
-    onTestFinished(() => clearInterval(sampler));
     let sawRival = false;
     gateA.answered = (script, value) => {
       if (typeof value === 'string' && script.includes("'PEXPIRE'") && !sawRival) {
@@ -272,17 +264,12 @@ describe.skipIf(url === undefined)('the event socket while Redis does not answer
     gateA.blocked = false; // A's renewals run and find B's value
     await until(() => sawRival, 3_000, "A's renewal sees B's late take");
     await new Promise((r) => setTimeout(r, 3 * 600));
-    expect([a.leading(), b.leading(), sim.openEventSockets, maxOpen]).toEqual([true, false, 1, 1]);
+    expect([a.leading(), b.leading(), sim.openEventSockets, open.max]).toEqual([true, false, 1, 1]);
   });
 
   it('only the leader cut off from Redis: the other takes the role after the lease, and the old leader steps down when Redis answers it', async () => {
-    const prefix = `evp${process.pid}-${Date.now()}-${n++}:`;
-    const sim = await RtmsSimulator.start(CREDS);
-    onTestFinished(() => sim.close());
     const gateA = { blocked: false };
-    const a = await instance(prefix, sim, gateA);
-    await until(() => a.leading() && sim.openEventSockets === 1, 5_000, 'A leads');
-    const b = await instance(prefix, sim, { blocked: false });
+    const { sim, a, b } = await leaderAndStandby('evp', gateA, { blocked: false });
     gateA.blocked = true; // a partition between A and Redis only
     await until(() => b.leading(), 5_000, 'B takes the role once A\'s lease lapsed');
     // The documented trade-off: during such a partition both hold a socket (A cannot know it lost the role).
